@@ -1,0 +1,325 @@
+"""The seam between a training thread and the pages that watch it.
+
+The training thread never touches the UI. It writes into :class:`RunStats` under a lock, through
+:class:`LiveCallback` (an SB3 callback) and :class:`StatsLoggerSink` (an SB3 logger output that receives the
+losses the algorithm logs); pages call :meth:`RunStats.snapshot` to get an immutable copy to draw.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.logger import KVWriter
+
+SOLVE_WINDOW = 20
+"""Episodes averaged to decide whether an env is solved (gymnasium's and RL Zoo's habit)."""
+MAX_LOSS_POINTS = 20_000
+"""Per logged key; older points are thinned out so a long run's memory stays bounded."""
+
+
+class StopTraining(Exception):
+    """Raised inside an optimizer step to end ``learn()`` at once when the user presses Stop."""
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    """The latest evaluation episode, ready to show."""
+
+    index: int
+    step: int
+    episode_return: float
+    length: int
+    gif: bytes
+
+
+@dataclass(frozen=True)
+class RunSnapshot:
+    """An immutable copy of a run's progress, taken under the lock; safe to read from any thread."""
+
+    timesteps: int
+    total_timesteps: int
+    elapsed_s: float
+    fps: float
+    episode_steps: list[int]
+    episode_returns: list[float]
+    episode_true_returns: list[float]
+    episode_lengths: list[int]
+    episode_wall_s: list[float]
+    losses: dict[str, list[tuple[int, float]]]
+    evaluation: EvalResult | None
+    solved_at_step: int | None
+    solved_at_s: float | None
+
+    @property
+    def progress(self) -> float:
+        return min(1.0, self.timesteps / self.total_timesteps) if self.total_timesteps else 0.0
+
+    @property
+    def eta_s(self) -> float | None:
+        """Seconds left at the current speed; None before the speed is known."""
+        if self.fps <= 0:
+            return None
+        return max(0.0, (self.total_timesteps - self.timesteps) / self.fps)
+
+    def mean_last(self, values: list[float], window: int = SOLVE_WINDOW) -> float | None:
+        return float(np.mean(values[-window:])) if values else None
+
+
+@dataclass
+class RunStats:
+    """What a run has done so far. Written by the training thread, read by pages, always under ``lock``."""
+
+    total_timesteps: int
+    solved_threshold: float | None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    timesteps: int = 0
+    elapsed_s: float = 0.0
+    episode_steps: list[int] = field(default_factory=list)
+    episode_returns: list[float] = field(default_factory=list)
+    episode_true_returns: list[float] = field(default_factory=list)
+    episode_lengths: list[int] = field(default_factory=list)
+    episode_wall_s: list[float] = field(default_factory=list)
+    losses: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    evaluation: EvalResult | None = None
+    solved_at_step: int | None = None
+    solved_at_s: float | None = None
+    _speed: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=20))
+
+    def add_episode(self, step: int, ret: float, true_ret: float, length: int, wall_s: float) -> None:
+        with self.lock:
+            self.episode_steps.append(step)
+            self.episode_returns.append(ret)
+            self.episode_true_returns.append(true_ret)
+            self.episode_lengths.append(length)
+            self.episode_wall_s.append(wall_s)
+            if self.solved_at_step is None and self._solved_now():
+                self.solved_at_step, self.solved_at_s = step, wall_s
+
+    def _solved_now(self) -> bool:
+        if self.solved_threshold is None or len(self.episode_true_returns) < SOLVE_WINDOW:
+            return False
+        return float(np.mean(self.episode_true_returns[-SOLVE_WINDOW:])) >= self.solved_threshold
+
+    @property
+    def solved(self) -> bool:
+        return self.solved_at_step is not None
+
+    def set_progress(self, timesteps: int, elapsed_s: float) -> None:
+        with self.lock:
+            self.timesteps, self.elapsed_s = timesteps, elapsed_s
+            if not self._speed or elapsed_s - self._speed[-1][0] >= 0.25:
+                self._speed.append((elapsed_s, timesteps))
+
+    def add_metrics(self, step: int, values: dict[str, float]) -> None:
+        with self.lock:
+            for key, value in values.items():
+                series = self.losses.setdefault(key, [])
+                series.append((step, value))
+                if len(series) > MAX_LOSS_POINTS:
+                    del series[::2]
+
+    def set_evaluation(self, result: EvalResult) -> None:
+        with self.lock:
+            self.evaluation = result
+
+    def snapshot(self) -> RunSnapshot:
+        with self.lock:
+            return RunSnapshot(
+                timesteps=self.timesteps,
+                total_timesteps=self.total_timesteps,
+                elapsed_s=self.elapsed_s,
+                fps=self._fps(),
+                episode_steps=list(self.episode_steps),
+                episode_returns=list(self.episode_returns),
+                episode_true_returns=list(self.episode_true_returns),
+                episode_lengths=list(self.episode_lengths),
+                episode_wall_s=list(self.episode_wall_s),
+                losses={k: list(v) for k, v in self.losses.items()},
+                evaluation=self.evaluation,
+                solved_at_step=self.solved_at_step,
+                solved_at_s=self.solved_at_s,
+            )
+
+    def _fps(self) -> float:
+        if len(self._speed) >= 2:
+            (t0, s0), (t1, s1) = self._speed[0], self._speed[-1]
+            if t1 > t0:
+                return (s1 - s0) / (t1 - t0)
+        return self.timesteps / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+
+class RunControl:
+    """Pause, resume and stop requests from pages, and a clock of training time that excludes pauses."""
+
+    def __init__(self) -> None:
+        self.stop_event = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+        self._started_at: float | None = None
+        self._paused_total = 0.0
+        self._paused_at: float | None = None
+
+    def start_clock(self) -> None:
+        self._started_at = time.perf_counter()
+
+    def elapsed(self) -> float:
+        if self._started_at is None:
+            return 0.0
+        now = self._paused_at if self._paused_at is not None else time.perf_counter()
+        return now - self._started_at - self._paused_total
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def pause(self) -> None:
+        if not self.paused:
+            self._paused_at = time.perf_counter()
+            self._running.clear()
+
+    def resume(self) -> None:
+        if self.paused:
+            if self._paused_at is not None:
+                self._paused_total += time.perf_counter() - self._paused_at
+            self._paused_at = None
+            self._running.set()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self._running.set()  # wake a paused thread so it can end
+
+    @property
+    def stop_requested(self) -> bool:
+        return self.stop_event.is_set()
+
+    def checkpoint(self) -> None:
+        """Block while paused; raise :class:`StopTraining` once a stop was requested."""
+        if not self._running.is_set():
+            self._running.wait()
+        if self.stop_event.is_set():
+            raise StopTraining
+
+
+class EvalSchedule:
+    """Decides when to play an evaluation episode so that evaluation takes at most ``budget`` of the time."""
+
+    def __init__(self, budget: float = 0.05, min_interval_s: float = 2.0, first_after_s: float = 0.5) -> None:
+        self.budget = budget
+        self.min_interval_s = min_interval_s
+        self.next_at = first_after_s
+
+    def due(self, elapsed_s: float) -> bool:
+        return elapsed_s >= self.next_at
+
+    def done(self, finished_at_s: float, cost_s: float) -> None:
+        self.next_at = finished_at_s + max(self.min_interval_s, cost_s / self.budget)
+
+
+class StatsLoggerSink(KVWriter):
+    """An SB3 logger output that copies every numeric value the algorithm logs (losses, entropy, ...)."""
+
+    def __init__(self, stats: RunStats) -> None:
+        self.stats = stats
+
+    def write(self, key_values: dict[str, Any], key_excluded: dict[str, tuple[str, ...]], step: int = 0) -> None:
+        numeric = {
+            key: float(value)
+            for key, value in key_values.items()
+            if key.startswith("train/") and isinstance(value, int | float | np.floating) and np.isfinite(value)
+        }
+        if numeric:
+            self.stats.add_metrics(step, numeric)
+
+    def close(self) -> None:
+        """Nothing to release: the stats outlive the logger."""
+
+
+class LiveCallback(BaseCallback):
+    """Copies episode stats into the run's :class:`RunStats`, honours pause/stop, plays evaluation episodes.
+
+    Returning False from ``_on_step`` ends ``learn()``; pause and stop are also checked before every optimizer
+    step, so a long update phase cannot delay them.
+    """
+
+    def __init__(
+        self,
+        stats: RunStats,
+        control: RunControl,
+        evaluate: Callable[[Any, int], EvalResult] | None = None,
+        *,
+        stop_when_solved: bool = False,
+        max_wall_s: float = float("inf"),
+        schedule: EvalSchedule | None = None,
+    ) -> None:
+        super().__init__(verbose=0)
+        self.stats = stats
+        self.control = control
+        self.evaluate = evaluate
+        self.stop_when_solved = stop_when_solved
+        self.max_wall_s = max_wall_s
+        self.schedule = schedule or EvalSchedule()
+        self.end_reason = ""
+        self._hooks: list[Any] = []
+        self._evaluations = 0
+
+    def _on_training_start(self) -> None:
+        for optimizer in _optimizers(self.model):
+            self._hooks.append(optimizer.register_step_pre_hook(lambda *_: self.control.checkpoint()))
+
+    def _on_training_end(self) -> None:
+        for handle in self._hooks:
+            handle.remove()
+        self._hooks.clear()
+
+    def _on_step(self) -> bool:
+        elapsed = self.control.elapsed()
+        for info in self.locals.get("infos", ()):
+            episode = info.get("episode")
+            if episode:
+                true_return = float(episode.get("true_return", episode["r"]))
+                self.stats.add_episode(self.num_timesteps, float(episode["r"]), true_return, int(episode["l"]), elapsed)
+                if not np.isfinite(float(episode["r"])):
+                    raise FloatingPointError(f"an episode's return became {episode['r']} at step {self.num_timesteps}")
+        self.stats.set_progress(self.num_timesteps, elapsed)
+        self.control.checkpoint()
+        if self.stop_when_solved and self.stats.solved:
+            self.end_reason = "solved"
+            return False
+        if elapsed >= self.max_wall_s:
+            self.end_reason = f"reached the wall-clock cap of {self.max_wall_s:.0f} s"
+            return False
+        if self.evaluate is not None and self.schedule.due(elapsed):
+            self.run_evaluation()
+        return True
+
+    def run_evaluation(self) -> None:
+        """Play one evaluation episode now and publish it (also used once more at the end of a run)."""
+        if self.evaluate is None:
+            return
+        started = time.perf_counter()
+        self._evaluations += 1
+        self.stats.set_evaluation(self.evaluate(self.model, self._evaluations))
+        self.schedule.done(self.control.elapsed(), time.perf_counter() - started)
+
+
+def _optimizers(model: Any) -> list[Any]:
+    """Every torch optimizer an SB3 model (or a look-alike) trains with."""
+    import torch
+
+    found: list[Any] = []
+    for owner_name in ("policy", "actor", "critic", "q_net"):
+        owner = getattr(model, owner_name, None)
+        optimizer = getattr(owner, "optimizer", None)
+        if isinstance(optimizer, torch.optim.Optimizer) and all(optimizer is not f for f in found):
+            found.append(optimizer)
+    ent_optimizer = getattr(model, "ent_coef_optimizer", None)
+    if isinstance(ent_optimizer, torch.optim.Optimizer):
+        found.append(ent_optimizer)
+    return found

@@ -315,6 +315,8 @@ class _Compiler:
     def _subscript(self, node: ast.Subscript) -> tuple[_Fn, float | None]:
         col = _column(node)
         target = node.value.id if isinstance(node.value, ast.Name) else None
+        if target is None:
+            self.compile(node.value)  # refuses attributes and the like with their own message first
         if target not in ("obs", "action"):
             raise RewardExprError(f"only obs[i] and action[i] can be indexed (column {col})", col)
         index_node, sign = node.slice, 1
@@ -441,12 +443,12 @@ class _Compiler:
             raise RewardExprError(f"unknown function {name!r} at column {col}; allowed functions: {allowed}", col)
         if node.keywords:
             raise _refuse("keyword arguments are", node.keywords[0].value)
+        parts = [self.compile(arg) for arg in node.args]
         impl, min_args, max_args = FUNCTIONS[name]
         count = len(node.args)
         if count < min_args or (max_args is not None and count > max_args):
             wanted = f"{min_args}" if min_args == max_args else f"at least {min_args}"
             raise RewardExprError(f"{name}() takes {wanted} arguments, got {count} (column {col})", col)
-        parts = [self.compile(arg) for arg in node.args]
         fns = [fn for fn, _ in parts]
 
         def call(inputs: _Inputs) -> float:

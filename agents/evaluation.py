@@ -27,9 +27,13 @@ class EpisodeRecording:
 
 
 def play_episode(
-    model: object, env: gym.Env, *, seed: int, max_frames: int = 100, deterministic: bool = True
+    model: object, env: gym.Env, *, seed: int, max_frames: int = 100, deterministic: bool = False
 ) -> EpisodeRecording:
-    """Play one episode with ``model.predict`` on ``env`` (made with ``render_mode="rgb_array"``)."""
+    """Play one episode with ``model.predict`` on ``env`` (made with ``render_mode="rgb_array"``).
+
+    Not greedy by default: the episode shows the policy as it acts in training, so it matches the curve
+    (an untrained PPO net acting greedily can balance CartPole by luck and mislead a learner).
+    """
     limit = env.spec.max_episode_steps if env.spec and env.spec.max_episode_steps else 1000
     frame_every = max(1, math.ceil(limit / max_frames))
     obs, _ = env.reset(seed=seed)

@@ -1,0 +1,25 @@
+"""RL Playground: watch reinforcement-learning agents learn, live, in the browser.
+
+    streamlit run app.py
+
+This file only sets up navigation and shared chrome. Importing ``agents.sb3_algos`` here loads torch and
+stable-baselines3 once when the server starts, not inside the first run's thread (where, under load, it
+delayed the first training step by 5-45 s).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import agents.sb3_algos  # noqa: F401  (imports torch and SB3 at server start)
+import envs  # noqa: F401  (registers the playground's own environments)
+from agents.warmup import warm_up_in_background
+
+st.set_page_config(page_title="RL Playground", page_icon=":material/smart_toy:", layout="wide")
+warm_up_in_background()
+
+pages = [
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/train.py", title="Train", icon=":material/monitoring:", url_path="train"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,29 @@
+"""Home: what reinforcement learning is, in two sentences, and one click to see it happen."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from agents.config import build_config
+from ui.common import OWNER_PARAM, manager, owner_token
+
+st.title("RL Playground")
+st.markdown(
+    "In **reinforcement learning** an *agent* acts in an *environment* and receives a *reward* after each action. "
+    "It is never told the right move: it changes its strategy, by trial and error, to collect as much reward "
+    "as it can over time."
+)
+st.markdown("Watch it happen: a cart learns to balance a pole, usually within ten seconds.")
+
+if st.button("Train CartPole now", type="primary", icon=":material/play_arrow:"):
+    run = manager().start(build_config("CartPole-v1", "ppo"), owner=owner_token())
+    st.switch_page(
+        "pages/train.py", query_params={"run": run.id, OWNER_PARAM: owner_token(), "env": "CartPole-v1", "algo": "ppo"}
+    )
+
+st.divider()
+st.markdown(
+    "**Then experiment:** on the *Train* page pick another environment or algorithm, change one "
+    "hyperparameter, and compare what happens. Every setting is in the page's address, so the link you copy "
+    "reproduces your run."
+)

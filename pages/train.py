@@ -1,0 +1,45 @@
+"""Train: configure a run in the sidebar, start it, and watch it learn."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from agents.manager import RUN_ID_PATTERN
+from ui.common import OWNER_PARAM, manager, owner_token, plain
+from ui.config_form import config_sidebar, load_from_url_once, mirror_into_url
+from ui.run_view import show_run
+
+warnings = load_from_url_once()
+embedded = st.query_params.get("embed") in ("1", "true")
+run_id = st.query_params.get("run", "")
+if run_id and not RUN_ID_PATTERN.match(run_id):
+    st.warning("That link's run id is not valid; showing a new run's settings instead.")
+    run_id = ""
+
+for warning in warnings:
+    st.warning(f"This link's {plain(warning)}")
+
+config = None
+if not embedded:
+    with st.sidebar:
+        st.header("Configure")
+        config, problem = config_sidebar()
+        start = st.button(
+            "Start training", type="primary", disabled=config is None, width="stretch", icon=":material/play_arrow:"
+        )
+    if config is not None:
+        mirror_into_url(config)
+        if start:
+            run = manager().start(config, owner=owner_token())
+            st.query_params["run"] = run.id
+            st.query_params[OWNER_PARAM] = owner_token()
+            run_id = run.id
+
+if run_id:
+    show_run(run_id)
+else:
+    st.title("Train an agent")
+    st.markdown(
+        "Pick an environment and an algorithm in the sidebar, then press **Start training**. The curve starts "
+        "moving within seconds, and the agent's latest attempt plays beside it."
+    )

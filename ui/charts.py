@@ -1,0 +1,130 @@
+"""Plotly figures of a run's progress, built from a :class:`~agents.live.RunSnapshot`.
+
+Plotly sends the whole figure on every update (2,000 points are ~26 kB, 200,000 are ~2.25 MB), so long
+histories are thinned out for the wire here, after the moving average is computed on the full data; the
+raw data stays on the server. ``uirevision`` keeps a user's zoom across live updates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from agents.live import SOLVE_WINDOW, RunSnapshot
+
+MAX_POINTS = 1500
+"""Points per line sent to the browser."""
+TRUE_COLOUR, SHAPED_COLOUR, LENGTH_COLOUR = "#1f77b4", "#ff7f0e", "#2ca02c"
+
+
+def thin_indices(n: int, max_points: int = MAX_POINTS) -> np.ndarray:
+    """Evenly spaced indices into ``n`` points, at most ``max_points``, always keeping the first and last."""
+    if n <= max_points:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, max_points).round().astype(int))
+
+
+def moving_average(values: Sequence[float], window: int = SOLVE_WINDOW) -> np.ndarray:
+    """Trailing mean over the last ``window`` values (shorter at the start), as the solved test uses."""
+    data = np.asarray(values, dtype=float)
+    if data.size == 0:
+        return data
+    cumsum = np.cumsum(np.insert(data, 0, 0.0))
+    counts = np.minimum(np.arange(1, data.size + 1), window)
+    starts = np.arange(1, data.size + 1) - counts
+    return (cumsum[1:] - cumsum[starts]) / counts
+
+
+def _layout(
+    fig: go.Figure, title: str, y_title: str, x_title: str = "environment steps", legend_below: bool = False
+) -> go.Figure:
+    legend = (
+        {"orientation": "h", "yanchor": "top", "y": -0.25, "xanchor": "left", "x": 0.0}
+        if legend_below
+        else {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0}
+    )
+    fig.update_layout(
+        title={"text": title, "font": {"size": 18}},
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        uirevision="keep",  # keep the user's zoom and hidden traces across live updates
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        height=400 if legend_below else 340,
+        legend=legend,
+        font={"size": 14},
+    )
+    return fig
+
+
+def returns_figure(snap: RunSnapshot, *, threshold: float | None, show_shaped: bool) -> go.Figure:
+    """Return per episode (thin markers) and its moving average (bold line); shaped beside true if asked."""
+    fig = go.Figure()
+    steps = np.asarray(snap.episode_steps)
+    keep = thin_indices(len(steps))
+    series = [("true return", snap.episode_true_returns, TRUE_COLOUR)]
+    if show_shaped:
+        series.append(("shaped return (what the agent optimises)", snap.episode_returns, SHAPED_COLOUR))
+    for name, values, colour in series:
+        raw = np.asarray(values, dtype=float)
+        fig.add_trace(
+            go.Scatter(
+                x=steps[keep],
+                y=raw[keep],
+                mode="markers",
+                name=f"{name}, per episode",
+                marker={"size": 4, "color": colour, "opacity": 0.35},
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=steps[keep],
+                y=moving_average(raw)[keep],
+                mode="lines",
+                name=f"{name}, mean of last {SOLVE_WINDOW}",
+                line={"width": 3, "color": colour},
+            )
+        )
+    if threshold is not None:
+        fig.add_hline(
+            y=threshold,
+            line_dash="dash",
+            line_color="#888",
+            annotation_text=f"solved at {threshold:g}",
+            annotation_position="bottom right",
+        )
+    return _layout(fig, "Return per episode", "return")
+
+
+def lengths_figure(snap: RunSnapshot) -> go.Figure:
+    """Episode length: for many envs (CartPole) the clearest sign of learning."""
+    steps = np.asarray(snap.episode_steps)
+    lengths = np.asarray(snap.episode_lengths, dtype=float)
+    keep = thin_indices(len(steps))
+    fig = go.Figure(
+        go.Scatter(
+            x=steps[keep],
+            y=moving_average(lengths)[keep],
+            mode="lines",
+            name="episode length",
+            line={"width": 3, "color": LENGTH_COLOUR},
+        )
+    )
+    return _layout(fig, f"Episode length (mean of last {SOLVE_WINDOW})", "steps per episode")
+
+
+def losses_figure(snap: RunSnapshot) -> go.Figure:
+    """Every ``train/*`` value the algorithm logs (losses, entropy, epsilon...), one line each."""
+    fig = go.Figure()
+    for key, points in sorted(snap.losses.items()):
+        if not points or key == "train/n_updates":
+            continue
+        data = np.asarray(points, dtype=float)
+        keep = thin_indices(len(data))
+        name = key.removeprefix("train/")
+        # Losses show at once; other logged values (learning rate, clip fraction...) are a click away,
+        # since their scales differ by orders of magnitude.
+        visible = True if "loss" in name or name in ("td_error", "delta") else "legendonly"
+        fig.add_trace(go.Scatter(x=data[keep, 0], y=data[keep, 1], mode="lines", name=name, visible=visible))
+    return _layout(fig, "What the algorithm logs (click a name to show it)", "value", legend_below=True)

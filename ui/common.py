@@ -1,0 +1,52 @@
+"""Small helpers every page shares: the run manager, who may control a run, and safe text."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+import streamlit as st
+
+from agents.manager import RunManager, get_manager
+from agents.run import Run
+
+OWNER_PARAM = "ctl"
+"""Query key of the token that lets a tab control the runs it started (kept in the URL for reloads)."""
+_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def manager() -> RunManager:
+    """The server's run manager, shared by every session and page."""
+    return get_manager()
+
+
+def owner_token() -> str:
+    """This browser tab's control token: from the URL after a reload, else a new one."""
+    if "owner_token" not in st.session_state:
+        from_url = st.query_params.get(OWNER_PARAM, "")
+        st.session_state.owner_token = from_url if _TOKEN_PATTERN.match(from_url) else secrets.token_urlsafe(18)
+    return st.session_state.owner_token
+
+
+def can_control(run: Run) -> bool:
+    """Only the tab that started a run may pause or stop it; everyone else watches."""
+    return bool(run.owner) and secrets.compare_digest(run.owner, owner_token())
+
+
+def plain(text: str) -> str:
+    """Escape Markdown so untrusted text (a link's value, an error quoting it) shows as typed, inert."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"

@@ -1,0 +1,170 @@
+"""The live view of one run: status, controls, progress, charts and the latest evaluation episode.
+
+While a run is active, a fragment re-draws it every second from a snapshot (the training thread never
+touches Streamlit). Once it ends, the page draws it one last time without a timer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from agents.live import SOLVE_WINDOW, RunSnapshot
+from agents.run import Run, RunStatus
+from ui.charts import lengths_figure, losses_figure, returns_figure
+from ui.common import can_control, format_duration, manager, plain
+
+REFRESH_S = 1.0
+STATUS_BADGES = {
+    RunStatus.QUEUED: ":orange-badge[queued]",
+    RunStatus.STARTING: ":blue-badge[starting]",
+    RunStatus.RUNNING: ":green-badge[training]",
+    RunStatus.PAUSED: ":orange-badge[paused]",
+    RunStatus.FINISHED: ":green-badge[finished]",
+    RunStatus.STOPPED: ":gray-badge[stopped]",
+    RunStatus.FAILED: ":red-badge[failed]",
+}
+
+
+def show_run(run_id: str) -> None:
+    """Draw a run found by id; live while it trains."""
+    run = manager().get(run_id)
+    if run is None:
+        st.warning("No run with this id on this server: it may have ended long ago or the server restarted.")
+        return
+    if run.status.active:
+        _live(run_id)
+    else:
+        _draw(run)
+
+
+@st.fragment(run_every=REFRESH_S)
+def _live(run_id: str) -> None:
+    run = manager().get(run_id)
+    if run is None:
+        return
+    _draw(run)
+    if not run.status.active:
+        st.rerun()  # the whole page: draw the ended run once more without a timer, and refresh the controls
+
+
+def _draw(run: Run) -> None:
+    snap = run.snapshot()
+    config = run.config
+    st.markdown(
+        f"### {config.env_info.title} · {config.algo_info.title} · seed {config.seed} {STATUS_BADGES[run.status]}"
+    )
+    _controls(run)
+    _status_message(run, snap)
+    _progress(snap, run)
+    _metrics(snap, config.env_info.solved_threshold)
+    shaped = not config.shaping.is_identity()
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(
+            returns_figure(snap, threshold=config.env_info.solved_threshold, show_shaped=shaped),
+            key=f"returns-{run.id}",
+        )
+        if shaped:
+            _divergence_note(snap)
+    with right:
+        _evaluation(snap)
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(lengths_figure(snap), key=f"lengths-{run.id}")
+    with right:
+        if snap.losses:
+            st.plotly_chart(losses_figure(snap), key=f"losses-{run.id}")
+
+
+def _controls(run: Run) -> None:
+    if not run.status.active:
+        return
+    if not can_control(run):
+        st.caption("You are watching this run. Only the tab that started it can pause or stop it.")
+        return
+    cols = st.columns([1, 1, 4])
+    if run.status == RunStatus.PAUSED:
+        if cols[0].button("Resume", key=f"resume-{run.id}", type="primary", icon=":material/play_arrow:"):
+            run.resume()
+    elif cols[0].button("Pause", key=f"pause-{run.id}", icon=":material/pause:"):
+        run.pause()
+    if cols[1].button("Stop", key=f"stop-{run.id}", icon=":material/stop:"):
+        run.stop()
+
+
+def _status_message(run: Run, snap: RunSnapshot) -> None:
+    if run.status == RunStatus.QUEUED:
+        position = manager().queue_position(run)
+        st.info(
+            f"Waiting for a free slot: number {position} in the queue. The server trains at most "
+            f"{manager().max_concurrent} runs at once so each stays fast."
+        )
+    elif run.status == RunStatus.STARTING:
+        st.info("Building the agent...")
+    elif run.status == RunStatus.FAILED:
+        st.error(f"This run failed: {plain(run.error)}")
+    elif run.status == RunStatus.FINISHED:
+        solved = f" Solved at step {snap.solved_at_step:,} ({snap.solved_at_s:.1f} s)." if snap.solved_at_step else ""
+        st.success(f"Finished: {plain(run.end_reason)}.{solved}")
+    elif run.status == RunStatus.STOPPED:
+        st.info(f"Stopped: {plain(run.end_reason)}.")
+
+
+def _progress(snap: RunSnapshot, run: Run) -> None:
+    eta = format_duration(snap.eta_s) if run.status == RunStatus.RUNNING else "–"
+    text = (
+        f"{snap.timesteps:,} / {snap.total_timesteps:,} steps · {snap.fps:,.0f} steps/s · "
+        f"{format_duration(snap.elapsed_s)} elapsed · about {eta} left"
+    )
+    st.progress(snap.progress, text=text)
+
+
+def _metrics(snap: RunSnapshot, threshold: float | None) -> None:
+    cols = st.columns(4)
+    mean = snap.mean_last(snap.episode_true_returns)
+    best = max(snap.episode_true_returns) if snap.episode_true_returns else None
+    cols[0].metric("Episodes", f"{len(snap.episode_returns):,}")
+    cols[1].metric(
+        f"Mean return, last {SOLVE_WINDOW}",
+        "–" if mean is None else f"{mean:,.1f}",
+        help=f"The env counts as solved at {threshold:g}." if threshold is not None else None,
+    )
+    cols[2].metric("Best episode", "–" if best is None else f"{best:,.1f}")
+    solved = f"step {snap.solved_at_step:,}" if snap.solved_at_step is not None else "not yet"
+    cols[3].metric("Solved", solved, help="When the mean of the last 20 episodes first reached the threshold.")
+
+
+def _divergence_note(snap: RunSnapshot) -> None:
+    """Say in words when the shaped return and the true return tell different stories: that gap is the lesson."""
+    if len(snap.episode_returns) < 2 * SOLVE_WINDOW:
+        return
+    shaped = np.asarray(snap.episode_returns[-SOLVE_WINDOW:])
+    true = np.asarray(snap.episode_true_returns[-SOLVE_WINDOW:])
+    early_shaped = np.asarray(snap.episode_returns[:SOLVE_WINDOW])
+    early_true = np.asarray(snap.episode_true_returns[:SOLVE_WINDOW])
+    shaped_trend = float(shaped.mean() - early_shaped.mean())
+    true_trend = float(true.mean() - early_true.mean())
+    scale = max(1e-9, float(np.abs(early_true).mean()), float(np.abs(true).mean()))
+    if shaped_trend > 0 and true_trend < -0.1 * scale:
+        st.warning(
+            "The shaped return is rising while the true return is falling: the agent is learning what the "
+            "shaped reward pays for, not the task. That is reward hacking."
+        )
+    elif shaped_trend > 0 and abs(true_trend) <= 0.05 * scale:
+        st.info("The shaped return rises but the true return has not moved: the shaping is not helping the task yet.")
+
+
+def _evaluation(snap: RunSnapshot) -> None:
+    evaluation = snap.evaluation
+    if evaluation is None:
+        st.caption("The agent's first evaluation episode appears here within a few seconds.")
+        return
+    # Served by URL from Streamlit's media store: the GIF changes every few seconds, while the page
+    # redraws every second, and a URL keeps those redraws small for a room of thirty browsers.
+    st.image(evaluation.gif, width="stretch", output_format="GIF")
+    st.caption(
+        f"Evaluation episode {evaluation.index} at step {evaluation.step:,}: the current policy, acting as it "
+        "does in training. "
+        f"Return {evaluation.episode_return:,.1f} over {evaluation.length} steps."
+    )

@@ -307,6 +307,13 @@ class ShapingConfig:
     reward_clip: float = 0.0
     """Clips the final reward to [−c, c] after scaling; 0 = no clipping."""
 
+    def __post_init__(self) -> None:
+        # Keep numbers as floats even when given as ints, so to_dict and the recorded wrapper args agree.
+        for name in NUMBER_LIMITS:
+            value = getattr(self, name)
+            if isinstance(value, int) and not isinstance(value, bool):
+                object.__setattr__(self, name, float(value))
+
     def is_identity(self) -> bool:
         """True when applying this config would change no reward (γ and scale of an unused potential aside)."""
         return (

@@ -183,7 +183,7 @@ def _shaping(raw: Mapping[str, object] | ShapingConfig | None, env_id: str) -> S
 def _bounded_int(name: str, raw: object, low: int, high: int) -> int:
     try:
         value = float(str(raw).strip()) if not isinstance(raw, int | float) else float(raw)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: an int too large for a float
         raise ConfigError(f"{name}: {str(raw)[:40]!r} is not a number") from None
     if value != value or value in (float("inf"), float("-inf")) or value != int(value):
         raise ConfigError(f"{name} must be a whole number, not {str(raw)[:40]!r}")
@@ -195,7 +195,7 @@ def _bounded_int(name: str, raw: object, low: int, high: int) -> int:
 def _bounded_float(name: str, raw: object, low: float, high: float) -> float:
     try:
         value = float(str(raw).strip()) if not isinstance(raw, int | float) else float(raw)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: an int too large for a float
         raise ConfigError(f"{name}: {str(raw)[:40]!r} is not a number") from None
     if not low <= value <= high:  # also refuses nan
         raise ConfigError(f"{name} must be between {low:g} and {high:g}")

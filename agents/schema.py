@@ -77,6 +77,8 @@ class HyperParam:
             value = float(raw) if isinstance(raw, int | float) else float(str(raw).strip())
         except ValueError:
             raise HyperParamError(f"{self.name}: {_show(raw)} is not a number") from None
+        except OverflowError:  # an int too large for a float, e.g. from stored JSON
+            raise HyperParamError(f"{self.name} must be a finite number, not {_show(raw)}") from None
         if not math.isfinite(value):
             raise HyperParamError(f"{self.name} must be a finite number, not {_show(raw)}")
         return value

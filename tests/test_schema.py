@@ -28,7 +28,9 @@ def test_float_parses_text_and_numbers(raw: object, expected: float) -> None:
     assert isinstance(value, float)
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("2048", 2048), ("1e3", 1000), ("2.048e3", 2048), (" 64 ", 64), (64, 64), (64.0, 64)])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("2048", 2048), ("1e3", 1000), ("2.048e3", 2048), (" 64 ", 64), (64, 64), (64.0, 64)]
+)
 def test_int_accepts_whole_numbers_also_in_scientific_notation(raw: object, expected: int) -> None:
     value = STEPS.parse(raw)
     assert value == expected
@@ -98,8 +100,10 @@ def test_special_out_of_range_integers_are_accepted() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [(True, True), (False, False), ("true", True), ("TRUE", True), ("yes", True), ("1", True), (" on ", True)]
-    + [("false", False), ("No", False), ("0", False), ("off", False)],
+    [
+        *[(True, True), ("true", True), ("TRUE", True), ("yes", True), ("1", True), (" on ", True)],
+        *[(False, False), ("false", False), ("No", False), ("0", False), ("off", False)],
+    ],
 )
 def test_bool_parses_common_spellings(raw: object, expected: bool) -> None:
     assert FLAG.parse(raw) is expected
@@ -107,7 +111,7 @@ def test_bool_parses_common_spellings(raw: object, expected: bool) -> None:
 
 @pytest.mark.parametrize("raw", ["maybe", "", "2", "truee"])
 def test_bool_refuses_anything_else(raw: str) -> None:
-    with pytest.raises(HyperParamError, match="normalize_advantage: .* is not true or false"):
+    with pytest.raises(HyperParamError, match=r"normalize_advantage: .* is not true or false"):
         FLAG.parse(raw)
 
 

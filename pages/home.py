@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from agents.config import build_config
-from ui.common import OWNER_PARAM, manager, owner_token
+from ui.common import OWNER_PARAM, manager, owner_token, require_entrypoint
 
+require_entrypoint()
 st.title("RL Playground")
 st.markdown(
     "In **reinforcement learning** an *agent* acts in an *environment* and receives a *reward* after each action. "

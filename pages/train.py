@@ -5,10 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from agents.manager import RUN_ID_PATTERN
-from ui.common import OWNER_PARAM, manager, owner_token, plain
+from ui.common import OWNER_PARAM, manager, owner_token, plain, require_entrypoint
 from ui.config_form import config_sidebar, load_from_url_once, mirror_into_url
 from ui.run_view import show_run
 
+require_entrypoint()
 warnings = load_from_url_once()
 embedded = st.query_params.get("embed") in ("1", "true")
 run_id = st.query_params.get("run", "")

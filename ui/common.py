@@ -16,6 +16,20 @@ _TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
+def require_entrypoint() -> None:
+    """Make sure a page runs through ``app.py``, with its navigation and page config.
+
+    On a fresh server Streamlit treats a top-level ``pages/`` folder as a legacy multipage app until the
+    first ``st.navigation`` call, so the very first visit to ``/train`` would run ``pages/train.py`` alone.
+    Turning that legacy mode off and rerunning sends the visit through ``app.py`` instead.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def manager() -> RunManager:
     """The server's run manager, shared by every session and page."""
     return get_manager()

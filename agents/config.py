@@ -11,12 +11,11 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from envs.shaping import ShapingConfig, ShapingError
-
 from agents.algorithms import AlgoInfo, UnknownAlgoError, get_algo
 from agents.presets import Preset, default_preset, presets_for
 from agents.schema import HyperParamError, Value
 from envs.registry import EnvInfo, UnknownEnvError, get_env
+from envs.shaping import ShapingConfig, ShapingError
 
 MAX_TIMESTEPS = 5_000_000
 """No run may ask for more steps than this: a cap for the whole server, whatever a link says."""
@@ -166,8 +165,14 @@ def _check_combination(algo: AlgoInfo, env: EnvInfo, values: Mapping[str, Value]
 
 
 def _flat_size(space: Any) -> int:
+    """Numbers a replay buffer stores per observation or action: SB3 keeps a Discrete value as one index.
+
+    (``flatdim`` would count Taxi's 500 states one-hot and refuse a 1M buffer that needs ~40 MB.)
+    """
     import gymnasium as gym
 
+    if isinstance(space, gym.spaces.Discrete):
+        return 1
     return int(gym.spaces.flatdim(space))
 
 

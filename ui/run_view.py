@@ -84,13 +84,14 @@ def _controls(run: Run) -> None:
         st.caption("You are watching this run. Only the tab that started it can pause or stop it.")
         return
     cols = st.columns([1, 1, 4])
+    # on_click callbacks act before the page is redrawn, so the buttons and badge show the new state at once.
     if run.status == RunStatus.PAUSED:
-        if cols[0].button("Resume", key=f"resume-{run.id}", type="primary", icon=":material/play_arrow:"):
-            run.resume()
-    elif cols[0].button("Pause", key=f"pause-{run.id}", icon=":material/pause:"):
-        run.pause()
-    if cols[1].button("Stop", key=f"stop-{run.id}", icon=":material/stop:"):
-        run.stop()
+        cols[0].button(
+            "Resume", key=f"resume-{run.id}", type="primary", icon=":material/play_arrow:", on_click=run.resume
+        )
+    else:
+        cols[0].button("Pause", key=f"pause-{run.id}", icon=":material/pause:", on_click=run.pause)
+    cols[1].button("Stop", key=f"stop-{run.id}", icon=":material/stop:", on_click=run.stop)
 
 
 def _status_message(run: Run, snap: RunSnapshot) -> None:

@@ -1,0 +1,172 @@
+"""AppTest for every page: what a person sees and can do, without a browser.
+
+``run_every`` never fires under AppTest, so each ``at.run()`` is one full rerun; runs the tests start are
+stopped by the autouse fixture in ``conftest.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from agents.config import build_config
+from agents.manager import get_manager
+from agents.run import RunStatus
+
+TIMEOUT = 60
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def _no_entrypoint_rerun(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AppTest resets Streamlit's legacy ``pages/`` flag before every run, so the production guard
+    (rerun once through app.py on a fresh server) would rerun every AppTest run and swallow its clicks."""
+    import ui.common
+
+    monkeypatch.setattr(ui.common, "require_entrypoint", lambda: None)
+
+
+def app_at(page: str | None = None, **query: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update(query)
+    if page:
+        at.switch_page(page)
+    return at.run()
+
+
+def shown(markdown: str) -> str:
+    """Text as the reader sees it: untrusted text is Markdown-escaped before it is drawn."""
+    return markdown.replace("\\", "")
+
+
+def run_param(at: AppTest) -> str:
+    """The ``run`` query parameter the page set (AppTest keeps a string or a list, by version)."""
+    value = at.query_params["run"]
+    return value if isinstance(value, str) else value[0]
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [e.value for kind in (at.info, at.warning, at.error, at.success) for e in kind]
+    return shown("\n".join(str(p) for p in parts))
+
+
+def wait_until(at: AppTest, predicate, timeout: float = 30.0) -> AppTest:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        at.run()
+        if predicate(at):
+            return at
+        time.sleep(0.3)
+    raise AssertionError(f"the page did not reach the expected state; it shows:\n{texts(at)}")
+
+
+def test_home_explains_rl_and_offers_one_click_training() -> None:
+    at = app_at()
+    assert not at.exception
+    intro = texts(at)
+    assert "agent" in intro and "environment" in intro and "reward" in intro
+    assert [b.label for b in at.button] == ["Train CartPole now"]
+
+
+def test_home_button_starts_cartpole_and_opens_its_run() -> None:
+    at = app_at()
+    at.button[0].click().run()
+    assert not at.exception
+    run = get_manager().get(run_param(at))
+    assert run is not None and run.config.env_id == "CartPole-v1" and run.config.algo == "ppo"
+
+
+def test_train_page_offers_every_env_and_algorithm_with_schema_widgets() -> None:
+    at = app_at("pages/train.py")
+    assert not at.exception
+    env_box = at.selectbox(key="cfg_env")
+    assert "CartPole-v1" in env_box.options[0] and len(env_box.options) >= 9
+    hp_labels = {n.label for n in at.number_input}
+    assert {"learning_rate", "gamma", "n_steps", "batch_size", "n_epochs"} <= hp_labels
+    assert any(b.label == "Start training" and not b.disabled for b in at.button)
+
+
+def test_an_incompatible_choice_is_explained_and_cannot_start() -> None:
+    at = app_at("pages/train.py")
+    at.selectbox(key="cfg_env").set_value("Pendulum-v1").run()
+    at.selectbox(key="cfg_algo").set_value("dqn").run()
+    assert not at.exception
+    assert any("continuous action" in shown(w.value) for w in at.warning)
+    assert [b.disabled for b in at.button if b.label == "Start training"] == [True]
+
+
+def test_changing_the_algorithm_loads_its_preset() -> None:
+    at = app_at("pages/train.py")
+    at.selectbox(key="cfg_env").set_value("Pendulum-v1").run()
+    assert at.selectbox(key="cfg_algo").value == "ppo"  # the learner's algorithm is kept where it applies
+    at.selectbox(key="cfg_algo").set_value("sac").run()
+    assert at.selectbox(key="cfg_preset").value == "demo"
+    assert at.selectbox(key="hp_net_arch").value == "64x64"  # the demo preset's small net, not SAC's 256x256
+    at.selectbox(key="cfg_preset").set_value("zoo").run()
+    assert at.selectbox(key="hp_net_arch").value == "256x256"
+
+
+def test_an_out_of_bounds_value_is_refused_in_place() -> None:
+    at = app_at("pages/train.py")
+    at.selectbox(key="cfg_preset").set_value("defaults").run()
+    at.number_input(key="hp_batch_size").set_value(8192).run()
+    assert not at.exception
+    assert any("batch_size (8192) must not exceed" in shown(e.value) for e in at.error)
+    assert [b.disabled for b in at.button if b.label == "Start training"] == [True]
+
+
+def test_start_shows_the_run_live_and_stop_ends_it() -> None:
+    at = app_at("pages/train.py")
+    next(b for b in at.button if b.label == "Start training").click().run()
+    run_id = run_param(at)
+    at = wait_until(at, lambda a: any(m.label == "Episodes" and m.value not in ("0", "–") for m in a.metric))
+    charts = at.get("plotly_chart")
+    assert charts, "the return chart is drawn"
+    spec = json.loads(charts[0].proto.spec)
+    assert spec["data"] and spec["layout"]["title"]["text"] == "Return per episode"
+    next(b for b in at.button if b.label == "Stop").click().run()
+    run = get_manager().get(run_id)
+    assert run is not None and run.join(5) and run.status == RunStatus.STOPPED
+
+
+def test_pause_and_resume_from_the_page() -> None:
+    at = app_at("pages/train.py")
+    next(b for b in at.button if b.label == "Start training").click().run()
+    run = get_manager().get(run_param(at))
+    assert run is not None
+    at = wait_until(at, lambda a: any(b.label == "Pause" for b in a.button))
+    next(b for b in at.button if b.label == "Pause").click().run()
+    assert run.status == RunStatus.PAUSED
+    assert any(b.label == "Resume" for b in at.button)
+    next(b for b in at.button if b.label == "Resume").click().run()
+    assert run.status == RunStatus.RUNNING
+
+
+def test_watchers_cannot_control_someone_elses_run() -> None:
+    run = get_manager().start(build_config("CartPole-v1", "ppo", timesteps=20_000), owner="someone-else-token-123")
+    at = app_at("pages/train.py", run=run.id)
+    assert not at.exception
+    assert "You are watching this run" in texts(at)
+    assert not any(b.label in ("Stop", "Pause") for b in at.button)
+
+
+@pytest.mark.parametrize("run_id", ["../../etc/passwd", "<script>alert(1)</script>", "20990101-000000-abcdef"])
+def test_bad_or_unknown_run_ids_are_explained(run_id: str) -> None:
+    at = app_at("pages/train.py", run=run_id)
+    assert not at.exception
+    assert any("run id is not valid" in w.value or "No run with this id" in shown(w.value) for w in at.warning)
+
+
+def test_a_failed_run_shows_its_reason_not_a_traceback() -> None:
+    config = build_config("CartPole-v1", "ppo", timesteps=5_000, shaping={"reward_expr": "reward / (t - 3)"})
+    run = get_manager().start(config, owner="x" * 20)
+    assert run.join(30)
+    at = app_at("pages/train.py", run=run.id)
+    assert not at.exception
+    assert run.status == RunStatus.FAILED
+    assert any("This run failed" in shown(e.value) for e in at.error)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import sys
 import time
@@ -132,6 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, HyperParamError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    # A failed run's reason is printed as one line below; without this, Python's last-resort logging
+    # handler would dump the run thread's traceback on stderr too.
+    logging.getLogger("agents.run").addHandler(logging.NullHandler())
     started = time.perf_counter()
     run = Run(config, record_episodes=False)
     run.start()

@@ -1,0 +1,126 @@
+"""Chart builders: long histories are thinned for the wire after smoothing on the full data; figures read well."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents.live import SOLVE_WINDOW, RunSnapshot
+from ui.charts import MAX_POINTS, lengths_figure, losses_figure, moving_average, returns_figure, thin_indices
+
+
+def snapshot(n_episodes: int, *, shaped_offset: float = 0.0, losses: dict | None = None) -> RunSnapshot:
+    rng = np.random.default_rng(0)
+    true_returns = rng.normal(100, 20, n_episodes).tolist()
+    lengths = rng.integers(10, 500, n_episodes).tolist()
+    steps = np.cumsum(lengths).tolist()
+    return RunSnapshot(
+        timesteps=steps[-1] if steps else 0,
+        total_timesteps=10**7,
+        elapsed_s=10.0,
+        fps=100.0,
+        episode_steps=steps,
+        episode_returns=[r + shaped_offset for r in true_returns],
+        episode_true_returns=true_returns,
+        episode_lengths=lengths,
+        episode_wall_s=[i * 0.01 for i in range(n_episodes)],
+        losses=losses or {},
+        evaluation=None,
+        solved_at_step=None,
+        solved_at_s=None,
+    )
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 10, MAX_POINTS])
+def test_thin_indices_keeps_everything_when_short(n: int) -> None:
+    assert thin_indices(n).tolist() == list(range(n))
+
+
+@pytest.mark.parametrize("n", [MAX_POINTS + 1, 2 * MAX_POINTS, 10_007, 1_000_000])
+def test_thin_indices_bounds_points_and_keeps_first_and_last(n: int) -> None:
+    keep = thin_indices(n)
+    assert len(keep) <= MAX_POINTS
+    assert len(keep) >= MAX_POINTS * 0.9, "thinning should not throw away more than it must"
+    assert keep[0] == 0 and keep[-1] == n - 1
+    assert np.all(np.diff(keep) > 0), "strictly increasing, no duplicates"
+    gaps = np.diff(keep)
+    assert gaps.max() - gaps.min() <= 1, "evenly spaced"
+
+
+def test_thin_indices_with_a_small_budget() -> None:
+    assert thin_indices(100, max_points=5).tolist() == [0, 25, 50, 74, 99]
+
+
+def test_moving_average_is_a_trailing_mean_shorter_at_the_start() -> None:
+    assert moving_average([1, 2, 3, 4], window=2).tolist() == [1.0, 1.5, 2.5, 3.5]
+    assert moving_average([4, 8], window=5).tolist() == [4.0, 6.0]
+    assert moving_average([]).size == 0
+    assert moving_average([7.0]).tolist() == [7.0]
+
+
+def test_moving_average_matches_the_solved_rule_on_long_data() -> None:
+    values = np.random.default_rng(1).normal(0, 100, 5_000)
+    smoothed = moving_average(values)
+    for i in (0, 5, SOLVE_WINDOW - 1, SOLVE_WINDOW, 4_999):
+        expected = values[max(0, i - SOLVE_WINDOW + 1) : i + 1].mean()
+        assert smoothed[i] == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+
+def test_returns_figure_is_thinned_after_smoothing_on_the_full_data() -> None:
+    n = 5_000
+    snap = snapshot(n)
+    fig = returns_figure(snap, threshold=475.0, show_shaped=False)
+    assert len(fig.data) == 2
+    markers, mean_line = fig.data
+    assert markers.mode == "markers" and mean_line.mode == "lines"
+    assert len(markers.x) <= MAX_POINTS and len(mean_line.y) <= MAX_POINTS
+    assert markers.x[0] == snap.episode_steps[0] and markers.x[-1] == snap.episode_steps[-1]
+    full_mean_last = float(np.mean(snap.episode_true_returns[-SOLVE_WINDOW:]))
+    assert mean_line.y[-1] == pytest.approx(full_mean_last), "the mean line is the mean of the real last 20 episodes"
+    assert fig.layout.uirevision == "keep", "a user's zoom survives live updates"
+    assert any(shape.y0 == 475.0 for shape in fig.layout.shapes), "the solved threshold is drawn"
+    assert any("solved at 475" in (a.text or "") for a in fig.layout.annotations)
+
+
+def test_returns_figure_shows_shaped_next_to_true_when_asked() -> None:
+    snap = snapshot(50, shaped_offset=10.0)
+    fig = returns_figure(snap, threshold=None, show_shaped=True)
+    names = [trace.name for trace in fig.data]
+    assert len(fig.data) == 4
+    assert any(name.startswith("true return") for name in names)
+    assert any(name.startswith("shaped return") for name in names)
+    shaped_markers = next(t for t in fig.data if t.name.startswith("shaped") and t.mode == "markers")
+    assert list(shaped_markers.y) == pytest.approx(snap.episode_returns)
+    assert not fig.layout.shapes, "no threshold line without a threshold"
+
+
+def test_figures_of_an_empty_run_are_empty_not_errors() -> None:
+    snap = snapshot(0)
+    assert all(len(trace.x) == 0 for trace in returns_figure(snap, threshold=None, show_shaped=True).data)
+    assert all(len(trace.x) == 0 for trace in lengths_figure(snap).data)
+    assert len(losses_figure(snap).data) == 0
+
+
+def test_lengths_figure_plots_the_smoothed_length() -> None:
+    snap = snapshot(3_000)
+    (trace,) = lengths_figure(snap).data
+    assert len(trace.y) <= MAX_POINTS
+    assert trace.y[-1] == pytest.approx(np.mean(snap.episode_lengths[-SOLVE_WINDOW:]))
+
+
+def test_losses_figure_shows_losses_and_hides_other_values_behind_a_click() -> None:
+    points = [(step, 1.0 / (step + 1)) for step in range(5_000)]
+    losses = {
+        "train/value_loss": points,
+        "train/policy_gradient_loss": points[:10],
+        "train/learning_rate": [(0, 0.001), (64, 0.0009)],
+        "train/n_updates": [(0, 1.0), (64, 2.0)],
+        "train/empty": [],
+    }
+    fig = losses_figure(snapshot(5, losses=losses))
+    by_name = {trace.name: trace for trace in fig.data}
+    assert set(by_name) == {"value_loss", "policy_gradient_loss", "learning_rate"}, "counters and empty series skipped"
+    assert by_name["value_loss"].visible is True
+    assert by_name["learning_rate"].visible == "legendonly"
+    assert len(by_name["value_loss"].x) <= MAX_POINTS
+    assert by_name["value_loss"].x[-1] == 4_999

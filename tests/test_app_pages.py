@@ -170,3 +170,53 @@ def test_a_failed_run_shows_its_reason_not_a_traceback() -> None:
     assert not at.exception
     assert run.status == RunStatus.FAILED
     assert any("This run failed" in shown(e.value) for e in at.error)
+
+
+def test_a_reward_expression_previews_before_training() -> None:
+    at = app_at("pages/train.py")
+    at.text_input(key="sh_reward_expr").input("reward - 0.5 * abs(x)").run()
+    assert not at.exception
+    preview = at.dataframe[0].value
+    assert list(preview.columns) == ["t", "env reward", "shaped"]
+    assert (preview["shaped"] <= preview["env reward"]).all() and (preview["shaped"] != preview["env reward"]).any()
+    assert [b.disabled for b in at.button if b.label == "Start training"] == [False]
+    assert "reward_expr" in at.query_params
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("__import__('os')", "unknown function '__import__'"),
+        ("obs.tofile('x')", "attribute access"),
+        ("os + 1", "unknown name 'os'"),
+    ],
+)
+def test_a_hostile_expression_is_refused_in_place(expression: str, message: str) -> None:
+    at = app_at("pages/train.py")
+    at.text_input(key="sh_reward_expr").input(expression).run()
+    assert not at.exception
+    assert any(message in shown(e.value) for e in at.error), [shown(e.value) for e in at.error]
+    assert [b.disabled for b in at.button if b.label == "Start training"] == [True]
+
+
+def test_a_shared_shaping_is_restored_from_the_link() -> None:
+    at = app_at("pages/train.py", env="MountainCar-v0", algo="dqn", potential="energy", living_reward="0.5")
+    assert not at.exception
+    assert at.selectbox(key="sh_potential").value == "energy"
+    assert at.number_input(key="sh_living_reward").value == 0.5
+
+
+def _pairs() -> list[tuple[str, str]]:
+    from agents.algorithms import compatible_algos
+    from envs.registry import ENVS
+
+    return [(env_id, algo.id) for env_id, env in ENVS.items() for algo in compatible_algos(env)]
+
+
+@pytest.mark.parametrize(("env_id", "algo_id"), _pairs())
+def test_every_env_and_algorithm_pair_draws_its_controls(env_id: str, algo_id: str) -> None:
+    at = app_at("pages/train.py", env=env_id, algo=algo_id)
+    assert not at.exception
+    assert at.selectbox(key="cfg_env").value == env_id and at.selectbox(key="cfg_algo").value == algo_id
+    assert not at.warning, [w.value for w in at.warning]
+    assert [b.disabled for b in at.button if b.label == "Start training"] == [False]

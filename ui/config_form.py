@@ -18,7 +18,9 @@ from agents.presets import presets_for
 from agents.schema import HyperParam
 from agents.share import VIEW_KEYS, config_to_query, query_to_config
 from envs.registry import ENVS, get_env
+from envs.shaping import ShapingConfig, ShapingError
 from ui.common import plain
+from ui.shaping_form import load_shaping_into_widgets, shaping_controls, shaping_is_default, shaping_key
 
 LOADED_FLAG = "cfg_loaded_from_url"
 
@@ -34,7 +36,7 @@ def load_config_into_widgets(config: RunConfig) -> None:
     state.cfg_seed, state.cfg_timesteps = config.seed, config.total_timesteps
     for name, value in config.hyperparams.items():
         state[hp_key(name)] = value
-    state.cfg_shaping = config.shaping
+    load_shaping_into_widgets(config.shaping)
 
 
 def load_from_url_once() -> list[str]:
@@ -47,14 +49,23 @@ def load_from_url_once() -> list[str]:
     return shared.warnings
 
 
-def _reset_to_preset(env_id: str, algo_id: str, preset: str | None) -> None:
-    load_config_into_widgets(build_config(env_id, algo_id, preset=preset, seed=st.session_state.get("cfg_seed", 0)))
+def _reset_to_preset(env_id: str, algo_id: str, preset: str | None, *, keep_shaping: bool = True) -> None:
+    """Load a preset's hyperparameters and budget; shaping stays unless the env changed (its names differ)."""
+    shaping = {}
+    if keep_shaping:
+        try:
+            shaping = ShapingConfig.from_dict({n: st.session_state[shaping_key(n)] for n in vars(ShapingConfig())})
+            shaping.validate(env_id)
+        except (ShapingError, ValueError, KeyError):
+            shaping = {}
+    seed = st.session_state.get("cfg_seed", 0)
+    load_config_into_widgets(build_config(env_id, algo_id, preset=preset, seed=seed, shaping=shaping))
 
 
 def _on_env_change() -> None:
     env = get_env(st.session_state.cfg_env)
     algo = get_algo(st.session_state.cfg_algo)
-    _reset_to_preset(env.id, algo.id if algo.supports(env) else env.default_algo, None)
+    _reset_to_preset(env.id, algo.id if algo.supports(env) else env.default_algo, None, keep_shaping=False)
 
 
 def _on_algo_change() -> None:
@@ -70,9 +81,9 @@ def _on_preset_change() -> None:
 def _float_step(param: HyperParam) -> float:
     """A +/- step that suits the parameter's scale (fixed per parameter so the widget keeps its identity)."""
     if param.log and isinstance(param.default, int | float) and param.default:
-        return 10 ** math.floor(math.log10(abs(float(param.default))))
+        return float(10 ** math.floor(math.log10(abs(float(param.default)))))
     span = (param.high or 1.0) - (param.low or 0.0)
-    return 0.01 if span <= 1.0 else round(span / 100, 6)
+    return 0.01 if span <= 1.0 else float(round(span / 100, 6))
 
 
 def param_widget(param: HyperParam, *, disabled: bool = False) -> None:
@@ -172,6 +183,11 @@ def config_sidebar(*, disabled: bool = False) -> tuple[RunConfig | None, str | N
                 state[hp_key(param.name)] = param.default
             param_widget(param, disabled=disabled)
 
+    with st.expander("Reward shaping", expanded=not shaping_is_default()):
+        shaping, shaping_problem = shaping_controls(env, disabled=disabled)
+    if shaping is None:
+        return None, shaping_problem
+
     overrides = {p.name: state[hp_key(p.name)] for p in algo.schema}
     try:
         config = build_config(
@@ -181,7 +197,7 @@ def config_sidebar(*, disabled: bool = False) -> tuple[RunConfig | None, str | N
             overrides=overrides,
             seed=state.cfg_seed,
             timesteps=state.cfg_timesteps,
-            shaping=state.get("cfg_shaping"),
+            shaping=shaping,
         )
     except ConfigError as error:
         st.error(plain(str(error)))

@@ -1,0 +1,136 @@
+"""Reward-shaping controls with a live preview, before any training.
+
+Every control is a plain number or text, so the whole shaping serialises into a share link. The preview
+plays a few seeded random steps of the chosen env and shows the env's reward next to the shaped one, or
+the exact error ("unknown name 'os' at column 1") while the person types.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from envs.potentials import potentials_for
+from envs.registry import EnvInfo
+from envs.reward_expr import FUNCTIONS
+from envs.shaping import NUMBER_LIMITS, ShapingConfig, ShapingError, preview_shaping
+from ui.common import plain
+
+PREVIEW_STEPS = 6
+NUMBER_FIELDS = {
+    "living_reward": ("Living reward per step", "Added to every step's reward: negative is a penalty for time."),
+    "termination_bonus": ("Bonus when an episode terminates", "Added on the step the task ends (success or failure)."),
+    "truncation_bonus": ("Bonus when the time limit cuts an episode", "Added when the episode runs out of time."),
+    "reward_scale": ("Reward scale", "The final reward is multiplied by this. Extreme scales break learning."),
+    "reward_clip": ("Reward clip (0 = off)", "Clip the final reward to [-c, c]."),
+}
+
+
+def shaping_key(name: str) -> str:
+    return f"sh_{name}"
+
+
+def load_shaping_into_widgets(config: ShapingConfig) -> None:
+    for name, value in vars(config).items():
+        st.session_state[shaping_key(name)] = value
+
+
+def shaping_is_default() -> bool:
+    """True while every shaping widget holds its default (the expander then starts closed)."""
+    return all(st.session_state.get(shaping_key(n), v) == v for n, v in vars(ShapingConfig()).items())
+
+
+def shaping_controls(env: EnvInfo, *, disabled: bool = False) -> tuple[ShapingConfig | None, str | None]:
+    """Draw the shaping controls for ``env``; return the shaping they describe, or why it is invalid."""
+    state = st.session_state
+    defaults = ShapingConfig()
+    for name, value in vars(defaults).items():
+        state.setdefault(shaping_key(name), value)
+
+    names = ", ".join(("reward", "obs[i]", *env.feature_names, "action", "t", "terminated", "truncated"))
+    st.text_input(
+        "Custom reward expression",
+        key=shaping_key("reward_expr"),
+        placeholder="e.g. reward - 0.1 * abs(x)" if "x" in env.feature_names else "e.g. reward - 0.01",
+        help=f"Replaces the env's reward. Names: {names}. Functions: {', '.join(FUNCTIONS)}. "
+        "Arithmetic, comparisons, and/or/not and `a if cond else b`. Leave empty to keep the env's reward.",
+        disabled=disabled,
+    )
+    for name, (label, help_text) in NUMBER_FIELDS.items():
+        low, high = NUMBER_LIMITS[name]
+        st.number_input(
+            label,
+            min_value=low,
+            max_value=high,
+            step=0.1 if name != "reward_scale" else 0.5,
+            format="%g",
+            key=shaping_key(name),
+            help=help_text,
+            disabled=disabled,
+        )
+
+    potentials = potentials_for(env.id)
+    if potentials:
+        options = ["", *potentials]
+        if state[shaping_key("potential")] not in options:
+            state[shaping_key("potential")] = ""
+        st.selectbox(
+            "Potential-based shaping",
+            options,
+            key=shaping_key("potential"),
+            format_func=lambda p: "none" if not p else f"{p}: {potentials[p].description}",
+            help="Adds γΦ(s') − Φ(s) for a potential Φ (Ng, Harada & Russell, 1999): guides exploration "
+            "without changing which policy is optimal.",
+            disabled=disabled,
+        )
+        if state[shaping_key("potential")]:
+            cols = st.columns(2)
+            cols[0].number_input(
+                "γ of the potential",
+                min_value=0.01,
+                max_value=1.0,
+                step=0.01,
+                format="%g",
+                key=shaping_key("potential_gamma"),
+                disabled=disabled,
+            )
+            cols[1].number_input(
+                "Potential scale",
+                min_value=-1000.0,
+                max_value=1000.0,
+                step=0.5,
+                format="%g",
+                key=shaping_key("potential_scale"),
+                disabled=disabled,
+            )
+    else:
+        state[shaping_key("potential")] = ""
+
+    try:
+        config = ShapingConfig.from_dict({name: state[shaping_key(name)] for name in vars(defaults)})
+        config.validate(env.id)
+    except (ShapingError, ValueError) as error:
+        st.error(plain(str(error)))
+        return None, str(error)
+    _preview(env, config)
+    return config, None
+
+
+def _preview(env: EnvInfo, config: ShapingConfig) -> None:
+    if config.is_identity():
+        st.caption("No shaping: the agent is trained on the env's own reward.")
+        return
+    try:
+        rows = preview_shaping(env.id, config, n_steps=PREVIEW_STEPS, seed=0)
+    except ShapingError as error:
+        st.error(plain(str(error)))
+        return
+    table = pd.DataFrame(
+        {
+            "t": [r["t"] for r in rows],
+            "env reward": [r["reward"] for r in rows],
+            "shaped": [r["shaped_reward"] for r in rows],
+        }
+    )
+    st.caption(f"Preview on {PREVIEW_STEPS} random steps of {env.id}:")
+    st.dataframe(table, hide_index=True, width="stretch")

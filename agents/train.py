@@ -5,6 +5,8 @@
 Prints one JSON object as its last line of stdout. Without ``--timesteps`` it trains for the preset's
 budget and stops as soon as the env counts as solved. Bad input exits with status 2 and one line on
 stderr, before anything is allocated; a run that fails inside training exits with status 1.
+``--export script`` or ``--export zoo`` prints the configuration as a standalone training script or an
+RL Baselines3 Zoo YAML entry instead of training.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from agents.config import DEFAULT_WALL_S, ConfigError, RunConfig, build_config
+from agents.export import ExportError, export_script, export_zoo_yaml
 from agents.live import SOLVE_WINDOW
 from agents.run import Run, RunStatus
 from agents.schema import HyperParamError, parse_assignments
@@ -51,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--max-wall-s", default=str(DEFAULT_WALL_S), help="wall-clock cap in seconds")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument(
+        "--export",
+        choices=("script", "zoo"),
+        help="print the configuration as a standalone Python script or an RL Zoo YAML entry, instead of training",
+    )
     shaping = parser.add_argument_group("reward shaping")
     shaping.add_argument("--reward-expr", help='custom reward expression, e.g. "reward - 0.1*abs(x)"')
     shaping.add_argument("--living-reward", help="added to every step's reward")
@@ -133,6 +141,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, HyperParamError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    if args.export:
+        try:
+            print(export_script(config) if args.export == "script" else export_zoo_yaml(config), end="")
+        except ExportError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        return 0
     # A failed run's reason is printed as one line below; without this, Python's last-resort logging
     # handler would dump the run thread's traceback on stderr too.
     logging.getLogger("agents.run").addHandler(logging.NullHandler())

@@ -9,6 +9,7 @@ nothing escapes the thread.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import threading
 import time
@@ -19,7 +20,6 @@ from typing import Any
 
 import gymnasium as gym
 import torch
-from envs.shaping import ShapingError, TrueReturnRecorder, apply_shaping
 from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.monitor import Monitor
 
@@ -35,6 +35,7 @@ from agents.live import (
     StatsLoggerSink,
     StopTraining,
 )
+from envs.shaping import ShapingError, TrueReturnRecorder, apply_shaping
 
 torch.set_num_threads(1)  # measured 3x-29x faster under CPU contention, and half the CPU time
 
@@ -72,7 +73,8 @@ def describe_failure(error: BaseException) -> str:
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     if isinstance(error, ShapingError):
         return f"The shaped reward failed: {text}"
-    if isinstance(error, FloatingPointError) or "nan" in text.lower() or "invalid values" in text.lower():
+    # "nan" as a word only: "maintenance" or "tenant" in a message is no sign of divergence
+    if isinstance(error, FloatingPointError) or re.search(r"\bnan\b|invalid values", text, re.IGNORECASE):
         return (
             "Training diverged: values became NaN or infinite. Try a smaller learning_rate or reward scale. "
             f"({text[:200]})"

@@ -166,8 +166,9 @@ class RunControl:
         self._paused_total = 0.0
         self._paused_at: float | None = None
 
-    def start_clock(self) -> None:
-        self._started_at = time.perf_counter()
+    def start_clock(self, offset_s: float = 0.0) -> None:
+        """Start counting training time, from ``offset_s`` when a resumed run continues its clock."""
+        self._started_at = time.perf_counter() - offset_s
 
     def elapsed(self) -> float:
         if self._started_at is None:
@@ -210,7 +211,7 @@ class RunControl:
 class EvalSchedule:
     """Decides when to play an evaluation episode so that evaluation takes at most ``budget`` of the time."""
 
-    def __init__(self, budget: float = 0.05, min_interval_s: float = 2.0, first_after_s: float = 0.5) -> None:
+    def __init__(self, budget: float = 0.03, min_interval_s: float = 3.0, first_after_s: float = 0.5) -> None:
         self.budget = budget
         self.min_interval_s = min_interval_s
         self.next_at = first_after_s

@@ -11,7 +11,7 @@ import streamlit as st
 
 from agents.live import SOLVE_WINDOW, RunSnapshot
 from agents.run import Run, RunStatus
-from ui.charts import lengths_figure, losses_figure, returns_figure
+from ui.charts import run_figures
 from ui.common import can_control, format_duration, manager, plain
 
 REFRESH_S = 1.0
@@ -59,22 +59,20 @@ def _draw(run: Run) -> None:
     _progress(snap, run)
     _metrics(snap, config.env_info.solved_threshold)
     shaped = not config.shaping.is_identity()
+    figures = run_figures(run.id, snap, threshold=config.env_info.solved_threshold, show_shaped=shaped)
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(
-            returns_figure(snap, threshold=config.env_info.solved_threshold, show_shaped=shaped),
-            key=f"returns-{run.id}",
-        )
+        st.plotly_chart(figures["returns"], key=f"returns-{run.id}")
         if shaped:
             _divergence_note(snap)
     with right:
         _evaluation(snap)
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(lengths_figure(snap), key=f"lengths-{run.id}")
+        st.plotly_chart(figures["lengths"], key=f"lengths-{run.id}")
     with right:
         if snap.losses:
-            st.plotly_chart(losses_figure(snap), key=f"losses-{run.id}")
+            st.plotly_chart(figures["losses"], key=f"losses-{run.id}")
 
 
 def _controls(run: Run) -> None:

@@ -220,3 +220,12 @@ def test_every_env_and_algorithm_pair_draws_its_controls(env_id: str, algo_id: s
     assert at.selectbox(key="cfg_env").value == env_id and at.selectbox(key="cfg_algo").value == algo_id
     assert not at.warning, [w.value for w in at.warning]
     assert [b.disabled for b in at.button if b.label == "Start training"] == [False]
+
+
+def test_embed_hides_the_controls_and_starts_the_authors_configuration() -> None:
+    at = app_at("pages/train.py", env="Acrobot-v1", algo="ppo", seed="4", hide_controls="1")
+    assert not at.exception
+    assert not at.sidebar.selectbox and not at.sidebar.number_input  # no controls for the reader
+    next(b for b in at.button if b.label == "Start training").click().run()
+    run = get_manager().get(run_param(at))
+    assert run is not None and (run.config.env_id, run.config.algo, run.config.seed) == ("Acrobot-v1", "ppo", 4)

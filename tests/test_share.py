@@ -107,7 +107,7 @@ def test_empty_query_gives_the_default_env_and_algorithm() -> None:
 
 def test_view_keys_are_not_configuration() -> None:
     shared = query_to_config(
-        {"env": "Acrobot-v1", "run": "20260101-000000-abcdef", "embed": "1", "ctl": "x", "tab": "2"}
+        {"env": "Acrobot-v1", "run": "20260101-000000-abcdef", "hide_controls": "1", "ctl": "x", "tab": "2"}
     )
     assert shared.warnings == []
     assert shared.config == build_config("Acrobot-v1", "ppo")

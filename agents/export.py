@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import re
 import textwrap
 from collections.abc import Mapping
 from typing import Any
@@ -36,12 +37,14 @@ class ExportError(ValueError):
     """A configuration that cannot be exported; the message says why, in words for a learner."""
 
 
-def export_unavailable_reason(config: RunConfig) -> str | None:
-    """Why this configuration cannot be exported as code (None when it can), so a page can say it up front."""
+def export_unavailable_reason(config: RunConfig, kind: str = "script") -> str | None:
+    """Why this configuration cannot be exported as ``kind`` ("script" or "zoo"); None when it can.
+
+    Lets a page say so up front instead of offering a download that fails.
+    """
     if config.algo_info.family != "sb3":
         return f"{config.algo_info.title} is the playground's own agent; only stable-baselines3 runs export as code."
-    entry = _entry_point(config.env_id)
-    if entry is None or not entry.startswith("gymnasium.envs."):
+    if kind == "script" and not _is_gymnasium_env(config.env_id):
         return f"{config.env_id} is the playground's own environment, which a standalone script cannot build."
     return None
 
@@ -113,7 +116,7 @@ def _imports(cls: str, body: str) -> str:
         ("utils", "LinearSchedule"),
         ("vec_env", "DummyVecEnv"),
     ):
-        if f"{name}(" in body:
+        if re.search(rf"\b{name}\b[(),]", body):  # called, or named as a base class
             lines.append(f"from stable_baselines3.common.{module} import {name}")
     return "\n".join(lines)
 
@@ -253,12 +256,16 @@ def _str(text: str) -> str:
 
 def export_zoo_yaml(config: RunConfig) -> str:
     """The entry for RL Zoo's ``hyperparams/<algo>.yml``: this env id, its budget and hyperparameters."""
-    _check_exportable(config)
+    _check_exportable(config, "zoo")
     values = config.hyperparams
     lines = [
         f"# RL Baselines3 Zoo entry for hyperparams/{zoo_filename(config)}, exported by the RL playground.",
         f"# Train with: python -m rl_zoo3.train --algo {config.algo} --env {config.env_id} --seed {config.seed}",
     ]
+    if not _is_gymnasium_env(config.env_id):
+        lines.append(
+            f"# {config.env_id} is the playground's own environment: Zoo needs it registered (--gym-packages)."
+        )
     if config.stop_when_solved:
         lines.append("# The playground run stopped once solved; Zoo trains for the whole n_timesteps.")
     if config.shaping.is_identity():
@@ -322,8 +329,8 @@ def _refuse_text(text: str) -> str:
 # --- shared -------------------------------------------------------------------------------------------------------
 
 
-def _check_exportable(config: RunConfig) -> None:
-    reason = export_unavailable_reason(config)
+def _check_exportable(config: RunConfig, kind: str = "script") -> None:
+    reason = export_unavailable_reason(config, kind)
     if reason:
         raise ExportError(reason)
 
@@ -334,6 +341,10 @@ def _entry_point(env_id: str) -> str | None:
     except gym.error.Error:
         return None
     return entry if isinstance(entry, str) else None
+
+
+def _is_gymnasium_env(env_id: str) -> bool:
+    return (_entry_point(env_id) or "").startswith("gymnasium.envs.")
 
 
 def _gymnasium_requirement(env_id: str) -> str:

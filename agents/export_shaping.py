@@ -221,8 +221,7 @@ class ShapedReward(gym.Wrapper):
         super().__init__(env)
         self.t = 0
         self.true_return = 0.0
-        self.phi = 0.0
-
+{_block(["self.phi = 0.0"] if shaping.potential else [])}
     def reset(self, **kwargs):
         obs, info = self.env.reset(**kwargs)
         self.t = 0

@@ -1,0 +1,430 @@
+"""Export as code: the script runs on its own, computes the playground's shaped rewards, and trains the same model.
+
+The generated scripts run in clean subprocesses (a temporary working directory, no PYTHONPATH), so they cannot
+import the project; imported in-process they are compared with the project's wrappers step by step and, for a
+few algorithms, weight by weight after a short training. The Zoo entry must parse with ``yaml.safe_load``.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+import yaml
+
+from agents.algorithms import compatible_algos
+from agents.config import RunConfig, build_config
+from agents.export import (
+    ALLOWED_SCRIPT_IMPORTS,
+    ExportError,
+    export_script,
+    export_unavailable_reason,
+    export_zoo_yaml,
+    script_filename,
+)
+from agents.export_shaping import expression_to_python
+from agents.run import make_training_env
+from agents.train import main as train_main
+from envs.potentials import POTENTIALS
+from envs.registry import ENVS, get_env
+from envs.reward_expr import RewardExpression
+from envs.shaping import ShapingConfig
+
+SCRIPT_STEPS = 200
+_OFF_POLICY = {"buffer_size": 500, "learning_starts": 50, "batch_size": 16, "n_envs": 1, "net_arch": "32"}
+TINY: dict[str, dict[str, object]] = {
+    "ppo": {"n_steps": 32, "batch_size": 32, "n_epochs": 2, "n_envs": 2, "net_arch": "32"},
+    "a2c": {"n_steps": 8, "n_envs": 2, "net_arch": "32"},
+    "dqn": {**_OFF_POLICY, "target_update_interval": 100},
+    "sac": _OFF_POLICY,
+    "td3": _OFF_POLICY,
+    "ddpg": _OFF_POLICY,
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    env_id: str
+    algo: str
+    shaping: dict[str, object] = field(default_factory=dict)
+    overrides: dict[str, object] = field(default_factory=dict)
+    stop_when_solved: bool = False
+
+    def config(self) -> RunConfig:
+        return build_config(
+            self.env_id,
+            self.algo,
+            preset="defaults",
+            overrides={**TINY[self.algo], **self.overrides},
+            seed=7,
+            timesteps=50_000,
+            stop_when_solved=self.stop_when_solved,
+            shaping=self.shaping,
+        )
+
+
+CASES = [
+    Case(
+        "ppo-expression",
+        "CartPole-v1",
+        "ppo",
+        {
+            "reward_expr": "reward - 0.1*abs(theta) + (x > 0) * sign(x_dot) - clip(obs[-1], -1, 1)**2"
+            " + (0.5 if t > 10 and not terminated else 0) + action / 4"
+        },
+        {"learning_rate_schedule": "linear", "learning_rate": 0.0025},
+    ),
+    Case("a2c-potential", "Acrobot-v1", "a2c", {"potential": "tip_height", "potential_scale": 2, "reward_scale": 0.5}),
+    Case(
+        "dqn-bonuses-scale-clip",
+        "MountainCar-v0",
+        "dqn",
+        {"living_reward": -0.5, "termination_bonus": 10, "truncation_bonus": -3, "reward_scale": 0.5, "reward_clip": 2},
+    ),
+    Case(
+        "sac-expression-on-action",
+        "Pendulum-v1",
+        "sac",
+        {"reward_expr": "reward - 0.01 * action[0] ** 2 + max(cos_theta, 0, sin_theta) / 10"},
+    ),
+    Case(
+        "td3-energy-noise",
+        "MountainCarContinuous-v0",
+        "td3",
+        {"potential": "energy", "potential_gamma": 0.95},
+        {"action_noise": 0.3},
+    ),
+    Case("ddpg-plain-stop-when-solved", "Pendulum-v1", "ddpg", {}, {"learning_rate_schedule": "linear"}, True),
+]
+IN_PROCESS_ONLY = [
+    Case("dqn-cliffwalking-expression", "CliffWalking-v1", "dqn", {"reward_expr": "reward + (state == 47) * 5 - t/50"}),
+    Case("ppo-cartpole-all-shaping", "CartPole-v1", "ppo", {"reward_expr": "reward + x", "living_reward": 0.25,
+         "termination_bonus": -10, "potential": "upright", "reward_scale": 3, "reward_clip": 2.5}),
+]  # fmt: skip
+
+
+def load_module(source: str, directory: Path, name: str) -> ModuleType:
+    """Import generated code from a file, as a person running it would (never exec'd from a string)."""
+    path = directory / f"{name}.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location(name.replace("-", "_"), path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# --- the script runs on its own ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScriptResult:
+    returncode: int
+    output: str
+    seconds: float
+    saved: bool
+
+
+@pytest.fixture(scope="module")
+def script_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, ScriptResult]]:
+    """Every case's script run as ``python script.py`` in a clean directory; two at a time (they mostly wait)."""
+    clean_env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+
+    def run(case: Case) -> tuple[str, ScriptResult]:
+        workdir = tmp_path_factory.mktemp(case.name)
+        script = workdir / script_filename(case.config())
+        script.write_text(export_script(case.config()))
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, script.name, "--timesteps", str(SCRIPT_STEPS), "--output", "model"],
+            cwd=workdir,
+            env=clean_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        result = ScriptResult(
+            done.returncode, done.stdout + done.stderr, time.perf_counter() - started, (workdir / "model.zip").exists()
+        )
+        return case.name, result
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        yield dict(pool.map(run, CASES))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_exported_script_trains_and_saves_in_a_clean_process(case: Case, script_runs: dict[str, ScriptResult]) -> None:
+    result = script_runs[case.name]
+    print(f"{case.name}: {result.seconds:.1f} s")
+    assert result.returncode == 0, result.output[-3000:]
+    assert result.saved, "model.save(--output) wrote model.zip"
+    assert "saved the model to model.zip" in result.output
+
+
+def test_the_subprocess_cases_cover_every_sb3_algorithm_and_each_kind_of_shaping() -> None:
+    assert {case.algo for case in CASES} == {"ppo", "a2c", "dqn", "sac", "td3", "ddpg"}
+    used = {key for case in CASES for key in case.shaping}
+    assert {"reward_expr", "potential", "living_reward", "termination_bonus", "reward_scale", "reward_clip"} <= used
+
+
+@pytest.mark.parametrize("case", CASES + IN_PROCESS_ONLY, ids=[case.name for case in CASES + IN_PROCESS_ONLY])
+def test_script_imports_only_gymnasium_sb3_numpy_torch_and_the_standard_library(case: Case) -> None:
+    tree = ast.parse(export_script(case.config()))
+    imported = {
+        (node.module if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0]  # type: ignore[union-attr]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert imported <= ALLOWED_SCRIPT_IMPORTS
+    assert {"gymnasium", "stable_baselines3"} <= imported
+
+
+def test_scripts_are_lint_clean(tmp_path: Path) -> None:
+    """Pyflakes' checks (undefined names, unused imports) and syntax, on every generated script."""
+    for case in CASES + IN_PROCESS_ONLY:
+        (tmp_path / f"{case.name.replace('-', '_')}.py").write_text(export_script(case.config()))
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--isolated", "--select", "F,E9", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_header_says_what_it_reproduces_and_numbers_are_exact() -> None:
+    config = build_config(
+        "Pendulum-v1", "sac", preset="defaults", overrides={"learning_rate": 0.1 + 0.2, "tau": 1e-4}, seed=123
+    )
+    script = export_script(config)
+    header = ast.get_docstring(ast.parse(script)) or ""
+    assert "Pendulum-v1" in header and "SAC" in header and "seed 123" in header
+    assert "learning_rate=0.30000000000000004," in script, "floats are written by repr, not rounded"
+    assert "tau=0.0001," in script
+    assert "SEED = 123" in script
+    assert f"TOTAL_TIMESTEPS = {config.total_timesteps:_}" in script
+    assert "policy_kwargs=dict(net_arch=[256, 256])," in script
+
+
+# --- the script computes the playground's numbers ---------------------------------------------------------------
+
+
+def _transitions(env: Any, actions: list[Any], seed: int) -> list[tuple[float, bool, bool, float | None]]:
+    """Step through ``actions``, resetting at episode ends; what the learner sees, and Monitor's true return."""
+    seen: list[tuple[float, bool, bool, float | None]] = []
+    env.reset(seed=seed)
+    for action in actions:
+        _, reward, terminated, truncated, info = env.step(action)
+        episode = info.get("episode")
+        # Monitor's "r" is the true return when nothing is shaped (it rounds to 6 decimals)
+        true_return = round(episode.get("true_return", episode["r"]), 6) if episode else None
+        seen.append((float(reward), bool(terminated), bool(truncated), true_return))
+        if terminated or truncated:
+            env.reset()
+    return seen
+
+
+@pytest.mark.parametrize("case", CASES + IN_PROCESS_ONLY, ids=[case.name for case in CASES + IN_PROCESS_ONLY])
+def test_script_shapes_rewards_exactly_like_the_project(case: Case, tmp_path: Path) -> None:
+    config = case.config()
+    module = load_module(export_script(config), tmp_path, case.name)
+    space = get_env(case.env_id).make().action_space
+    space.seed(3)
+    actions = [space.sample() for _ in range(1100)]  # past the longest time limit (999)
+    ours = _transitions(make_training_env(config), actions, seed=11)
+    theirs = _transitions(module.make_env(), actions, seed=11)
+    assert theirs == ours
+    assert any(terminated or truncated for _, terminated, truncated, _ in ours), "episode ends were covered"
+    if case.shaping:
+        assert len({reward for reward, *_ in ours}) > 1, "the shaping changed something to compare"
+
+
+@pytest.mark.parametrize(("env_id", "name"), [(env_id, name) for env_id, named in POTENTIALS.items() for name in named])
+def test_every_potential_is_written_out_exactly(env_id: str, name: str, tmp_path: Path) -> None:
+    config = build_config(env_id, "ppo", shaping={"potential": name})
+    module = load_module(export_script(config), tmp_path, f"{env_id}-{name}")
+    space = get_env(env_id).make().observation_space
+    space.seed(0)
+    for obs in [space.sample() for _ in range(200)]:
+        assert module.potential(obs) == POTENTIALS[env_id][name].fn(obs)
+
+
+CARTPOLE_FEATURES = ("x", "x_dot", "theta", "theta_dot")
+EXPRESSIONS = [
+    "reward - 0.1*abs(theta)",
+    "x > 0 and 2 or -1",
+    "not x < 0 or theta",
+    "(not x) + 3 // 2 - x % 0.3 + theta // 0.2",
+    "min(x, x_dot, 0.5) * max(theta, -theta_dot)",
+    "1 if -0.1 < theta <= 0.1 != x else -1",
+    "sqrt(abs(x)) + exp(-theta**2) + tanh(theta_dot) + log(1 + x*x)",
+    "obs[-1] * 2 ** 3 + sign(theta) + sign(0) + clip(x_dot, -0.5, 0.5) + t / 100 + terminated - truncated",
+    "reward * (1 + action) + -obs[0] ** 2 + (x == x) + True",
+]
+
+
+@pytest.mark.parametrize("text", EXPRESSIONS)
+def test_translated_expression_computes_what_the_playground_evaluates(text: str, tmp_path: Path) -> None:
+    source = "import math\n\nimport numpy as np\n\n\n" + expression_to_python(text, CARTPOLE_FEATURES)
+    module = load_module(source, tmp_path, "expression")
+    expression = RewardExpression.compile(text, CARTPOLE_FEATURES, obs_size=4)
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        obs = rng.normal(0, 0.5, 4).astype(np.float32)
+        if rng.random() < 0.1:
+            obs[0] = 0.0
+        inputs = {
+            "reward": float(rng.normal()),
+            "obs": obs,
+            "action": int(rng.integers(2)),
+            "t": int(rng.integers(1, 500)),
+            "terminated": bool(rng.random() < 0.2),
+            "truncated": bool(rng.random() < 0.2),
+        }
+        expected = expression.evaluate(**inputs)
+        got = module.custom_reward(
+            inputs["reward"],
+            inputs["obs"],
+            inputs["action"],
+            float(inputs["t"]),
+            float(inputs["terminated"]),
+            float(inputs["truncated"]),
+        )
+        assert type(got) is float and got == expected, inputs
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "__import__('os').system('touch pwned')",
+        "obs.tofile('x')",
+        "reward # comment\nimport os",
+        "reward\nimport os",
+        "(lambda: 1)()",
+        "x if True else open('f')",
+    ],
+)
+def test_unvalidated_expression_is_refused_not_pasted(hostile: str) -> None:
+    """A configuration that skipped validation (e.g. built by hand) still cannot put its text into the script."""
+    config = build_config("CartPole-v1", "ppo")
+    tampered = replace(config, shaping=ShapingConfig(reward_expr=hostile))
+    with pytest.raises(ExportError, match="reward expression"):
+        export_script(tampered)
+
+
+# --- the script trains the same model -----------------------------------------------------------------------------
+
+REPRODUCED = [CASES[0], CASES[2], CASES[4], IN_PROCESS_ONLY[0]]
+
+
+def _trained(build: Callable[[], Any]) -> tuple[dict[str, torch.Tensor], Any]:
+    """Build and train one model before the next is built: SB3 seeds the global RNGs when it builds a model."""
+    model = build()
+    model.verbose = 0
+    initial = {key: value.clone() for key, value in model.policy.state_dict().items()}
+    model.learn(total_timesteps=300)
+    return initial, model
+
+
+@pytest.mark.parametrize("case", REPRODUCED, ids=[case.name for case in REPRODUCED])
+def test_script_trains_the_same_network_as_the_playground(case: Case, tmp_path: Path) -> None:
+    config = case.config()
+    module = load_module(export_script(config), tmp_path, case.name)
+    initial, ours = _trained(lambda: config.algo_info.build(lambda: make_training_env(config), config.hyperparams, 7))
+    _, theirs = _trained(lambda: module.build_model(7))
+    assert theirs.num_timesteps == ours.num_timesteps
+    our_weights, their_weights = ours.policy.state_dict(), theirs.policy.state_dict()
+    assert our_weights.keys() == their_weights.keys()
+    assert all(torch.equal(our_weights[key], their_weights[key]) for key in our_weights)
+    assert not all(torch.equal(initial[key], our_weights[key]) for key in initial), "training changed the weights"
+
+
+# --- the Zoo entry --------------------------------------------------------------------------------------------------
+
+
+def test_zoo_entry_parses_and_carries_the_values() -> None:
+    config = build_config(
+        "CartPole-v1",
+        "ppo",
+        preset="zoo",
+        overrides={"learning_rate": 1e-05, "ent_coef": 0.01, "net_arch": "64x64"},
+        shaping={"living_reward": 0.5},
+    )
+    text = export_zoo_yaml(config)
+    entry = yaml.safe_load(text)["CartPole-v1"]
+    assert entry["n_timesteps"] == config.total_timesteps
+    assert entry["policy"] == "MlpPolicy"
+    assert entry["n_envs"] == 8
+    assert entry["learning_rate"] == "lin_1.0e-05" and float(entry["learning_rate"][4:]) == 1e-05
+    assert entry["gae_lambda"] == 0.8 and entry["n_epochs"] == 20 and entry["ent_coef"] == 0.01
+    assert entry["policy_kwargs"] == "dict(net_arch=[64, 64])"
+    assert {"net_arch", "learning_rate_schedule", "action_noise", "seed"}.isdisjoint(entry)
+    for name, value in config.hyperparams.items():
+        if name not in ("net_arch", "learning_rate_schedule", "learning_rate"):
+            assert entry[name] == value and type(entry[name]) is type(value), name
+    comments = [line for line in text.splitlines() if line.startswith("#")]
+    assert any("shaping" in line and "cannot" in line for line in comments)
+    assert any("script" in line for line in comments), "points to the script export, which carries the shaping"
+
+
+def test_zoo_entry_writes_action_noise_as_zoos_absolute_std() -> None:
+    config = build_config("Pendulum-v1", "td3", overrides={"action_noise": 0.25, "learning_rate": 3e-4})
+    entry = yaml.safe_load(export_zoo_yaml(config))["Pendulum-v1"]
+    assert entry["noise_type"] == "normal"
+    assert entry["noise_std"] == 0.25 * 2.0, "Pendulum's torque range is [-2, 2]"
+    assert entry["learning_rate"] == 3e-4 and "action_noise" not in entry
+    sac = yaml.safe_load(export_zoo_yaml(build_config("Pendulum-v1", "sac")))["Pendulum-v1"]
+    assert sac["ent_coef"] == "auto" and "noise_type" not in sac
+
+
+def test_every_gymnasium_env_exports_and_the_playgrounds_own_env_says_why_not() -> None:
+    for env in ENVS.values():
+        own_env = not str(gym.spec(env.id).entry_point).startswith("gymnasium.")
+        for algo in compatible_algos(env):
+            if algo.family != "sb3":
+                continue
+            config = build_config(env.id, algo.id)
+            assert yaml.safe_load(export_zoo_yaml(config))[env.id]["policy"] == "MlpPolicy"
+            if own_env:
+                reason = export_unavailable_reason(config)
+                assert reason is not None and env.id in reason
+                with pytest.raises(ExportError, match=env.id):
+                    export_script(config)
+            else:
+                assert export_unavailable_reason(config) is None
+                ast.parse(export_script(config))
+
+
+# --- the headless trainer -------------------------------------------------------------------------------------------
+
+
+def test_trainer_prints_the_export_instead_of_training(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--env", "Acrobot-v1", "--algo", "a2c", "--seed", "5", "--potential", "tip_height"]
+    assert train_main([*args, "--export", "script"]) == 0
+    script = capsys.readouterr().out
+    config = build_config("Acrobot-v1", "a2c", seed=5, stop_when_solved=True, shaping={"potential": "tip_height"})
+    assert script == export_script(config)
+    assert train_main([*args, "--export", "zoo"]) == 0
+    assert yaml.safe_load(capsys.readouterr().out)["Acrobot-v1"]["n_timesteps"] == config.total_timesteps
+
+
+def test_trainer_export_of_a_bad_configuration_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert train_main(["--env", "Pendulum-v1", "--algo", "dqn", "--export", "script"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert len(captured.err.strip().splitlines()) == 1 and "error:" in captured.err

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import gymnasium as gym
@@ -34,6 +35,7 @@ class Model(Protocol):
 
 
 BuildFn = Callable[[EnvFactory, Mapping[str, Value], int], Model]
+LoadFn = Callable[[Path, EnvFactory, Mapping[str, Value], int], Model]
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,18 @@ class AlgoInfo:
     schema: Schema
     build: BuildFn
     """Build a model on fresh environments made by the factory, with checked hyperparameters and a seed."""
+    load: LoadFn | None = None
+    """Rebuild a model from a checkpoint the app saved itself, on fresh environments (to resume a run)."""
+
+    def restore(self, path: Path, env_fn: EnvFactory, values: Mapping[str, Value], seed: int) -> Model:
+        """Load a checkpoint written by this app's run code (never a user's file: loading may unpickle)."""
+        if self.load is not None:
+            return self.load(path, env_fn, values, seed)
+        if self.family == "tabular":  # plain arrays and JSON, one class method for every tabular agent
+            from agents.tabular.base import TabularAgent
+
+            return TabularAgent.load(path, env=env_fn())
+        raise ValueError(f"{self.title} runs cannot be resumed from a checkpoint")
 
     def supports(self, env: EnvInfo) -> bool:
         return env.action_kind in self.action_kinds and env.obs_kind in self.obs_kinds

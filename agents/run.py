@@ -4,10 +4,16 @@ A :class:`Run` owns its thread, its :class:`~agents.live.RunStats` and its :clas
 It never imports streamlit; pages read :meth:`Run.snapshot`. A failure inside ``learn()`` (a NaN, an env
 error, a shaping expression gone non-finite) ends the run as ``failed`` with a readable reason, and
 nothing escapes the thread.
+
+Given a :class:`~agents.storage.RunStore`, the run persists itself in SB3's formats (see
+:mod:`agents.storage` and :mod:`agents.records`): after a restart :meth:`Run.restore` brings it back with
+its charts, and a run that was training when the server died resumes from its last checkpoint with
+:meth:`Run.resumed`.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 import re
 import secrets
@@ -23,7 +29,7 @@ import torch
 from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.monitor import Monitor
 
-from agents.config import RunConfig
+from agents.config import ConfigError, RunConfig
 from agents.evaluation import encode_gif, play_episode
 from agents.live import (
     EvalResult,
@@ -35,9 +41,14 @@ from agents.live import (
     StatsLoggerSink,
     StopTraining,
 )
+from agents.records import EpisodeLog, ProgressCSV, TimedCheckpoint, fill_stats, read_episodes, reset_records
+from agents.storage import RunFolder, RunRecord, RunStore, StorageError, checkpoint_timesteps, hash_owner
 from envs.shaping import ShapingError, TrueReturnRecorder, apply_shaping
 
 torch.set_num_threads(1)  # measured 3x-29x faster under CPU contention, and half the CPU time
+
+DEFAULT_CHECKPOINT_EVERY_S = 30.0
+"""Seconds between checkpoints of a stored run (saving a small SB3 model takes milliseconds)."""
 
 log = logging.getLogger(__name__)
 
@@ -50,17 +61,22 @@ class RunStatus(StrEnum):
     FINISHED = "finished"
     STOPPED = "stopped"
     FAILED = "failed"
+    INTERRUPTED = "interrupted"
+    """Found on disk after a restart with an active status: the server died while it trained."""
 
     @property
     def active(self) -> bool:
         return self in (RunStatus.QUEUED, RunStatus.STARTING, RunStatus.RUNNING, RunStatus.PAUSED)
 
 
-def make_training_env(config: RunConfig) -> gym.Env:
-    """The env the agent trains on: true-return recorder innermost, then shaping, then SB3's Monitor."""
+def make_training_env(config: RunConfig, monitor: Callable[[gym.Env], gym.Env] | None = None) -> gym.Env:
+    """The env the agent trains on: true-return recorder innermost, then shaping, then SB3's Monitor.
+
+    ``monitor`` replaces the in-memory Monitor, e.g. with :meth:`agents.records.EpisodeLog.wrap` (CSV files).
+    """
     env: gym.Env = TrueReturnRecorder(config.env_info.make())
     env = apply_shaping(env, config.shaping, config.env_id)
-    return Monitor(env, info_keywords=("true_return",))
+    return monitor(env) if monitor is not None else Monitor(env, info_keywords=("true_return",))
 
 
 def new_run_id() -> str:
@@ -88,25 +104,129 @@ class Run:
     """A training run that lives in a background thread until it finishes, stops or fails."""
 
     def __init__(
-        self, config: RunConfig, *, owner: str = "", run_id: str | None = None, record_episodes: bool = True
+        self,
+        config: RunConfig,
+        *,
+        owner: str = "",
+        run_id: str | None = None,
+        record_episodes: bool = True,
+        store: RunStore | None = None,
+        checkpoint_every_s: float = DEFAULT_CHECKPOINT_EVERY_S,
+        stored: tuple[RunFolder, RunRecord] | None = None,
+        resume: bool = False,
     ) -> None:
-        self.id = run_id or new_run_id()
+        """``store``: persist a new run there. ``stored``: a run found on disk (see :meth:`restore`);
+        ``resume`` then continues it from its checkpoint when started."""
+        folder, record = stored if stored else (None, None)
+        self.id = record.run_id if record else (run_id or new_run_id())
         self.record_episodes = record_episodes
         """Play and render evaluation episodes (the headless trainer turns this off: nobody watches)."""
         self.config = config
         self.owner = owner
-        self.created_at = time.time()
+        self.owner_hash = hash_owner(owner) if owner else (record.owner_sha256 if record else "")
+        """SHA-256 of the owner's token: all a stored run keeps of it, and enough for :meth:`is_owner`."""
+        self.created_at = record.created_at if record else time.time()
         self.status = RunStatus.QUEUED
         self.error = ""
         self.end_reason = ""
         self.start_latency_s: float | None = None
         """Seconds from the run leaving the queue to its first training step."""
-        self.stats = RunStats(config.total_timesteps, config.env_info.solved_threshold)
+        self.resumed_from_step: int | None = None
+        """The checkpoint's step count a resumed run continued from."""
         self.control = RunControl()
+        self.checkpoint_every_s = checkpoint_every_s
+        self.checkpoint_timesteps: int | None = record.checkpoint_timesteps if record else None
+        """Steps of the last checkpoint on disk (None: none yet, or the run is not stored)."""
+        self.checkpoint_save_s = 0.0
+        """Seconds this run spent writing checkpoints."""
+        self._checkpoint_train_s = record.checkpoint_train_s if record else 0.0
+        self._record = record
+        self._evaluation_meta: dict[str, float] | None = record.evaluation if record else None
+        self._resume = resume
+        self._persist_lock = threading.Lock()
+        self._stats_lock = threading.Lock()
+        self._stats: RunStats | None = None if folder else self._new_stats()
+        self.folder: RunFolder | None = folder
+        """Where the run is stored; None for a run kept in memory only."""
+        if store is not None and folder is None:
+            self.folder = store.create(self.id, config.to_dict(), self._status_record())
         self.model: Any = None
         self._thread: threading.Thread | None = None
         self._acquire: Callable[[Run], bool] = lambda run: True
         self._release: Callable[[Run], None] = lambda run: None
+
+    @classmethod
+    def restore(
+        cls, folder: RunFolder, *, record_episodes: bool = True, checkpoint_every_s: float = DEFAULT_CHECKPOINT_EVERY_S
+    ) -> Run:
+        """A run found on disk, as it ended; one whose status says it was training comes back INTERRUPTED.
+
+        Its charts are read from the folder the first time someone looks (:attr:`stats`), so listing
+        hundreds of stored runs at start-up stays quick. StorageError if the folder cannot be used.
+        """
+        record = folder.read_status()
+        try:
+            config = RunConfig.from_dict(folder.read_config())
+        except (ConfigError, KeyError, TypeError, ValueError) as error:
+            raise StorageError(f"config.json of run {folder.run_id} is no longer valid: {error}") from None
+        run = cls(
+            config,
+            record_episodes=record_episodes,
+            checkpoint_every_s=checkpoint_every_s,
+            stored=(folder, record),
+        )
+        run.end_reason, run.error = record.end_reason, record.error
+        if record.status in {s.value for s in RunStatus} and not RunStatus(record.status).active:
+            run.status = RunStatus(record.status)
+        else:
+            if folder.in_use_elsewhere():
+                raise StorageError(f"run {folder.run_id} is being trained by another process")
+            run.status, run.end_reason = RunStatus.INTERRUPTED, "the server stopped while it was training"
+            if record.status != RunStatus.INTERRUPTED:
+                record.status, record.end_reason = RunStatus.INTERRUPTED.value, run.end_reason
+                folder.write_status(record)
+        return run
+
+    @property
+    def resumable(self) -> bool:
+        """An interrupted or stopped stored run with steps left in its budget."""
+        return (
+            self.folder is not None
+            and self.status in (RunStatus.INTERRUPTED, RunStatus.STOPPED)
+            and not self.alive
+            and (self.checkpoint_timesteps or 0) < self.config.total_timesteps
+        )
+
+    def resumed(self, owner: str = "", *, record_episodes: bool | None = None) -> Run:
+        """A new, not yet started Run with this id that continues from the last checkpoint to the budget."""
+        if not self.resumable or self.folder is None:
+            raise StorageError(f"run {self.id} is {self.status}; only an interrupted or stopped run can be resumed")
+        record = self._status_record()
+        run = Run(
+            self.config,
+            owner=owner,
+            record_episodes=self.record_episodes if record_episodes is None else record_episodes,
+            checkpoint_every_s=self.checkpoint_every_s,
+            stored=(RunFolder(self.folder.path, self.id), record),
+            resume=True,
+        )
+        return run
+
+    def is_owner(self, token: str) -> bool:
+        """Whether ``token`` is the control token of the tab that started (or resumed) this run."""
+        return bool(token) and bool(self.owner_hash) and hmac.compare_digest(hash_owner(token), self.owner_hash)
+
+    @property
+    def stats(self) -> RunStats:
+        """What the run has done; a stored run's history is read from its folder on first use."""
+        if self._stats is None:
+            with self._stats_lock:
+                if self._stats is None:
+                    self._stats = self._load_stats()
+        return self._stats
+
+    def _new_stats(self) -> RunStats:
+        return RunStats(self.config.total_timesteps, self.config.env_info.solved_threshold)
 
     # --- life cycle ---------------------------------------------------------------------------------------
 
@@ -115,7 +235,12 @@ class Run:
         acquire: Callable[[Run], bool] | None = None,
         release: Callable[[Run], None] | None = None,
     ) -> None:
-        """Start the thread; ``acquire`` blocks until the run may train (the manager's queue)."""
+        """Start the thread; ``acquire`` blocks until the run may train (the manager's queue).
+
+        A stored run first claims its folder: StorageError if another process is training it.
+        """
+        if self.folder is not None:
+            self.folder.lock()
         if acquire:
             self._acquire = acquire
         if release:
@@ -167,6 +292,8 @@ class Run:
             self._train()
         except StopTraining:
             self.status, self.end_reason = RunStatus.STOPPED, "stopped by the user"
+            if self.model is not None:
+                self._save_checkpoint()  # so a stopped run can be resumed where it stopped
         except Exception as error:
             log.exception("run %s failed", self.id)
             self.status, self.error = RunStatus.FAILED, describe_failure(error)
@@ -174,14 +301,29 @@ class Run:
             if not queued:
                 self._release(self)
             self._close()
+            self._persist()
+            if self.folder is not None:
+                self.folder.unlock()
 
     def _train(self) -> None:
         torch.set_num_threads(1)
         config = self.config
+        stats = self.stats  # a resumed run reads its history before its files change
         first_step = time.perf_counter()
-        self.control.start_clock()  # time to solve counts building the model, as bare SB3's does
-        self.model = config.algo_info.build(lambda: make_training_env(config), config.hyperparams, config.seed)
-        self.model.set_logger(Logger(folder=None, output_formats=[StatsLoggerSink(self.stats)]))
+        start_step, start_train_s = self._resume_point() if self._resume else (0, 0.0)
+        if self._resume:
+            self.resumed_from_step = start_step
+        self.control.start_clock(start_train_s)  # time to solve counts building the model, as bare SB3's does
+        env_fn = self._env_factory(start_step)
+        if start_step:
+            checkpoint = self._checkpoint_path()
+            self.model = config.algo_info.restore(checkpoint, env_fn, config.hyperparams, config.seed + start_step)
+        else:
+            self.model = config.algo_info.build(env_fn, config.hyperparams, config.seed)
+        outputs: list[Any] = [StatsLoggerSink(stats)]
+        if self.folder is not None:
+            outputs.append(ProgressCSV(self.folder.progress_path, append=start_step > 0))
+        self.model.set_logger(Logger(folder=None, output_formats=outputs))
         evaluator = None
         if self.record_episodes:
             self._eval_env = config.env_info.make(render_mode="rgb_array")
@@ -196,12 +338,19 @@ class Run:
         )
         if not self.control.paused:
             self.status = RunStatus.RUNNING
+        self._persist()
         self.start_latency_s = time.perf_counter() - first_step
-        self.model.learn(total_timesteps=config.total_timesteps, callback=callback)
+        callbacks: Any = callback
+        if self.folder is not None:
+            callbacks = [callback, TimedCheckpoint(self._save_checkpoint, self.checkpoint_every_s)]
+        remaining = config.total_timesteps - start_step
+        if remaining > 0:
+            self.model.learn(total_timesteps=remaining, callback=callbacks, reset_num_timesteps=start_step == 0)
         self.end_reason = callback.end_reason or "reached its step budget"
         if self.control.stop_requested:
             raise StopTraining
         callback.run_evaluation()  # show the final policy
+        self._save_checkpoint()
         self.status = RunStatus.FINISHED
 
     def _evaluator(self, env: gym.Env) -> Callable[[Any, int], EvalResult]:
@@ -210,13 +359,25 @@ class Run:
         def evaluate(model: Any, index: int) -> EvalResult:
             recording = play_episode(model, env, seed=seed + 10_000 + index)
             fps = min(30.0, 50.0 / recording.frame_every)
-            return EvalResult(
+            result = EvalResult(
                 index,
                 int(model.num_timesteps),
                 recording.episode_return,
                 recording.length,
                 encode_gif(recording.frames, fps=fps),
             )
+            if self.folder is not None:
+                self._evaluation_meta = {
+                    "index": index,
+                    "step": result.step,
+                    "episode_return": result.episode_return,
+                    "length": result.length,
+                }
+                try:
+                    self.folder.write_gif(result.gif)
+                except OSError:
+                    log.warning("could not write the evaluation GIF of run %s", self.id, exc_info=True)
+            return result
 
         return evaluate
 
@@ -227,3 +388,96 @@ class Run:
                     env.close()
                 except Exception:
                     log.debug("closing an env of run %s failed", self.id, exc_info=True)
+        logger = getattr(self.model, "_logger", None)
+        if logger is not None:
+            try:
+                logger.close()  # flushes and closes progress.csv
+            except Exception:
+                log.debug("closing the logger of run %s failed", self.id, exc_info=True)
+
+    # --- persistence (a stored run only) ------------------------------------------------------------------
+
+    def _checkpoint_path(self) -> Any:
+        assert self.folder is not None
+        return self.folder.checkpoint_path(self.config.algo_info.family)
+
+    def _resume_point(self) -> tuple[int, float]:
+        """(steps, training seconds) of the checkpoint to continue from; (0, 0) when there is none."""
+        if self.folder is None or not self._checkpoint_path().is_file():
+            return 0, 0.0
+        steps = checkpoint_timesteps(self._checkpoint_path())
+        if steps == self.checkpoint_timesteps:
+            return steps, self._checkpoint_train_s
+        # killed between writing model.zip and status.json: the last episode recorded by then tells the time
+        episodes = read_episodes(self.folder.monitor_files(), until_step=steps)
+        return steps, episodes[-1].train_s if episodes else 0.0
+
+    def _env_factory(self, start_step: int) -> Callable[[], gym.Env]:
+        """Training envs; for a stored run they write Monitor CSVs, cut back to ``start_step`` first."""
+        config = self.config
+        if self.folder is None:
+            return lambda: make_training_env(config)
+        reset_records(self.folder, start_step)
+        episode_log = EpisodeLog(self.folder.monitor_dir, self.control.elapsed, start_step)
+        return lambda: make_training_env(config, episode_log.wrap)
+
+    def _load_stats(self) -> RunStats:
+        """Redraw a stored run's charts from its Monitor CSVs and progress.csv (up to its checkpoint if resumable)."""
+        stats = self._new_stats()
+        if self.folder is None:
+            return stats
+        if self._resume or self.status == RunStatus.INTERRUPTED:
+            until, train_s = self._resume_point()
+            fill_stats(stats, self.folder, until, train_s, self._evaluation_meta, until_step=until)
+        else:
+            record = self._record
+            timesteps, train_s = (record.timesteps, record.train_s) if record else (0, 0.0)
+            fill_stats(stats, self.folder, timesteps, train_s, self._evaluation_meta)
+        return stats
+
+    def _save_checkpoint(self) -> None:
+        """Save the model atomically and record its step count; a full disk is logged, not fatal."""
+        if self.folder is None or self.model is None:
+            return
+        started = time.perf_counter()
+        try:
+            self.folder.save_checkpoint(self.model, self.config.algo_info.family)
+        except OSError:
+            log.warning("could not write a checkpoint of run %s", self.id, exc_info=True)
+            return
+        self.checkpoint_timesteps = int(self.model.num_timesteps)
+        self._checkpoint_train_s = self.control.elapsed()
+        self._persist()
+        self.checkpoint_save_s += time.perf_counter() - started
+
+    def _status_record(self) -> RunRecord:
+        stats = self.stats
+        with stats.lock:
+            timesteps, train_s = stats.timesteps, stats.elapsed_s
+            solved_at_step, solved_at_s = stats.solved_at_step, stats.solved_at_s
+        return RunRecord(
+            run_id=self.id,
+            status=str(self.status),
+            created_at=self.created_at,
+            total_timesteps=self.config.total_timesteps,
+            end_reason=self.end_reason,
+            error=self.error,
+            timesteps=timesteps,
+            train_s=train_s,
+            solved_at_step=solved_at_step,
+            solved_at_s=solved_at_s,
+            owner_sha256=self.owner_hash,
+            checkpoint_timesteps=self.checkpoint_timesteps,
+            checkpoint_train_s=self._checkpoint_train_s,
+            evaluation=self._evaluation_meta,
+        )
+
+    def _persist(self) -> None:
+        """Write status.json (at start, at each checkpoint, at the end); a full disk is logged, not fatal."""
+        if self.folder is None:
+            return
+        with self._persist_lock:
+            try:
+                self.folder.write_status(self._status_record())
+            except OSError:
+                log.warning("could not write the status of run %s", self.id, exc_info=True)

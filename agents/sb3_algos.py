@@ -7,6 +7,7 @@ is the one sentence a learner needs next to the widget.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -368,11 +369,23 @@ def memory_estimate_bytes(values: Mapping[str, Value], obs_size: int, action_siz
     return buffer_size * per_transition
 
 
+def _vec_env(env_fn: EnvFactory, values: Mapping[str, Value], seed: int) -> DummyVecEnv:
+    vec_env = DummyVecEnv([env_fn] * int(values.get("n_envs", 1)))
+    vec_env.seed(seed)
+    return vec_env
+
+
+def _loader(cls: type[BaseAlgorithm]):  # type: ignore[no-untyped-def]
+    def load(path: Path, env_fn: EnvFactory, values: Mapping[str, Value], seed: int) -> BaseAlgorithm:
+        """SB3's own ``load`` (it unpickles: only for checkpoints the app wrote) onto fresh env copies."""
+        return cls.load(path, env=_vec_env(env_fn, values, seed), device="cpu")
+
+    return load
+
+
 def _builder(cls: type[BaseAlgorithm]):  # type: ignore[no-untyped-def]
     def build(env_fn: EnvFactory, values: Mapping[str, Value], seed: int) -> BaseAlgorithm:
-        n_envs = int(values.get("n_envs", 1))
-        vec_env = DummyVecEnv([env_fn] * n_envs)
-        vec_env.seed(seed)
+        vec_env = _vec_env(env_fn, values, seed)
         kwargs = sb3_kwargs(values)
         if values.get("action_noise"):
             n_actions = int(np.prod(vec_env.action_space.shape))
@@ -399,6 +412,7 @@ for _info in (
         _DISCRETE | _BOX,
         PPO_SCHEMA,
         _builder(PPO),
+        _loader(PPO),
     ),
     AlgoInfo(
         "a2c",
@@ -410,6 +424,7 @@ for _info in (
         _DISCRETE | _BOX,
         A2C_SCHEMA,
         _builder(A2C),
+        _loader(A2C),
     ),
     AlgoInfo(
         "dqn",
@@ -421,6 +436,7 @@ for _info in (
         _DISCRETE,
         DQN_SCHEMA,
         _builder(DQN),
+        _loader(DQN),
     ),
     AlgoInfo(
         "sac",
@@ -432,6 +448,7 @@ for _info in (
         _BOX,
         SAC_SCHEMA,
         _builder(SAC),
+        _loader(SAC),
     ),
     AlgoInfo(
         "td3",
@@ -442,6 +459,7 @@ for _info in (
         _BOX,
         TD3_SCHEMA,
         _builder(TD3),
+        _loader(TD3),
     ),
     AlgoInfo(
         "ddpg",
@@ -453,6 +471,7 @@ for _info in (
         _BOX,
         DDPG_SCHEMA,
         _builder(DDPG),
+        _loader(DDPG),
     ),
 ):
     register_algorithm(_info)

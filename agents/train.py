@@ -7,6 +7,10 @@ budget and stops as soon as the env counts as solved. Bad input exits with statu
 stderr, before anything is allocated; a run that fails inside training exits with status 1.
 ``--export script`` or ``--export zoo`` prints the configuration as a standalone training script or an
 RL Baselines3 Zoo YAML entry instead of training.
+
+Each run is kept in its own folder under ``--runs-dir`` (default: ``RUNS_DIR`` or ``./runs``), named in the
+JSON's ``run_dir``; ``--resume RUN_DIR`` continues an interrupted or stopped run from its last checkpoint
+to its budget.
 """
 
 from __future__ import annotations
@@ -18,13 +22,15 @@ import math
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 from agents.config import DEFAULT_WALL_S, ConfigError, RunConfig, build_config
 from agents.export import ExportError, export_script, export_zoo_yaml
 from agents.live import SOLVE_WINDOW
-from agents.run import Run, RunStatus
+from agents.run import DEFAULT_CHECKPOINT_EVERY_S, Run, RunStatus
 from agents.schema import HyperParamError, parse_assignments
+from agents.storage import RunStore, StorageError, default_root, limits_from_env
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
 
@@ -39,8 +45,8 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m agents.train", description=__doc__.splitlines()[0])
-    parser.add_argument("--env", required=True, help="environment id, e.g. CartPole-v1")
-    parser.add_argument("--algo", required=True, help="algorithm id, e.g. ppo, dqn, sac")
+    parser.add_argument("--env", help="environment id, e.g. CartPole-v1 (required unless --resume)")
+    parser.add_argument("--algo", help="algorithm id, e.g. ppo, dqn, sac (required unless --resume)")
     parser.add_argument("--timesteps", help="step budget (default: the preset's, stopping early once solved)")
     parser.add_argument("--seed", default="0", help="random seed (default 0)")
     parser.add_argument("--preset", help="hyperparameter preset: demo, zoo or defaults (default: the pair's)")
@@ -54,6 +60,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--max-wall-s", default=str(DEFAULT_WALL_S), help="wall-clock cap in seconds")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument("--runs-dir", help="folder that keeps one folder per run (default: $RUNS_DIR or ./runs)")
+    parser.add_argument(
+        "--resume",
+        metavar="RUN_DIR",
+        help="continue the run in this folder (one this trainer or the app wrote) from its last checkpoint",
+    )
+    parser.add_argument(
+        "--checkpoint-every-s",
+        type=_positive_float,
+        default=DEFAULT_CHECKPOINT_EVERY_S,
+        help=f"seconds between checkpoints (default {DEFAULT_CHECKPOINT_EVERY_S:g})",
+    )
     parser.add_argument(
         "--export",
         choices=("script", "zoo"),
@@ -70,6 +88,16 @@ def build_parser() -> argparse.ArgumentParser:
     shaping.add_argument("--reward-scale", help="multiply the reward by this")
     shaping.add_argument("--reward-clip", help="clip the reward to [-c, c] (0: no clip)")
     return parser
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError("must be a positive number of seconds")
+    return value
 
 
 SHAPING_FLAGS = (
@@ -107,6 +135,8 @@ def summarise(run: Run, wall_s: float) -> dict[str, Any]:
     config = run.config
     return {
         "run_id": run.id,
+        "run_dir": None if run.folder is None else str(run.folder.path),
+        "resumed_from_step": run.resumed_from_step,
         "env": config.env_id,
         "algo": config.algo,
         "seed": config.seed,
@@ -134,13 +164,41 @@ def _finite(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else round(value, 3)
 
 
+def resumable_run(run_dir: str, checkpoint_every_s: float = DEFAULT_CHECKPOINT_EVERY_S) -> Run:
+    """The run to continue from a folder this app wrote; StorageError with one line if it cannot be."""
+    path = Path(run_dir).expanduser().resolve()
+    if not path.is_dir():
+        raise StorageError(f"{run_dir} is not a folder")
+    folder = RunStore(path.parent).open(path.name)
+    stored = Run.restore(folder, record_episodes=False, checkpoint_every_s=checkpoint_every_s)
+    return stored.resumed(record_episodes=False)
+
+
+def new_stored_run(config: RunConfig, runs_dir: str | None, checkpoint_every_s: float) -> Run:
+    """A run with its own folder under the runs folder (config.json written now), pruning old ones first."""
+    store = RunStore(runs_dir or default_root())
+    run = Run(config, record_episodes=False, store=store, checkpoint_every_s=checkpoint_every_s)
+    max_runs, max_bytes = limits_from_env()
+    store.prune(max_runs, max_bytes, protect={run.id})
+    return run
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.resume:
+        if args.env or args.algo or args.export:
+            return _usage("--resume takes the configuration from the run folder; drop --env, --algo and --export")
+        try:
+            run = resumable_run(args.resume, args.checkpoint_every_s)
+        except StorageError as error:
+            return _usage(f"cannot resume {args.resume}: {error}")
+        return _train(run, quiet=args.quiet)
+    if not args.env or not args.algo:
+        return _usage("--env and --algo are required (or --resume RUN_DIR)")
     try:
         config = config_from_args(args)
     except (ConfigError, HyperParamError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage(str(error))
     if args.export:
         try:
             print(export_script(config) if args.export == "script" else export_zoo_yaml(config), end="")
@@ -148,14 +206,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: {error}", file=sys.stderr)
             return EXIT_USAGE
         return 0
+    try:
+        run = new_stored_run(config, args.runs_dir, args.checkpoint_every_s)
+    except (StorageError, OSError) as error:
+        return _usage(f"cannot write the run folder: {error}")
+    return _train(run, quiet=args.quiet)
+
+
+def _usage(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _train(run: Run, *, quiet: bool) -> int:
+    """Train in the foreground thread's stead, print the JSON, and return the exit status."""
     # A failed run's reason is printed as one line below; without this, Python's last-resort logging
     # handler would dump the run thread's traceback on stderr too.
     logging.getLogger("agents.run").addHandler(logging.NullHandler())
     started = time.perf_counter()
-    run = Run(config, record_episodes=False)
-    run.start()
     try:
-        _wait(run, quiet=args.quiet)
+        run.start()
+    except StorageError as error:
+        return _usage(str(error))
+    try:
+        _wait(run, quiet=quiet)
     except KeyboardInterrupt:
         run.stop()
         run.join()

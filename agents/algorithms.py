@@ -130,4 +130,5 @@ def _suggest(env: EnvInfo) -> str:
 def _load_builtin() -> None:
     """Import the modules that register the built-in algorithms (deferred to avoid import cycles)."""
     if not ALGOS:
-        import agents.sb3_algos  # noqa: F401  (registers on import)
+        import agents.sb3_algos  # both modules register their algorithms on import
+        import agents.tabular.registry  # noqa: F401

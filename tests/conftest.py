@@ -1,5 +1,7 @@
 """Shared fixtures: every run a test starts is stopped afterwards, and no training thread may outlive a test.
 
+Run folders go to a temporary ``RUNS_DIR`` for the whole session, never into the working copy.
+
 A leaked training thread would keep burning CPU for the rest of the suite (and slow every later test on a
 2-core machine), so the check is autouse. It only touches the run machinery when a test module imported it,
 so tests that never train (and the browser tests, whose runs live in a server process) pay nothing.
@@ -32,6 +34,14 @@ def wait_until(condition: Callable[[], bool], timeout: float = 10.0, interval: f
             return True
         time.sleep(interval)
     return condition()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _runs_dir_outside_the_working_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Anything that keeps run folders (``RUNS_DIR``, default ``./runs``) writes them to a temporary folder."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RUNS_DIR", str(tmp_path_factory.mktemp("runs")))
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -179,7 +179,11 @@ class _ExplodingEnv(gym.Wrapper):
 
 def test_an_env_that_raises_fails_the_run_and_the_process_keeps_working(monkeypatch: pytest.MonkeyPatch) -> None:
     original = agents.run.make_training_env
-    monkeypatch.setattr(agents.run, "make_training_env", lambda config: _ExplodingEnv(original(config), 150))
+
+    def exploding(config: RunConfig, *args: Any, **kwargs: Any) -> gym.Env:
+        return _ExplodingEnv(original(config, *args, **kwargs), crash_at=150)
+
+    monkeypatch.setattr(agents.run, "make_training_env", exploding)
     run = start(long_config())
     assert run.join(30)
     assert run.status == RunStatus.FAILED
@@ -192,7 +196,7 @@ def test_an_env_that_raises_fails_the_run_and_the_process_keeps_working(monkeypa
 
 
 def test_a_failure_while_building_fails_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_memory(config: RunConfig) -> gym.Env:
+    def no_memory(config: RunConfig, *args: Any, **kwargs: Any) -> gym.Env:
         raise MemoryError
 
     monkeypatch.setattr(agents.run, "make_training_env", no_memory)

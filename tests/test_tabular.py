@@ -1,29 +1,21 @@
-"""Tabular agents: planning matches hand-computed values, learners find the optimal routes, the lab's lessons hold,
-and the SB3-shaped surface (callbacks, logger, predict, save/load) lets the app's run code drive them."""
+"""Tabular agents: planning matches hand-computed values, learners reach the optimal routes, and a page can step,
+retune and reset them. (Their SB3-shaped surface is tested in ``test_tabular_sb3.py``.)"""
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
-from typing import Any
 
 import gymnasium as gym
 import numpy as np
 import pytest
-from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.logger import KVWriter, Logger
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.utils import LinearSchedule
 
 import envs  # noqa: F401  (registers GridWorld-v0)
-from agents.algorithms import algorithms, get_algo
-from agents.config import build_config
-from agents.run import Run, RunStatus
 from agents.schema import HyperParamError
 from agents.tabular import (
     AGENTS,
     ExpectedSarsa,
-    Learner,
     MonteCarloControl,
     PolicyIteration,
     QLearning,
@@ -31,9 +23,7 @@ from agents.tabular import (
     TabularAgent,
     ValueIteration,
 )
-from agents.tabular.lessons import LESSONS, run_setup
 from envs.gridworld import LAYOUTS, GridLayout, follow_policy
-from envs.registry import ENVS
 
 UP, RIGHT, DOWN, LEFT = range(4)
 LEARNERS = ("q_learning", "sarsa", "expected_sarsa", "mc_control")
@@ -205,17 +195,30 @@ def test_expected_sarsa_update_by_hand() -> None:
     assert agent.q[1, RIGHT] == pytest.approx(0.85 * 4.0)
 
 
+class WatchedSarsa(Sarsa):
+    """SARSA that records every ε-greedy choice it makes."""
+
+    choices: list[tuple[int, int]]
+
+    def behaviour_action(self, state: int) -> int:
+        action = super().behaviour_action(state)
+        self.choices.append((state, action))
+        return action
+
+
 def test_sarsa_takes_the_next_action_it_learnt_from() -> None:
-    agent = Sarsa(grid("4x3"), seed=3)
+    agent = WatchedSarsa(grid("4x3"), seed=3)
+    agent.choices = []
     agent.set_hyperparams(exploration_initial_eps=0.5, exploration_final_eps=0.5)
+    checked = 0
     for _ in range(300):
-        before = agent.rng.bit_generator.state
-        transition = agent.step()
-        if not transition.done:
-            committed = agent._next_action
-            assert committed is not None
-            assert agent.step().action == committed
-        del before
+        if agent.step().done:
+            continue
+        bootstrapped_from = agent.choices[-1]  # A' drawn in S' for the update's target
+        following = agent.step()
+        assert (following.state, following.action) == bootstrapped_from
+        checked += 1
+    assert checked > 100
 
 
 def test_monte_carlo_first_visit_update_by_hand() -> None:
@@ -286,6 +289,22 @@ def test_a_learner_keeps_its_table_when_the_grid_is_edited_and_starts_afresh_whe
     assert agent.q_table.shape == (48, 4) and not agent.q_table.any()
 
 
+@pytest.mark.parametrize("algo", LEARNERS + PLANNERS)
+def test_reset_learning_starts_over_exactly_like_a_new_agent(algo: str) -> None:
+    agent = AGENTS[algo](grid("4x3"), seed=4)
+    agent.learn(600)
+    agent.run_episode()
+    agent.reset_learning()
+    assert agent.num_timesteps == 0 and agent.episode_returns == [] and agent.state is None
+    assert not agent.state_values().any()
+    fresh = AGENTS[algo](grid("4x3"), seed=4)
+    for model in (agent, fresh):
+        model.learn(600)
+        model.run_episode()
+    assert np.array_equal(agent.q_table, fresh.q_table)
+    assert agent.episode_returns == fresh.episode_returns
+
+
 def test_hyperparameters_set_between_steps_are_checked_and_apply_at_once() -> None:
     agent = QLearning(grid("4x3"), seed=0)
     agent.set_hyperparams(learning_rate="0.7", exploration_initial_eps=0.3, exploration_final_eps=0.3)
@@ -304,281 +323,3 @@ def test_a_planner_steps_by_sweeps_and_plays_its_plan() -> None:
     episode = agent.run_episode()
     assert episode.terminated and episode.trail == (0, 1, 2, 3, 4)
     assert agent.episode_returns == [pytest.approx(0.6)]
-
-
-# --- the SB3-shaped surface ---------------------------------------------------------------------------------
-
-
-class Recorder(BaseCallback):
-    """Records what the model tells a callback, and can stop training after ``stop_after`` steps."""
-
-    def __init__(self, stop_after: int | None = None) -> None:
-        super().__init__()
-        self.stop_after = stop_after
-        self.events: list[str] = []
-        self.episodes: list[dict[str, Any]] = []
-        self.seen_locals: set[str] = set()
-
-    def _on_training_start(self) -> None:
-        self.events.append("start")
-
-    def _on_training_end(self) -> None:
-        self.events.append("end")
-
-    def _on_step(self) -> bool:
-        self.seen_locals |= set(self.locals)
-        assert self.num_timesteps == self.model.num_timesteps
-        self.episodes += [info["episode"] for info in self.locals["infos"] if "episode" in info]
-        return self.stop_after is None or self.n_calls < self.stop_after
-
-
-@pytest.mark.parametrize("algo", LEARNERS)
-def test_learners_honour_sb3_callbacks_with_monitor_episodes(algo: str) -> None:
-    agent = AGENTS[algo](grid("4x3", monitor=True), seed=0)
-    first, second = Recorder(), Recorder()
-    agent.learn(1500, callback=[first, second])
-    for recorder in (first, second):
-        assert recorder.events == ["start", "end"]
-        assert recorder.n_calls == 1500 == agent.num_timesteps
-        assert {"infos", "dones", "rewards", "new_obs", "actions"} <= recorder.seen_locals
-        assert [e["r"] for e in recorder.episodes] == pytest.approx(agent.episode_returns)
-        assert [e["l"] for e in recorder.episodes] == agent.episode_lengths
-
-
-@pytest.mark.parametrize("algo", LEARNERS + PLANNERS)
-def test_a_callback_returning_false_stops_learning(algo: str) -> None:
-    agent = AGENTS[algo](grid("4x3", monitor=True), seed=0)
-    recorder = Recorder(stop_after=7)
-    agent.learn(100_000, callback=recorder)
-    assert recorder.n_calls == 7 and recorder.events == ["start", "end"]
-    per_call = agent.n_states if algo in PLANNERS else 1
-    assert agent.num_timesteps == 7 * per_call
-
-
-@pytest.mark.parametrize("algo", PLANNERS)
-def test_planners_report_one_greedy_episode_per_sweep(algo: str) -> None:
-    agent = AGENTS[algo](grid("4x3", monitor=True), seed=0)
-    recorder = Recorder()
-    agent.learn(12 * 30, callback=recorder)
-    assert recorder.n_calls == 30 and agent.num_timesteps == 360
-    assert len(recorder.episodes) == 30 == len(agent.episode_returns)
-
-
-def test_none_and_plain_functions_are_accepted_as_callbacks() -> None:
-    calls: list[int] = []
-
-    def on_step(locals_: dict[str, Any], globals_: dict[str, Any]) -> bool:
-        calls.append(1)
-        return len(calls) < 5
-
-    agent = QLearning(grid("4x3", monitor=True), seed=0)
-    agent.learn(50, callback=None)
-    assert agent.num_timesteps == 50
-    agent.learn(50, callback=on_step)
-    assert len(calls) == 5 and agent.num_timesteps == 5
-
-
-def test_reset_num_timesteps_false_continues_the_count() -> None:
-    agent = QLearning(grid("4x3", monitor=True), seed=0)
-    agent.learn(100)
-    agent.learn(100, reset_num_timesteps=False)
-    assert agent.num_timesteps == 200 and agent.schedule_timesteps == 200
-
-
-class Capture(KVWriter):
-    def __init__(self) -> None:
-        self.rows: list[tuple[int, dict[str, Any]]] = []
-
-    def write(self, key_values: dict[str, Any], key_excluded: dict[str, Any], step: int = 0) -> None:
-        self.rows.append((step, dict(key_values)))
-
-
-@pytest.mark.parametrize(
-    ("algo", "keys"), [("q_learning", {"train/epsilon", "train/td_error"}), ("value_iteration", {"train/delta"})]
-)
-def test_learning_logs_train_values_at_episode_ends(algo: str, keys: set[str]) -> None:
-    capture = Capture()
-    agent = AGENTS[algo](grid("4x3", monitor=True), seed=0)
-    agent.set_logger(Logger(folder=None, output_formats=[capture]))
-    agent.learn(600)
-    assert capture.rows, "something was logged"
-    assert all(keys <= set(values) for _, values in capture.rows)
-    steps = [step for step, _ in capture.rows]
-    assert steps == sorted(steps) and steps[-1] <= agent.num_timesteps
-    assert len(capture.rows) == len(agent.episode_returns)
-
-
-@pytest.mark.parametrize("algo", LEARNERS + PLANNERS)
-def test_predict_returns_actions_shaped_like_sb3s(algo: str) -> None:
-    agent = AGENTS[algo](grid("4x3"), seed=0)
-    agent.learn(300)
-    greedy = agent.greedy_policy()
-    action, state = agent.predict(8, deterministic=True)
-    assert state is None and action.shape == () and int(action) == greedy[8]
-    actions, _ = agent.predict(np.array([0, 8, 11]), deterministic=True)
-    assert actions.shape == (3,) and list(actions) == [greedy[0], greedy[8], greedy[11]]
-    assert agent.predict(np.int64(2))[0].shape == ()
-    with pytest.raises(ValueError, match="outside"):
-        agent.predict(12)
-    with pytest.raises(ValueError, match="whole-number"):
-        agent.predict(np.array([0.5]))
-
-
-@pytest.mark.parametrize("algo", LEARNERS + PLANNERS)
-def test_save_and_load_round_trip_without_pickle(algo: str, tmp_path: Any) -> None:
-    agent = AGENTS[algo](grid("4x3"), seed=0)
-    agent.learn(500)
-    agent.save(tmp_path / "agent")
-    saved = tmp_path / "agent.npz"
-    with np.load(saved, allow_pickle=False) as data:  # plain arrays: loading runs no code
-        assert json.loads(str(data["meta"]))["algo"] == algo
-    loaded = TabularAgent.load(saved)
-    assert type(loaded) is type(agent) and loaded.hyperparams == agent.hyperparams
-    assert loaded.num_timesteps == agent.num_timesteps and loaded.get_env() is None
-    states = np.arange(12)
-    assert np.array_equal(loaded.predict(states, deterministic=True)[0], agent.predict(states, deterministic=True)[0])
-    assert np.array_equal(loaded.state_values(), agent.state_values())
-    with pytest.raises(RuntimeError, match="no environment"):
-        loaded.step()
-    loaded.set_env(grid("4x3"))
-    assert np.allclose(loaded.q_table, agent.q_table)
-    loaded.step()
-
-
-def test_load_refuses_another_algorithms_file(tmp_path: Any) -> None:
-    QLearning(grid("4x3")).save(tmp_path / "q.npz")
-    with pytest.raises(ValueError, match="holds a 'q_learning' agent, not a sarsa one"):
-        Sarsa.load(tmp_path / "q.npz")
-    assert isinstance(Learner.load(tmp_path / "q.npz", env=grid("4x3")), QLearning)
-
-
-def test_agents_refuse_continuous_observations() -> None:
-    with pytest.raises(ValueError, match="discrete states and actions"):
-        QLearning(gym.make("CartPole-v1"))
-
-
-# --- the algorithm registry, the run and the headless trainer ----------------------------------------------
-
-
-def test_the_six_tabular_algorithms_are_registered_for_discrete_envs() -> None:
-    tabular = {a.id: a for a in algorithms().values() if a.family == "tabular"}
-    assert set(tabular) == set(LEARNERS + PLANNERS)
-    for info in tabular.values():
-        assert info.description and info.title
-        assert all(p.help for p in info.schema)
-        for env in ENVS.values():
-            assert info.supports(env) == (env.obs_kind == "discrete")
-    for algo in LEARNERS:
-        names = get_algo(algo).schema.names
-        assert set(names) == {
-            "learning_rate",
-            "gamma",
-            "exploration_initial_eps",
-            "exploration_final_eps",
-            "exploration_fraction",
-        }
-    assert get_algo("value_iteration").schema.names == ("gamma", "theta")
-    assert get_algo("policy_iteration").schema.names == ("gamma", "theta", "evaluation_sweeps")
-
-
-def test_gridworld_is_in_the_env_registry_and_solvable_by_its_default_algorithm() -> None:
-    info = ENVS["GridWorld-v0"]
-    assert (info.obs_kind, info.action_kind, info.default_algo) == ("discrete", "discrete", "q_learning")
-    best = converge(ValueIteration(info.make(), gamma=1.0)).state_values()[8]
-    assert info.solved_threshold is not None and info.solved_threshold < best
-
-
-DISCRETE_ENVS = [env.id for env in ENVS.values() if env.obs_kind == "discrete"]
-
-
-@pytest.mark.parametrize("algo", LEARNERS + PLANNERS)
-@pytest.mark.parametrize("env_id", DISCRETE_ENVS)
-def test_every_tabular_algorithm_trains_on_every_discrete_env_through_the_run(env_id: str, algo: str) -> None:
-    config = build_config(env_id, algo, timesteps=3000, seed=1)
-    run = Run(config, record_episodes=env_id == "GridWorld-v0")
-    run.start()
-    assert run.join(60)
-    assert run.status == RunStatus.FINISHED, run.error
-    snap = run.snapshot()
-    assert snap.timesteps >= 3000 and snap.episode_returns
-    expected = "train/delta" if algo in PLANNERS else "train/epsilon"
-    assert expected in snap.losses
-    if env_id == "GridWorld-v0":
-        assert snap.evaluation is not None and snap.evaluation.gif.startswith(b"GIF")
-
-
-def test_the_headless_trainer_runs_a_tabular_algorithm(capsys: pytest.CaptureFixture[str]) -> None:
-    from agents.train import main
-
-    code = main(["--env", "CliffWalking-v1", "--algo", "q_learning", "--timesteps", "5000", "--quiet"])
-    assert code == 0
-    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert result["status"] == "finished" and result["algo"] == "q_learning" and result["timesteps"] == 5000
-    assert result["episodes"] > 0
-
-
-def test_the_headless_trainer_solves_gridworld_with_value_iteration(capsys: pytest.CaptureFixture[str]) -> None:
-    from agents.train import main
-
-    assert main(["--env", "GridWorld-v0", "--algo", "value_iteration", "--quiet"]) == 0
-    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert result["end_reason"] == "solved" and result["mean_true_return_last20"] >= 0.6
-
-
-# --- the lessons ------------------------------------------------------------------------------------------
-
-
-def test_every_lesson_says_what_to_watch_for_and_loads_as_it_is() -> None:
-    assert set(LESSONS) == {"discount", "cliff", "slip", "reward_placement"}
-    for lesson in LESSONS.values():
-        assert lesson.title and lesson.question and len(lesson.watch_for) > 80
-        assert len(lesson.setups) >= 2
-        for setup in lesson.setups:
-            assert setup.expect
-            assert GridLayout.from_string(setup.layout) == setup.grid
-            get_algo(setup.algo).schema.resolve(setup.hyperparams)
-
-
-def test_lesson_discount_a_short_horizon_takes_the_near_exit() -> None:
-    short, long = (run_setup(setup) for setup in LESSONS["discount"].setups)
-    assert short.route.exit == (0, 1) and len(short.route.cells) == 2, "γ 0.5: the +1 next to the start"
-    assert long.route.exit == (7, 1), "γ 0.99: the +10 six steps away"
-    for seed in (0, 1, 2):  # Q-learning exploring purely at random finds the same routes
-        for gamma, exit_cell in ((0.5, (0, 1)), (0.99, (7, 1))):
-            agent = QLearning(grid("discount"), seed=seed, gamma=gamma, learning_rate=0.5, exploration_final_eps=1.0)
-            agent.learn(3000)
-            assert follow_policy(LAYOUTS["discount"], agent.greedy_policy()).exit == exit_cell
-
-
-def test_lesson_cliff_sarsa_walks_the_safe_path_and_earns_more_while_learning() -> None:
-    lesson = LESSONS["cliff"]
-    sarsa, q_learning = lesson.setups
-    sarsa_results = [run_setup(sarsa, seed) for seed in lesson.seeds]
-    q_results = [run_setup(q_learning, seed) for seed in lesson.seeds]
-    assert np.mean([r.online_return for r in sarsa_results]) > np.mean([r.online_return for r in q_results]) + 5
-    for result in q_results:
-        assert result.route.exit == (11, 3)
-        assert all(y == 2 for _, y in result.route.cells[1:-1]), "Q-learning's route hugs the cliff edge"
-    for result in sarsa_results:
-        assert min(y for _, y in result.route.cells) == 0, "SARSA's route climbs to the top row"
-        assert all(y < 2 for x, y in result.route.cells if 3 <= x <= 8), "and crosses the middle away from the edge"
-    assert sarsa_results[0].route.exit == (11, 3), "the seed a page loads first shows the whole safe path"
-
-
-def test_lesson_slip_the_plan_crosses_the_bridge_only_on_a_dry_floor() -> None:
-    dry, slippery = (run_setup(setup) for setup in LESSONS["slip"].setups)
-    assert dry.route.exit == slippery.route.exit == (8, 3)
-    assert all(y == 3 for _, y in dry.route.cells), "slip 0: straight over the bridge"
-    assert len(dry.route.cells) == 9
-    assert min(y for _, y in slippery.route.cells) == 0 and len(slippery.route.cells) == 15, "slip 0.2: the detour"
-
-
-def test_lesson_reward_placement_a_bonus_beside_the_path_is_farmed() -> None:
-    plain, with_bonus = (run_setup(setup) for setup in LESSONS["reward_placement"].setups)
-    assert plain.route.exit == (6, 1) and len(plain.route.cells) == 7
-    assert with_bonus.route.exit is None and with_bonus.route.loops
-    assert (3, 0) in with_bonus.route.cells, "it circles the bonus cell"
-    bonus_setup = LESSONS["reward_placement"].setups[1]
-    agent = QLearning(grid(bonus_setup.layout), seed=0, learning_rate=0.5).learn(5000)
-    route = follow_policy(bonus_setup.grid, agent.greedy_policy())
-    assert route.loops and route.exit is None, "a learner farms it too"

@@ -101,6 +101,19 @@ class TabularAgent(ABC):
         """Change hyperparameters between steps (a page's sliders); they apply from the next step on."""
         self.hyperparams.update({name: self.schema.get(name).parse(raw) for name, raw in values.items()})
 
+    def reset_learning(self) -> None:
+        """Forget everything learnt (tables, step count, episode history); keep the env and hyperparameters.
+
+        With a seed, what follows is exactly what a freshly built agent would do (a page's Reset button).
+        """
+        self._init_tables()
+        self.num_timesteps = 0
+        self.episode_returns, self.episode_lengths = [], []
+        self.state, self.last_info = None, {}
+        self._episode = _Episode()
+        self._seed_next_reset = True
+        self.rng = np.random.default_rng(self.seed)
+
     # --- the episode in progress --------------------------------------------------------------------------
 
     @property

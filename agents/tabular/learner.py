@@ -225,7 +225,6 @@ class Learner(TabularAgent):
     def _log_episode(self, epsilon: float) -> None:
         self.logger.record("train/epsilon", epsilon)
         self.logger.record(self.error_key, self._episode_error())
-        self.logger.record("train/episodes", len(self.episode_returns))
         self.logger.dump(self.num_timesteps)
 
     def _episode_error(self) -> float:

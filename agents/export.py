@@ -24,8 +24,9 @@ from stable_baselines3.common.utils import LinearSchedule
 
 from agents.config import RunConfig
 from agents.export_shaping import ShapingExportError, shaping_code
+from agents.presets import presets_for
 from agents.sb3_algos import net_arch_layers, sb3_kwargs
-from agents.schema import Value
+from agents.schema import HyperParamError, Value
 
 ALLOWED_SCRIPT_IMPORTS = frozenset(
     {"argparse", "collections", "math", "gymnasium", "numpy", "torch", "stable_baselines3", "__future__"}
@@ -63,9 +64,8 @@ def zoo_filename(config: RunConfig) -> str:
 
 def export_script(config: RunConfig) -> str:
     """A runnable Python script that trains this configuration with gymnasium and stable-baselines3 only."""
-    _check_exportable(config)
+    values = _checked_hyperparams(config, "script")
     info, algo = config.env_info, config.algo_info
-    values = config.hyperparams
     cls = algo.title
     kwargs = sb3_kwargs(values)
     shaping = config.shaping
@@ -124,7 +124,8 @@ def _imports(cls: str, body: str) -> str:
 def _header(config: RunConfig, shaped: bool, stop_when_solved: bool) -> str:
     algo = config.algo_info
     versions = ", ".join(f"{name} {_version(name)}" for name in ("gymnasium", "stable-baselines3", "torch"))
-    preset = f" (preset {config.preset!r})" if config.preset else ""
+    # A stored config's preset name is free text: name it only if it is one of the pair's presets.
+    preset = f" (preset {config.preset!r})" if config.preset in presets_for(config.env_id, config.algo) else ""
     lines = [
         f'"""Train {algo.title} on {config.env_id} with stable-baselines3, as the RL playground did.',
         "",
@@ -256,8 +257,7 @@ def _str(text: str) -> str:
 
 def export_zoo_yaml(config: RunConfig) -> str:
     """The entry for RL Zoo's ``hyperparams/<algo>.yml``: this env id, its budget and hyperparameters."""
-    _check_exportable(config, "zoo")
-    values = config.hyperparams
+    values = _checked_hyperparams(config, "zoo")
     lines = [
         f"# RL Baselines3 Zoo entry for hyperparams/{zoo_filename(config)}, exported by the RL playground.",
         f"# Train with: python -m rl_zoo3.train --algo {config.algo} --env {config.env_id} --seed {config.seed}",
@@ -329,10 +329,15 @@ def _refuse_text(text: str) -> str:
 # --- shared -------------------------------------------------------------------------------------------------------
 
 
-def _check_exportable(config: RunConfig, kind: str = "script") -> None:
+def _checked_hyperparams(config: RunConfig, kind: str) -> dict[str, Value]:
+    """The hyperparameters, parsed again by their schema: a hand-built config cannot smuggle text into code."""
     reason = export_unavailable_reason(config, kind)
     if reason:
         raise ExportError(reason)
+    try:
+        return config.algo_info.schema.resolve(config.hyperparams)
+    except HyperParamError as error:
+        raise ExportError(str(error)) from None
 
 
 def _entry_point(env_id: str) -> str | None:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from envs.potentials import potentials_for
 from envs.reward_expr import RewardExprError, RewardExpression
-from envs.shaping import ShapingConfig
+from envs.shaping import ShapingConfig, ShapingError
 
 
 class ShapingExportError(ValueError):
@@ -164,6 +164,10 @@ def _call(dotted: str, args: list[ast.expr]) -> ast.expr:
 
 def shaping_code(shaping: ShapingConfig, env_id: str, feature_names: Sequence[str]) -> str:
     """Constants, functions and the ``ShapedReward`` wrapper that apply ``shaping`` as the playground does."""
+    try:
+        shaping.validate(env_id)  # numbers are finite floats, the potential exists (hand-built configs too)
+    except ShapingError as error:
+        raise ShapingExportError(str(error)) from None
     parts: list[str] = []
     order: list[str] = []
     constants: list[str] = []

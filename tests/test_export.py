@@ -327,6 +327,18 @@ def test_unvalidated_expression_is_refused_not_pasted(hostile: str) -> None:
         export_script(tampered)
 
 
+def test_free_text_in_a_stored_config_never_reaches_the_code() -> None:
+    """Preset names and hyperparameters of a hand-built or stored config are checked, not pasted."""
+    config = build_config("CartPole-v1", "ppo", shaping={"living_reward": 0.5})
+    sneaky_preset = replace(config, preset='x"""\nimport os\n"""')
+    assert "import os" not in export_script(sneaky_preset)
+    ast.parse(export_script(sneaky_preset))
+    with pytest.raises(ExportError, match="gamma"):
+        export_script(replace(config, hyperparams={**config.hyperparams, "gamma": "0.9)\nimport os\n#"}))
+    with pytest.raises(ExportError, match="living_reward"):
+        export_script(replace(config, shaping=ShapingConfig(living_reward=float("nan"))))
+
+
 # --- the script trains the same model -----------------------------------------------------------------------------
 
 REPRODUCED = [CASES[0], CASES[2], CASES[4], IN_PROCESS_ONLY[0]]

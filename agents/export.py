@@ -334,6 +334,9 @@ def _checked_hyperparams(config: RunConfig, kind: str) -> dict[str, Value]:
     reason = export_unavailable_reason(config, kind)
     if reason:
         raise ExportError(reason)
+    for name in ("seed", "total_timesteps"):
+        if type(getattr(config, name)) is not int:
+            raise ExportError(f"{name} must be a whole number")
     try:
         return config.algo_info.schema.resolve(config.hyperparams)
     except HyperParamError as error:

@@ -335,6 +335,8 @@ def test_free_text_in_a_stored_config_never_reaches_the_code() -> None:
     ast.parse(export_script(sneaky_preset))
     with pytest.raises(ExportError, match="gamma"):
         export_script(replace(config, hyperparams={**config.hyperparams, "gamma": "0.9)\nimport os\n#"}))
+    with pytest.raises(ExportError, match="seed"):
+        export_script(replace(config, seed='1"""\nimport os'))  # type: ignore[arg-type]
     with pytest.raises(ExportError, match="living_reward"):
         export_script(replace(config, shaping=ShapingConfig(living_reward=float("nan"))))
 

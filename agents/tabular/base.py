@@ -216,7 +216,8 @@ class TabularAgent(ABC):
         """Use another env, e.g. after a page edited the grid.
 
         What the agent learnt is kept when the new env has as many states and actions (an edited grid of
-        the same size), so one can watch it adapt; otherwise the tables start afresh.
+        the same size), so one can watch it adapt; otherwise the tables start afresh. The episode in
+        progress ends: the next step starts one on the new env.
         """
         shape = _table_shape(env, self.title)
         if shape != (self.n_states, self.n_actions):

@@ -1,8 +1,8 @@
 """Lessons for the GridWorld lab: set-ups side by side that make one point each, reliably.
 
 Each :class:`Lesson` says what to watch for, and each of its :class:`Setup` s is a layout, an algorithm
-and hyperparameters that a page can load as they are. ``tests/test_tabular.py`` runs every lesson with its
-fixed seeds and checks that what it tells people to watch for does happen.
+and hyperparameters that a page can load as they are. ``tests/test_gridworld_lessons.py`` runs every
+lesson with its fixed seeds and checks that what it tells people to watch for does happen.
 """
 
 from __future__ import annotations

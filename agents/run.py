@@ -184,7 +184,10 @@ class Run:
             run.status, run.end_reason = RunStatus.INTERRUPTED, "the server stopped while it was training"
             if record.status != RunStatus.INTERRUPTED:
                 record.status, record.end_reason = RunStatus.INTERRUPTED.value, run.end_reason
-                folder.write_status(record)
+                try:
+                    folder.write_status(record)
+                except OSError:  # a read-only runs folder still lists its runs
+                    log.warning("could not mark run %s as interrupted", folder.run_id, exc_info=True)
         return run
 
     @property

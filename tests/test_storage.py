@@ -211,7 +211,7 @@ def _wait_for_checkpoint(folder_root: Path, min_steps: int, timeout: float) -> P
 
 
 def test_a_run_killed_with_sigkill_resumes_from_its_checkpoint_with_its_metrics_intact(tmp_path: Path) -> None:
-    budget = 20_000
+    budget = 12_000
     command = [sys.executable, "-m", "agents.train", "--env", "CartPole-v1", "--algo", "ppo", "--preset", "demo"]
     command += ["--timesteps", str(budget), "--runs-dir", str(tmp_path), "--checkpoint-every-s", "1", "--quiet"]
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -276,6 +276,17 @@ def test_the_trainer_names_its_run_folder_and_refuses_bad_resume_folders(
         assert len(err.splitlines()) == 1 and why in err, err
     assert train_main(["--resume", finished_dir, "--env", "CartPole-v1"]) == 2
     assert "drop --env" in capsys.readouterr().err
+
+    busy_id = "20200101-000000-000002"
+    _make_stored(RunStore(tmp_path), busy_id, "running")
+    busy = RunStore(tmp_path).folder(busy_id)
+    busy.lock()  # as if another process were training it
+    try:
+        assert train_main(["--resume", str(busy.path), "--quiet"]) == 2
+        assert "being trained by another process" in capsys.readouterr().err
+        assert json.loads((busy.path / "status.json").read_text())["status"] == "running", "left as it was"
+    finally:
+        busy.unlock()
 
 
 def _make_stored(store: RunStore, run_id: str, status: str, size: int = 0) -> None:

@@ -196,6 +196,26 @@ def test_stopped_or_interrupted_runs_resume_from_their_checkpoint(tmp_path: Path
     assert PPO.load(folder / "model.zip", device="cpu").num_timesteps == resumed.snapshot().timesteps
 
 
+def test_a_tabular_run_resumes_from_its_npz_checkpoint(tmp_path: Path) -> None:
+    store = RunStore(tmp_path)
+    config = build_config("FrozenLake-v1", "q_learning", timesteps=40_000)
+    run = Run(config, record_episodes=False, store=store, checkpoint_every_s=0.05)
+    run.start()
+    assert wait_until(lambda: bool(run.checkpoint_timesteps), timeout=30)
+    run.stop()
+    assert run.join(10) and run.status == RunStatus.STOPPED and run.resumable
+    checkpoint = checkpoint_timesteps(run.folder.path / "model.npz")  # type: ignore[union-attr]
+    kept = episodes_of(run.folder.path)  # type: ignore[union-attr]
+
+    resumed = Run.restore(store.open(run.id), record_episodes=False).resumed()
+    resumed.start()
+    assert resumed.join(60) and resumed.status == RunStatus.FINISHED, resumed.error
+    assert resumed.resumed_from_step == checkpoint and resumed.snapshot().timesteps == 40_000
+    episodes = episodes_of(run.folder.path)  # type: ignore[union-attr]
+    assert episodes[: len(kept)] == kept and all(step > checkpoint for step, *_ in episodes[len(kept) :])
+    assert checkpoint_timesteps(run.folder.path / "model.npz") == 40_000  # type: ignore[union-attr]
+
+
 def _wait_for_checkpoint(folder_root: Path, min_steps: int, timeout: float) -> Path:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -128,7 +128,11 @@ def _suggest(env: EnvInfo) -> str:
 
 
 def _load_builtin() -> None:
-    """Import the modules that register the built-in algorithms (deferred to avoid import cycles)."""
-    if not ALGOS:
-        import agents.sb3_algos  # both modules register their algorithms on import
-        import agents.tabular.registry  # noqa: F401
+    """Import the modules that register the built-in algorithms (deferred to avoid import cycles).
+
+    Not guarded by ``if not ALGOS``: a module that imports ``agents.sb3_algos`` directly (the app, the exporter)
+    fills the registry with SB3's algorithms first, and the tabular ones must still be added. Importing a module
+    again is only a lookup in ``sys.modules``.
+    """
+    import agents.sb3_algos  # both modules register their algorithms on import
+    import agents.tabular.registry  # noqa: F401

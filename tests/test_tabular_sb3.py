@@ -4,6 +4,8 @@ algorithm registry, run and headless trainer driving them like SB3 models."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from typing import Any
 
 import gymnasium as gym
@@ -242,6 +244,20 @@ def test_the_headless_trainer_runs_a_tabular_algorithm(capsys: pytest.CaptureFix
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["status"] == "finished" and result["algo"] == "q_learning" and result["timesteps"] == 5000
     assert result["episodes"] > 0
+
+
+def test_tabular_algorithms_are_found_after_sb3_algos_was_imported_first() -> None:
+    """The app (and the exporter) import ``agents.sb3_algos`` directly; the registry must still hold the tabular
+    agents. Checked in a fresh interpreter, where nothing is registered yet."""
+    code = (
+        "import agents.sb3_algos\n"
+        "from agents.algorithms import algorithms, get_algo\n"
+        "assert get_algo('q_learning').family == 'tabular'\n"
+        "print(len(algorithms()))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.strip() == str(len(algorithms()))
 
 
 def test_the_headless_trainer_solves_gridworld_with_value_iteration(capsys: pytest.CaptureFixture[str]) -> None:

@@ -236,10 +236,11 @@ def test_every_tabular_algorithm_trains_on_every_discrete_env_through_the_run(en
         assert snap.evaluation is not None and snap.evaluation.gif.startswith(b"GIF")
 
 
-def test_the_headless_trainer_runs_a_tabular_algorithm(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_headless_trainer_runs_a_tabular_algorithm(capsys: pytest.CaptureFixture[str], tmp_path: Any) -> None:
     from agents.train import main
 
-    code = main(["--env", "CliffWalking-v1", "--algo", "q_learning", "--timesteps", "5000", "--quiet"])
+    argv = ["--env", "CliffWalking-v1", "--algo", "q_learning", "--timesteps", "5000", "--quiet"]
+    code = main([*argv, "--runs-dir", str(tmp_path)])
     assert code == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["status"] == "finished" and result["algo"] == "q_learning" and result["timesteps"] == 5000
@@ -260,9 +261,12 @@ def test_tabular_algorithms_are_found_after_sb3_algos_was_imported_first() -> No
     assert done.stdout.strip() == str(len(algorithms()))
 
 
-def test_the_headless_trainer_solves_gridworld_with_value_iteration(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_headless_trainer_solves_gridworld_with_value_iteration(
+    capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
     from agents.train import main
 
-    assert main(["--env", "GridWorld-v0", "--algo", "value_iteration", "--quiet"]) == 0
+    assert main(["--env", "GridWorld-v0", "--algo", "value_iteration", "--quiet", "--runs-dir", str(tmp_path)]) == 0
+    assert (next(tmp_path.iterdir()) / "model.npz").exists(), "the run keeps a tabular checkpoint"
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["end_reason"] == "solved" and result["mean_true_return_last20"] >= 0.6

@@ -15,17 +15,22 @@ import agents.sb3_algos  # noqa: F401  (imports torch and SB3 at server start)
 import envs  # noqa: F401  (registers the playground's own environments)
 from agents.warmup import warm_up_in_background
 
-embedded = st.query_params.get("hide_controls") in ("1", "true")  # explainers hide the controls, as TF Playground does
+hide_controls = st.query_params.get("hide_controls") in (
+    "1",
+    "true",
+)  # explainers hide the controls, as TF Playground does
 st.set_page_config(
     page_title="RL Playground",
     page_icon=":material/smart_toy:",
     layout="wide",
-    initial_sidebar_state="collapsed" if embedded else "auto",
+    initial_sidebar_state="collapsed" if hide_controls else "auto",
 )
 warm_up_in_background()
 
 pages = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("pages/train.py", title="Train", icon=":material/monitoring:", url_path="train"),
+    st.Page("pages/runs.py", title="Runs", icon=":material/list:", url_path="runs"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/stacked_line_chart:", url_path="compare"),
 ]
-st.navigation(pages, position="hidden" if embedded else "sidebar").run()
+st.navigation(pages, position="hidden" if hide_controls else "sidebar").run()

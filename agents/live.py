@@ -56,6 +56,8 @@ class RunSnapshot:
     evaluation: EvalResult | None
     solved_at_step: int | None
     solved_at_s: float | None
+    cpu_s: float | None = None
+    """CPU seconds the training thread used (None for a run restored from disk before it was measured)."""
 
     @property
     def progress(self) -> float:
@@ -90,6 +92,7 @@ class RunStats:
     evaluation: EvalResult | None = None
     solved_at_step: int | None = None
     solved_at_s: float | None = None
+    cpu_s: float | None = None
     _speed: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=20))
 
     def add_episode(self, step: int, ret: float, true_ret: float, length: int, wall_s: float) -> None:
@@ -111,9 +114,11 @@ class RunStats:
     def solved(self) -> bool:
         return self.solved_at_step is not None
 
-    def set_progress(self, timesteps: int, elapsed_s: float) -> None:
+    def set_progress(self, timesteps: int, elapsed_s: float, cpu_s: float | None = None) -> None:
         with self.lock:
             self.timesteps, self.elapsed_s = timesteps, elapsed_s
+            if cpu_s is not None:
+                self.cpu_s = cpu_s
             if not self._speed or elapsed_s - self._speed[-1][0] >= 0.25:
                 self._speed.append((elapsed_s, timesteps))
 
@@ -145,6 +150,7 @@ class RunStats:
                 evaluation=self.evaluation,
                 solved_at_step=self.solved_at_step,
                 solved_at_s=self.solved_at_s,
+                cpu_s=self.cpu_s,
             )
 
     def _fps(self) -> float:
@@ -271,6 +277,7 @@ class LiveCallback(BaseCallback):
         self._evaluations = 0
 
     def _on_training_start(self) -> None:
+        self._cpu_start = time.thread_time() - (self.stats.cpu_s or 0.0)  # a resumed run counts on
         for optimizer in _optimizers(self.model):
             self._hooks.append(optimizer.register_step_pre_hook(lambda *_: self.control.checkpoint()))
 
@@ -288,7 +295,7 @@ class LiveCallback(BaseCallback):
                 self.stats.add_episode(self.num_timesteps, float(episode["r"]), true_return, int(episode["l"]), elapsed)
                 if not np.isfinite(float(episode["r"])):
                     raise FloatingPointError(f"an episode's return became {episode['r']} at step {self.num_timesteps}")
-        self.stats.set_progress(self.num_timesteps, elapsed)
+        self.stats.set_progress(self.num_timesteps, elapsed, time.thread_time() - self._cpu_start)
         self.control.checkpoint()
         if self.stop_when_solved and self.stats.solved:
             self.end_reason = "solved"

@@ -436,6 +436,8 @@ class Run:
             record = self._record
             timesteps, train_s = (record.timesteps, record.train_s) if record else (0, 0.0)
             fill_stats(stats, self.folder, timesteps, train_s, self._evaluation_meta)
+        if self._record is not None:
+            stats.cpu_s = self._record.cpu_s
         return stats
 
     def _save_checkpoint(self) -> None:
@@ -458,6 +460,7 @@ class Run:
         with stats.lock:
             timesteps, train_s = stats.timesteps, stats.elapsed_s
             solved_at_step, solved_at_s = stats.solved_at_step, stats.solved_at_s
+            cpu_s = stats.cpu_s
         return RunRecord(
             run_id=self.id,
             status=str(self.status),
@@ -473,6 +476,7 @@ class Run:
             checkpoint_timesteps=self.checkpoint_timesteps,
             checkpoint_train_s=self._checkpoint_train_s,
             evaluation=self._evaluation_meta,
+            cpu_s=cpu_s,
         )
 
     def _persist(self) -> None:

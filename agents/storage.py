@@ -129,6 +129,8 @@ class RunRecord:
     checkpoint_train_s: float = 0.0
     evaluation: dict[str, float] | None = None
     """index, step, episode_return and length of ``latest_episode.gif``."""
+    cpu_s: float | None = None
+    """CPU seconds of the training thread, for the Compare page's table."""
     format: str = FORMAT
     version: int = FORMAT_VERSION
 
@@ -151,6 +153,7 @@ class RunRecord:
             record.solved_at_step = _optional(int, data.get("solved_at_step"))
             record.solved_at_s = _optional(float, data.get("solved_at_s"))
             record.checkpoint_timesteps = _optional(int, data.get("checkpoint_timesteps"))
+            record.cpu_s = _optional(float, data.get("cpu_s"))
             evaluation = data.get("evaluation")
             if isinstance(evaluation, Mapping):
                 record.evaluation = {k: float(evaluation[k]) for k in ("index", "step", "episode_return", "length")}

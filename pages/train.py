@@ -6,51 +6,49 @@ import streamlit as st
 
 from agents.manager import RUN_ID_PATTERN
 from agents.share import query_to_config
-from ui.common import OWNER_PARAM, manager, owner_token, plain, require_entrypoint
+from ui.common import plain, require_entrypoint, start_run
 from ui.config_form import config_sidebar, load_from_url_once, mirror_into_url
 from ui.run_view import show_run
+from ui.train_extras import export_buttons, seeds_form, share_panel
 
 require_entrypoint()
 warnings = load_from_url_once()
-embedded = st.query_params.get("hide_controls") in ("1", "true")
+hide_controls = st.query_params.get("hide_controls") in ("1", "true")
 run_id = st.query_params.get("run", "")
 if run_id and not RUN_ID_PATTERN.match(run_id):
     st.warning("That link's run id is not valid; showing a new run's settings instead.")
     run_id = ""
-
 for warning in warnings:
     st.warning(f"This link's {plain(warning)}")
 
-config = None
-if embedded:
+if hide_controls:
     # An explainer's reader: no controls, just the author's configuration and one button.
     config = query_to_config(st.query_params.to_dict()).config
     if not run_id:
         st.markdown(f"### {config.env_info.title} · {config.algo_info.title} · seed {config.seed}")
         st.caption(config.env_info.description)
         if st.button("Start training", type="primary", icon=":material/play_arrow:"):
-            run = manager().start(config, owner=owner_token())
-            st.query_params["run"] = run.id
-            st.query_params[OWNER_PARAM] = owner_token()
-            run_id = run.id
+            run_id = start_run(config)
 else:
     with st.sidebar:
         st.header("Configure")
-        config, problem = config_sidebar()
+        config, _ = config_sidebar()
         start = st.button(
             "Start training", type="primary", disabled=config is None, width="stretch", icon=":material/play_arrow:"
         )
+        if config is not None:
+            seeds_form(config)
+            with st.expander("Share and export", icon=":material/share:"):
+                share_panel(config, run_id or None)
+                export_buttons(config)
     if config is not None:
         mirror_into_url(config)
         if start:
-            run = manager().start(config, owner=owner_token())
-            st.query_params["run"] = run.id
-            st.query_params[OWNER_PARAM] = owner_token()
-            run_id = run.id
+            run_id = start_run(config)
 
 if run_id:
     show_run(run_id)
-elif not embedded:
+elif not hide_controls:
     st.title("Train an agent")
     st.markdown(
         "Pick an environment and an algorithm in the sidebar, then press **Start training**. The curve starts "

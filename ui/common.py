@@ -7,6 +7,7 @@ import secrets
 
 import streamlit as st
 
+from agents.config import RunConfig
 from agents.manager import RunManager, get_manager
 from agents.run import Run
 
@@ -45,7 +46,15 @@ def owner_token() -> str:
 
 def can_control(run: Run) -> bool:
     """Only the tab that started a run may pause or stop it; everyone else watches."""
-    return bool(run.owner) and secrets.compare_digest(run.owner, owner_token())
+    return run.is_owner(owner_token())
+
+
+def start_run(config: RunConfig) -> str:
+    """Start a run owned by this tab and put its id and the tab's control token in the address bar."""
+    run = manager().start(config, owner=owner_token())
+    st.query_params["run"] = run.id
+    st.query_params[OWNER_PARAM] = owner_token()
+    return run.id
 
 
 def plain(text: str) -> str:

@@ -13,6 +13,7 @@ from agents.live import SOLVE_WINDOW, RunSnapshot
 from agents.run import Run, RunStatus
 from ui.charts import run_figures
 from ui.common import can_control, format_duration, manager, plain
+from ui.run_files import download_buttons, resume_button
 
 REFRESH_S = 1.0
 STATUS_BADGES = {
@@ -23,6 +24,7 @@ STATUS_BADGES = {
     RunStatus.FINISHED: ":green-badge[finished]",
     RunStatus.STOPPED: ":gray-badge[stopped]",
     RunStatus.FAILED: ":red-badge[failed]",
+    RunStatus.INTERRUPTED: ":orange-badge[interrupted]",
 }
 
 
@@ -73,6 +75,8 @@ def _draw(run: Run) -> None:
     with right:
         if snap.losses:
             st.plotly_chart(figures["losses"], key=f"losses-{run.id}")
+    if not run.status.active:
+        download_buttons(run)
 
 
 def _controls(run: Run) -> None:
@@ -108,6 +112,10 @@ def _status_message(run: Run, snap: RunSnapshot) -> None:
         st.success(f"Finished: {plain(run.end_reason)}.{solved}")
     elif run.status == RunStatus.STOPPED:
         st.info(f"Stopped: {plain(run.end_reason)}.")
+    elif run.status == RunStatus.INTERRUPTED:
+        st.warning(f"Interrupted: {plain(run.end_reason)}. Its last checkpoint can be resumed.")
+    if not run.status.active:
+        resume_button(run)
 
 
 def _progress(snap: RunSnapshot, run: Run) -> None:

@@ -1,0 +1,47 @@
+"""Compare: overlay runs; seeds of one configuration become a mean with a bootstrap band and an IQM."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.common import manager, require_entrypoint
+from ui.compare_view import compare_figure, curves_for, default_selection, run_label, runs_from_link, summary_frame
+
+require_entrypoint()
+st.title("Compare runs")
+st.caption(
+    "Runs with the same configuration and different seeds are grouped: the bold line is their mean, the band "
+    "its 95% bootstrap confidence interval, the dotted line the interquartile mean (IQM, as rliable recommends)."
+)
+
+runs = manager().runs()
+if not runs:
+    st.info('No runs yet. Start some on the Train page ("Run N seeds" queues one configuration with several seeds).')
+    st.stop()
+
+by_id = {run.id: run for run in runs}
+if "compare_runs" not in st.session_state:
+    linked = [run_id for run_id in runs_from_link(st.query_params.get("runs", "")) if run_id in by_id]
+    st.session_state.compare_runs = linked or default_selection(runs)
+
+chosen = st.multiselect("Runs", list(by_id), key="compare_runs", format_func=lambda i: run_label(by_id[i]))
+cols = st.columns([1, 1, 3])
+shaped = cols[0].toggle("Shaped return", help="Show the reward the agents were trained on instead of the env's own.")
+x_axis = cols[1].radio(
+    "Against", ["steps", "wall_s"], horizontal=True, format_func=lambda x: "steps" if x == "steps" else "wall-clock"
+)
+st.query_params["runs"] = ",".join(chosen)
+
+if not chosen:
+    st.info("Pick runs to compare.")
+    st.stop()
+
+
+def _chart_and_table() -> None:
+    curves = curves_for([by_id[run_id] for run_id in chosen if run_id in by_id])
+    st.plotly_chart(compare_figure(curves, x_axis=x_axis, shaped=shaped), key="compare_chart")
+    st.dataframe(summary_frame(curves), hide_index=True, width="stretch")
+
+
+live = any(by_id[run_id].status.active for run_id in chosen)
+st.fragment(run_every=2.0 if live else None)(_chart_and_table)()  # redraw only while some run still trains

@@ -1,0 +1,75 @@
+"""Runs: every run on this server, live or finished; open, resume, delete, download."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from agents.run import Run
+from ui.common import format_duration, manager, require_entrypoint
+from ui.run_files import delete_button, download_buttons, resume_button
+
+require_entrypoint()
+st.title("Runs")
+st.caption("Every run on this server, newest first. Runs are kept on disk and survive a server restart.")
+
+
+def _row(run: Run) -> dict[str, object]:
+    snap = run.snapshot()
+    returns = snap.episode_true_returns
+    return {
+        "run": run.id,
+        "environment": run.config.env_id,
+        "algorithm": run.config.algo,
+        "seed": run.config.seed,
+        "status": str(run.status),
+        "steps": snap.timesteps,
+        "best return": max(returns) if returns else None,
+        "last return (mean of 20)": snap.mean_last(returns),
+        "solved at step": snap.solved_at_step,
+        "wall time": format_duration(snap.elapsed_s),
+    }
+
+
+runs = manager().runs()
+if not runs:
+    st.info("No runs yet. Start one on the Train page.")
+    st.page_link("pages/train.py", label="Go to Train", icon=":material/monitoring:")
+    st.stop()
+
+table = pd.DataFrame([_row(run) for run in runs])
+selection = st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    on_select="rerun",
+    selection_mode="single-row",
+    key="runs_table",
+    column_config={
+        "best return": st.column_config.NumberColumn(format="%.1f"),
+        "last return (mean of 20)": st.column_config.NumberColumn(format="%.1f"),
+    },
+)
+chosen_rows = selection.selection.rows if selection else []
+if not chosen_rows:
+    st.caption("Select a run in the table to open, resume, delete or download it.")
+    st.stop()
+
+run = manager().get(str(table.iloc[chosen_rows[0]]["run"]))
+if run is None:
+    st.warning("That run is gone (it was deleted or pruned).")
+    st.stop()
+
+st.subheader(f"{run.config.env_info.title} · {run.config.algo_info.title} · seed {run.config.seed}")
+if run.end_reason:
+    st.caption(run.end_reason)
+cols = st.columns(3)
+with cols[0]:
+    st.page_link(
+        "pages/train.py", label="Open on the Train page", icon=":material/open_in_new:", query_params={"run": run.id}
+    )
+with cols[1]:
+    resume_button(run)
+with cols[2]:
+    delete_button(run)
+download_buttons(run)

@@ -1,0 +1,58 @@
+"""AppTest for the Runs and Compare pages, and the Train page's "Run N seeds"."""
+
+from __future__ import annotations
+
+import json
+
+from agents.config import build_config
+from agents.manager import get_manager
+from agents.run import RunStatus
+from tests.test_app_pages import _no_entrypoint_rerun, app_at, shown  # noqa: F401  (autouse fixture)
+
+
+def _finished_runs(seeds: tuple[int, ...], owner: str = "") -> list[str]:
+    ids = []
+    for seed in seeds:
+        config = build_config("CartPole-v1", "ppo", seed=seed, timesteps=3_000, overrides={"net_arch": "32"})
+        run = get_manager().start(config, owner=owner)
+        assert run.join(60) and run.status == RunStatus.FINISHED
+        ids.append(run.id)
+    return ids
+
+
+def test_runs_page_lists_runs_with_their_status_and_steps() -> None:
+    ids = _finished_runs((0,))
+    at = app_at("pages/runs.py")
+    assert not at.exception
+    table = at.dataframe[0].value
+    row = table[table["run"] == ids[0]].iloc[0]
+    assert row["status"] == "finished" and row["environment"] == "CartPole-v1" and row["steps"] >= 3_000
+
+
+def test_compare_groups_seeds_into_a_mean_with_a_band_and_a_table() -> None:
+    ids = _finished_runs((0, 1, 2))
+    at = app_at("pages/compare.py", runs=",".join(ids))
+    assert not at.exception
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    names = [trace.get("name", "") for trace in spec["data"]]
+    assert any("bootstrap CI" in name for name in names)
+    assert any("mean of 3 seeds" in name for name in names)
+    assert any(name.endswith("IQM") for name in names)
+    table = at.dataframe[0].value
+    group = table[table[""] == "group"].iloc[0]
+    assert group["seeds"] == 3 and group["95% CI"].startswith("[")
+
+
+def test_compare_ignores_malformed_run_ids_in_the_link() -> None:
+    _finished_runs((0,))
+    at = app_at("pages/compare.py", runs="../../etc,<script>,20990101-000000-abcdef")
+    assert not at.exception
+    assert at.multiselect[0].value  # fell back to a default selection of real runs
+
+
+def test_train_page_queues_several_seeds() -> None:
+    at = app_at("pages/train.py", env="CartPole-v1", algo="ppo", timesteps="2000")
+    at.number_input(key="seed_count").set_value(3).run()
+    next(b for b in at.button if b.label == "Run 3 seeds").click().run()
+    runs = [r for r in get_manager().runs() if r.config.total_timesteps == 2000]
+    assert sorted(r.config.seed for r in runs[:3]) == [0, 1, 2]

@@ -20,7 +20,7 @@ from envs.registry import ENVS, get_env
 from envs.shaping import ShapingConfig, ShapingError
 
 DEFAULT_ENV = "CartPole-v1"
-VIEW_KEYS = ("run", "hide_controls", "ctl", "tab")
+VIEW_KEYS = ("run", "hide_controls", "ctl", "tab", "lesson")
 """Query keys that say how to show the page, not what to train; kept out of the configuration."""
 MAX_VALUE_CHARS = 400
 MAX_KEYS = 100

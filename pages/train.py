@@ -8,6 +8,7 @@ from agents.manager import RUN_ID_PATTERN
 from agents.share import query_to_config
 from ui.common import plain, require_entrypoint, start_run
 from ui.config_form import config_sidebar, load_from_url_once, mirror_into_url
+from ui.lessons_panel import current_lesson, lesson_intro, lesson_picker, lesson_reminder
 from ui.run_view import show_run
 from ui.train_extras import export_buttons, seeds_form, share_panel
 
@@ -32,6 +33,7 @@ if hide_controls:
 else:
     with st.sidebar:
         st.header("Configure")
+        lesson_picker()
         config, _ = config_sidebar()
         start = st.button(
             "Start training", type="primary", disabled=config is None, width="stretch", icon=":material/play_arrow:"
@@ -46,8 +48,13 @@ else:
         if start:
             run_id = start_run(config)
 
+lesson = current_lesson()
 if run_id:
+    if lesson:
+        lesson_reminder(lesson)
     show_run(run_id)
+elif lesson and not hide_controls:
+    lesson_intro(lesson)
 elif not hide_controls:
     st.title("Train an agent")
     st.markdown(

@@ -229,3 +229,20 @@ def test_embed_hides_the_controls_and_starts_the_authors_configuration() -> None
     next(b for b in at.button if b.label == "Start training").click().run()
     run = get_manager().get(run_param(at))
     assert run is not None and (run.config.env_id, run.config.algo, run.config.seed) == ("Acrobot-v1", "ppo", 4)
+
+
+def test_a_lesson_loads_its_configuration_and_explains_what_to_watch() -> None:
+    from agents.lessons import LESSONS
+
+    lesson_id, lesson = next(iter(LESSONS.items()))
+    at = app_at("pages/train.py")
+    at.selectbox(key="lesson_pick").set_value(lesson_id).run()
+    assert not at.exception
+    first = lesson.runs[0]
+    assert at.selectbox(key="cfg_env").value == first.env_id and at.selectbox(key="cfg_algo").value == first.algo
+    assert any("What to watch for" in shown(i.value) for i in at.info)
+    assert any(b.label.startswith("Run: ") for b in at.button)
+    if len(lesson.runs) > 1:
+        next(b for b in at.button if b.label == "Run all side by side").click().run()
+        started = [r for r in get_manager().runs() if r.config.env_id == first.env_id][: len(lesson.runs)]
+        assert {r.config.shaping for r in started} == {v.config().shaping for v in lesson.runs}

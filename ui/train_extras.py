@@ -75,7 +75,13 @@ def seeds_form(config: RunConfig) -> None:
     """Queue the same configuration with seeds 0..N-1 and open the Compare page on them."""
     cols = st.columns([1, 2])
     count = cols[0].number_input(
-        "Seeds", min_value=2, max_value=MAX_SEEDS, value=3, step=1, key="seed_count", label_visibility="collapsed"
+        "Number of seeds",
+        min_value=2,
+        max_value=MAX_SEEDS,
+        value=3,
+        step=1,
+        key="seed_count",
+        label_visibility="collapsed",
     )
     if cols[1].button(
         f"Run {count} seeds",

@@ -1,0 +1,69 @@
+"""Reward-shaping lessons on the Train page: load a whole configuration, read what to watch for, run it.
+
+A lesson's variants share env, algorithm, seed and budget and differ only in their shaping, so running
+them side by side on the Compare page shows the point the lesson makes.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from agents.lessons import LESSONS, Lesson
+from ui.common import manager, owner_token, plain
+from ui.config_form import load_config_into_widgets
+
+LESSON_KEY = "lesson"
+"""Query and session key of the lesson in view (a view key: it says what to show, not what to train)."""
+
+
+def _on_pick() -> None:
+    lesson_id = st.session_state.get("lesson_pick", "")
+    if lesson_id in LESSONS:
+        load_config_into_widgets(LESSONS[lesson_id].runs[0].config())
+        st.session_state[LESSON_KEY] = lesson_id
+    else:
+        st.session_state.pop(LESSON_KEY, None)
+
+
+def lesson_picker() -> None:
+    """A sidebar control that loads a lesson's first variant into the widgets."""
+    if LESSON_KEY not in st.session_state and st.query_params.get(LESSON_KEY) in LESSONS:
+        st.session_state[LESSON_KEY] = st.query_params[LESSON_KEY]
+        st.session_state.lesson_pick = st.query_params[LESSON_KEY]
+    st.selectbox(
+        "Lesson",
+        ["", *LESSONS],
+        key="lesson_pick",
+        on_change=_on_pick,
+        format_func=lambda i: "Free play (no lesson)" if not i else LESSONS[i].title,
+        help="Load a whole configuration that makes one point about rewards, with what to watch for.",
+    )
+
+
+def current_lesson() -> Lesson | None:
+    lesson_id = st.session_state.get(LESSON_KEY)
+    return LESSONS.get(lesson_id) if lesson_id else None
+
+
+def lesson_intro(lesson: Lesson) -> None:
+    """The lesson's text and one button per variant, plus one that runs them all side by side."""
+    st.title(lesson.title)
+    st.markdown(plain(lesson.summary))
+    st.info(f"**What to watch for.** {plain(lesson.watch_for)}", icon=":material/visibility:")
+    st.caption(f"Checked by the tests with fixed seeds: {plain(lesson.claim)}")
+    cols = st.columns(len(lesson.runs) + 1)
+    for col, variant in zip(cols, lesson.runs, strict=False):
+        if col.button(f"Run: {variant.label}", key=f"lesson-run-{variant.label}", width="stretch"):
+            run = manager().start(variant.config(), owner=owner_token())
+            st.switch_page("pages/train.py", query_params={"run": run.id, "ctl": owner_token(), LESSON_KEY: lesson.id})
+    if len(lesson.runs) > 1 and cols[-1].button(
+        "Run all side by side", type="primary", width="stretch", icon=":material/stacked_line_chart:"
+    ):
+        ids = [manager().start(v.config(), owner=owner_token()).id for v in lesson.runs]
+        st.session_state.pop("compare_runs", None)
+        st.switch_page("pages/compare.py", query_params={"runs": ",".join(ids)})
+
+
+def lesson_reminder(lesson: Lesson) -> None:
+    """Above a running lesson: what to look at."""
+    st.info(f"**{plain(lesson.title)}.** {plain(lesson.watch_for)}", icon=":material/visibility:")

@@ -144,6 +144,7 @@ class Run:
         self._evaluation_meta: dict[str, float] | None = record.evaluation if record else None
         self._resume = resume
         self._persist_lock = threading.Lock()
+        self._status_lock = threading.Lock()
         self._stats_lock = threading.Lock()
         self._stats: RunStats | None = None if folder else self._new_stats()
         self.folder: RunFolder | None = folder
@@ -252,14 +253,16 @@ class Run:
         self._thread.start()
 
     def pause(self) -> None:
-        if self.status in (RunStatus.RUNNING, RunStatus.STARTING):
-            self.control.pause()
-            self.status = RunStatus.PAUSED
+        with self._status_lock:
+            if self.status in (RunStatus.RUNNING, RunStatus.STARTING):
+                self.control.pause()
+                self.status = RunStatus.PAUSED
 
     def resume(self) -> None:
-        if self.status == RunStatus.PAUSED:
-            self.control.resume()
-            self.status = RunStatus.RUNNING
+        with self._status_lock:
+            if self.status == RunStatus.PAUSED:
+                self.control.resume()
+                self.status = RunStatus.RUNNING
 
     def stop(self) -> None:
         """Ask the run to end; ``learn()`` returns within one env step or optimizer step."""
@@ -339,8 +342,9 @@ class Run:
             max_wall_s=config.max_wall_s,
             schedule=EvalSchedule(),
         )
-        if not self.control.paused:
-            self.status = RunStatus.RUNNING
+        with self._status_lock:  # a pause pressed while the model was being built must stick
+            if not self.control.paused:
+                self.status = RunStatus.RUNNING
         self._persist()
         self.start_latency_s = time.perf_counter() - first_step
         callbacks: Any = callback

@@ -110,14 +110,18 @@ def test_replay_buffer_memory_is_estimated_from_what_sb3_stores() -> None:
 
 
 def test_layers_apply_in_order_defaults_preset_user() -> None:
+    from agents.presets import presets_for
+
+    preset = presets_for("CartPole-v1", "ppo")["demo"]
     demo = build_config("CartPole-v1", "ppo")
     assert demo.preset == "demo"
-    assert demo.hyperparams["n_envs"] == 8 and demo.hyperparams["learning_rate"] == 0.002
+    assert demo.hyperparams["n_envs"] == preset.hyperparams["n_envs"] != 1
+    assert demo.hyperparams["learning_rate"] == preset.hyperparams["learning_rate"] != 3e-4
     assert demo.hyperparams["vf_coef"] == 0.5, "values the preset leaves out keep the schema default"
-    assert demo.total_timesteps == 60_000
+    assert demo.total_timesteps == preset.timesteps
     user = build_config("CartPole-v1", "ppo", overrides={"learning_rate": "0.01"}, timesteps="1e4", seed="7")
     assert user.hyperparams["learning_rate"] == 0.01
-    assert user.hyperparams["n_envs"] == 8
+    assert user.hyperparams["n_envs"] == preset.hyperparams["n_envs"]
     assert (user.total_timesteps, user.seed) == (10_000, 7)
     defaults = build_config("CartPole-v1", "ppo", preset="defaults")
     assert defaults.hyperparams["n_envs"] == 1 and defaults.hyperparams["learning_rate"] == 3e-4

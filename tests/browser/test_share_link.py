@@ -17,7 +17,7 @@ def test_share_link_restores_its_configuration(server: str, page) -> None:  # ty
     sidebar.get_by_role("link", name="Home").wait_for()
     assert sidebar.get_by_role("combobox", name="Environment").input_value() == "Acrobot (Acrobot-v1)"
     assert sidebar.get_by_role("combobox", name="Algorithm").input_value() == "A2C"
-    assert sidebar.get_by_role("spinbutton", name="Seed").input_value() == "3"
+    assert sidebar.get_by_role("spinbutton", name="Seed", exact=True).input_value() == "3"
     sidebar.get_by_text("Hyperparameters").click()
     expect(sidebar.get_by_role("spinbutton", name="learning_rate", exact=True)).to_have_value("0.0005")
     # The address bar stays a share link for what the widgets say.

@@ -27,9 +27,11 @@ def _on_pick() -> None:
 
 def lesson_picker() -> None:
     """A sidebar control that loads a lesson's first variant into the widgets."""
-    if LESSON_KEY not in st.session_state and st.query_params.get(LESSON_KEY) in LESSONS:
-        st.session_state[LESSON_KEY] = st.query_params[LESSON_KEY]
-        st.session_state.lesson_pick = st.query_params[LESSON_KEY]
+    linked = st.query_params.get(LESSON_KEY)
+    if LESSON_KEY not in st.session_state and linked in LESSONS:
+        st.session_state[LESSON_KEY] = st.session_state.lesson_pick = linked
+        if "env" not in st.query_params:  # a bare lesson link: start from the lesson's own configuration
+            load_config_into_widgets(LESSONS[linked].runs[0].config())
     st.selectbox(
         "Lesson",
         ["", *LESSONS],

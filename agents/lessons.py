@@ -13,6 +13,7 @@ checked strictly: an unknown key or a lesson whose runs differ in more than thei
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,8 @@ import yaml
 
 from agents.config import RunConfig, build_config
 from agents.live import SOLVE_WINDOW, RunSnapshot
+from agents.run import Run, RunStatus
+from envs.registry import get_env
 
 LESSONS_FILE = Path(__file__).with_name("lessons.yml")
 VALUE_LOSS_KEY = "train/value_loss"
@@ -166,6 +169,7 @@ class Lesson:
     checks: tuple[Check, ...] = field(default=())
 
     def run(self, label: str) -> LessonRun:
+        """The variant with this label (check labels name runs this way)."""
         for lesson_run in self.runs:
             if lesson_run.label == label:
                 return lesson_run
@@ -174,6 +178,8 @@ class Lesson:
 
 @dataclass(frozen=True)
 class CheckResult:
+    """A check next to the value measured for it."""
+
     check: Check
     value: float
 
@@ -212,10 +218,6 @@ def train_and_measure(lesson_run: LessonRun) -> RunOutcome:
     Uses the app's own run code with ``record_episodes=False`` (nobody watches), so what is checked is what
     a user gets. Raises :class:`RuntimeError` if the run does not finish.
     """
-    import time
-
-    from agents.run import Run, RunStatus  # imports torch: only for callers that train
-
     config = lesson_run.config()
     started = time.perf_counter()
     run = Run(config, record_episodes=False)
@@ -236,8 +238,6 @@ def train_and_measure(lesson_run: LessonRun) -> RunOutcome:
 
 def time_limit(env_id: str) -> int | None:
     """The env's episode step limit as built for training (None when it has none)."""
-    from envs.registry import get_env
-
     env = get_env(env_id).make()
     try:
         return env.spec.max_episode_steps if env.spec is not None else None

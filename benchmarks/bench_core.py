@@ -42,8 +42,14 @@ from ui.charts import lengths_figure, losses_figure, returns_figure
 torch.set_num_threads(1)
 
 ZOO_CARTPOLE = {
-    "n_steps": 32, "batch_size": 256, "gae_lambda": 0.8, "gamma": 0.98, "n_epochs": 20, "ent_coef": 0.0,
-    "learning_rate": LinearSchedule(1e-3, 0.0, 1.0), "clip_range": LinearSchedule(0.2, 0.0, 1.0),
+    "n_steps": 32,
+    "batch_size": 256,
+    "gae_lambda": 0.8,
+    "gamma": 0.98,
+    "n_epochs": 20,
+    "ent_coef": 0.0,
+    "learning_rate": LinearSchedule(1e-3, 0.0, 1.0),
+    "clip_range": LinearSchedule(0.2, 0.0, 1.0),
 }
 """RL Baselines3 Zoo, hyperparams/ppo.yml, CartPole-v1 (tuned), with n_envs 8."""
 THRESHOLD = 475.0
@@ -147,16 +153,21 @@ def main() -> None:
         ours = ours_solve(seed)
         bare = bare_sb3_solve(seed)
         solve_rows.append({"seed": seed, "ours": ours, "bare_zoo": bare})
-        print(f"seed {seed}: ours solved {ours['solved_s']} s / step {ours['solved_step']}; "
-              f"bare SB3 Zoo {bare['solved_s']} s / step {bare['solved_step']}", flush=True)
+        print(
+            f"seed {seed}: ours solved {ours['solved_s']} s / step {ours['solved_step']}; "
+            f"bare SB3 Zoo {bare['solved_s']} s / step {bare['solved_step']}",
+            flush=True,
+        )
 
     throughput = []
     for seed in seeds:
         ours = ours_throughput(steps, seed)
         bare = bare_throughput(steps, seed)
         throughput.append({"seed": seed, "ours_fps": ours, "bare_fps": bare, "ratio": ours / bare})
-        print(f"throughput seed {seed}: ours {ours:.0f} steps/s, bare {bare:.0f} steps/s, ratio {ours / bare:.3f}",
-              flush=True)
+        print(
+            f"throughput seed {seed}: ours {ours:.0f} steps/s, bare {bare:.0f} steps/s, ratio {ours / bare:.3f}",
+            flush=True,
+        )
 
     latencies = start_latency(3 if args.quick else 5)
 
@@ -178,14 +189,20 @@ def main() -> None:
     print()
     print("| measurement | playground | bare SB3 | ratio |")
     print("|---|---|---|---|")
-    print(f"| CartPole time to solve, median of {len(seeds)} seeds | {_s(ours_median)} | {_s(bare_median)} (Zoo) "
-          f"| {_r(result['solve_ratio'])} |")
+    print(
+        f"| CartPole time to solve, median of {len(seeds)} seeds | {_s(ours_median)} | {_s(bare_median)} (Zoo) "
+        f"| {_r(result['solve_ratio'])} |"
+    )
     ours_fps = statistics.median(r["ours_fps"] for r in throughput)
     bare_fps = statistics.median(r["bare_fps"] for r in throughput)
-    print(f"| steps/s with page attached and frames on | {ours_fps:,.0f} | {bare_fps:,.0f} "
-          f"| {_r(result['overhead_ratio_median'])} |")
-    print(f"| start to first training step | {_s(result['start_to_first_step_s_median'])} "
-          f"(max {_s(result['start_to_first_step_s_max'])}) | – | – |")
+    print(
+        f"| steps/s with page attached and frames on | {ours_fps:,.0f} | {bare_fps:,.0f} "
+        f"| {_r(result['overhead_ratio_median'])} |"
+    )
+    print(
+        f"| start to first training step | {_s(result['start_to_first_step_s_median'])} "
+        f"(max {_s(result['start_to_first_step_s_max'])}) | – | – |"
+    )
     print(json.dumps(result))
 
 

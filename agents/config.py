@@ -15,7 +15,7 @@ from agents.algorithms import AlgoInfo, UnknownAlgoError, get_algo
 from agents.presets import Preset, default_preset, presets_for
 from agents.schema import HyperParamError, Value
 from envs.registry import EnvInfo, UnknownEnvError, get_env
-from envs.shaping import ShapingConfig, ShapingError
+from envs.shaping_config import ShapingConfig, ShapingError
 
 MAX_TIMESTEPS = 5_000_000
 """No run may ask for more steps than this: a cap for the whole server, whatever a link says."""

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from envs.potentials import potentials_for
 from envs.reward_expr import RewardExprError, RewardExpression
-from envs.shaping import ShapingConfig, ShapingError
+from envs.shaping_config import ShapingConfig, ShapingError
 
 
 class ShapingExportError(ValueError):

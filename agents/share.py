@@ -17,7 +17,7 @@ from agents.config import ConfigError, RunConfig, build_config
 from agents.presets import default_preset, presets_for
 from agents.schema import HyperParamError
 from envs.registry import ENVS, get_env
-from envs.shaping import ShapingConfig, ShapingError
+from envs.shaping_config import ShapingConfig, ShapingError
 
 DEFAULT_ENV = "CartPole-v1"
 VIEW_KEYS = ("run", "hide_controls", "ctl", "tab", "lesson")

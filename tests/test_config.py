@@ -12,7 +12,7 @@ from stable_baselines3.common.buffers import BaseBuffer
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 from agents.config import MAX_TIMESTEPS, ConfigError, RunConfig, build_config
-from envs.shaping import ShapingConfig
+from envs.shaping_config import ShapingConfig
 
 # (env, algo, keyword arguments of build_config, words the message must contain)
 BAD_INPUTS: list[tuple[str, str, dict[str, Any], tuple[str, ...]]] = [

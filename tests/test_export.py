@@ -42,7 +42,7 @@ from agents.train import main as train_main
 from envs.potentials import POTENTIALS
 from envs.registry import ENVS, get_env
 from envs.reward_expr import RewardExpression
-from envs.shaping import ShapingConfig
+from envs.shaping_config import ShapingConfig
 
 SCRIPT_STEPS = 200
 _OFF_POLICY = {"buffer_size": 500, "learning_starts": 50, "batch_size": 16, "n_envs": 1, "net_arch": "32"}

@@ -30,7 +30,7 @@ from agents.lessons import (
     train_and_measure,
 )
 from agents.live import RunSnapshot
-from envs.shaping import ShapingConfig
+from envs.shaping_config import ShapingConfig
 
 PROMISED = ("mountaincar_shaping", "cartpole_speed_hack", "reward_scale")
 """The lessons the Train page and issue 3 name."""

@@ -18,7 +18,7 @@ from agents.presets import presets_for
 from agents.schema import HyperParam
 from agents.share import VIEW_KEYS, config_to_query, query_to_config
 from envs.registry import ENVS, get_env
-from envs.shaping import ShapingConfig, ShapingError
+from envs.shaping_config import ShapingConfig, ShapingError
 from ui.common import plain
 from ui.shaping_form import load_shaping_into_widgets, shaping_controls, shaping_is_default, shaping_key
 

@@ -13,7 +13,8 @@ import streamlit as st
 from envs.potentials import potentials_for
 from envs.registry import EnvInfo
 from envs.reward_expr import FUNCTIONS
-from envs.shaping import NUMBER_LIMITS, ShapingConfig, ShapingError, preview_shaping
+from envs.shaping import preview_shaping
+from envs.shaping_config import NUMBER_LIMITS, ShapingConfig, ShapingError
 from ui.common import plain
 
 PREVIEW_STEPS = 6

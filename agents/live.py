@@ -288,7 +288,9 @@ class LiveCallback(BaseCallback):
 
     def _on_step(self) -> bool:
         elapsed = self.control.elapsed()
-        for info in self.locals.get("infos", ()):
+        dones = self.locals.get("dones")
+        infos = self.locals.get("infos", ()) if dones is None or np.any(dones) else ()  # most steps end nothing
+        for info in infos:
             episode = info.get("episode")
             if episode:
                 true_return = float(episode.get("true_return", episode["r"]))

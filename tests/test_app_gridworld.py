@@ -148,7 +148,7 @@ def test_run_steps_a_batch_per_tick_and_a_planner_pauses_when_converged() -> Non
     for _ in range(5):
         at.run()
     assert [b.label for b in at.button if b.label in ("Run", "Pause")] == ["Run"]
-    assert any("Converged" in s.value for s in at.success)
+    assert next(m for m in at.metric if m.label == "Sweeps").delta == "converged"
 
 
 def test_editing_a_selected_cell_changes_the_grid_and_the_link() -> None:

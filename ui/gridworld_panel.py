@@ -110,12 +110,11 @@ def _metrics(lab: Lab) -> None:
     cols = st.columns(4)
     if lab.is_planner:
         sweep = lab.last_sweep
-        cols[0].metric("Sweeps", f"{lab.sweeps:,}")
+        converged = {"delta": "converged", "delta_color": "off", "delta_arrow": "off"} if lab.converged else {}
+        cols[0].metric("Sweeps", f"{lab.sweeps:,}", help="A sweep backs up every state once.", **converged)
         cols[1].metric("Largest change", f"{sweep.delta:.3g}" if sweep else "–", help="Of any value in the last sweep.")
         cols[2].metric("Episodes played", f"{len(returns):,}")
         cols[3].metric("Last return", last)
-        if lab.converged:
-            st.success(f"Converged after {lab.sweeps} sweeps: no value changes by more than θ any more.")
     else:
         cols[0].metric("Episodes", f"{len(returns):,}")
         cols[1].metric("Last return", last)
@@ -152,6 +151,8 @@ def _grid(lab: Lab, *, show_q: bool, show_route: bool, plot_width: float) -> Non
     )
     if show_q and not q_values_fit(picture):
         st.caption("The cells are too small for their Q-values: click a cell to see them in the editor.")
+    if st.session_state.get(RUNNING_KEY):
+        st.caption("Pause to edit cells: a click can be missed while the grid redraws.")
     st.caption(
         "Colour and numbers: the value of each cell. Arrows: the greedy action. Blue ring: the agent, with its "
         "episode's trail; dashed orange: the greedy route. Click a cell to edit it."

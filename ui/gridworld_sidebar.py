@@ -18,7 +18,7 @@ from agents.tabular import AGENTS
 from agents.tabular.lessons import LESSONS
 from agents.tabular.registry import DESCRIPTIONS
 from envs.gridworld import LAYOUT_NOTES, LAYOUTS, resolve_layout
-from envs.gridworld_layouts import MAX_ABS_REWARD
+from envs.gridworld_layouts import MAX_ABS_REWARD, MAX_STRING_LENGTH
 from ui.common import plain
 from ui.gridworld_lab import Lab, LabSettings, settings_for_setup, settings_from_query, settings_to_query
 
@@ -215,6 +215,7 @@ def lab_sidebar(lab: Lab) -> None:
                 "Layout string",
                 key="gw_layout_text",
                 on_change=_on_layout_text,
+                max_chars=MAX_STRING_LENGTH,
                 help="The grid as the share link carries it: rows split by _, . empty, W wall, S start, "
                 "A-Z exits, a-z reward cells, values after ~. Paste one and press Enter.",
             )
@@ -258,10 +259,11 @@ def lesson_box(lab: Lab) -> None:
     lesson = LESSONS[lesson_id]
     setup = lesson.setups[index]
     others = " or ".join(f"**{s.label}**" for i, s in enumerate(lesson.setups) if i != index)
-    with st.expander(f"**Lesson: {lesson.title}** · {setup.label}", expanded=True, icon=":material/school:"):
+    label = f"**Lesson: {lesson.title}** · {setup.label} — should show: {setup.expect}"
+    with st.expander(label, expanded=True, icon=":material/school:"):
         st.markdown(f"{lesson.question}  \n**Watch for:** {lesson.watch_for}")
         how = "press **Run** until it converges" if lab.is_planner else f"learn about {setup.timesteps:,} steps"
-        st.markdown(f"**This set-up** should show: {setup.expect}. To see it, {how}; then load {others} to compare.")
+        st.markdown(f"To see it, {how}; then load {others} to compare. Collapse this box to see the whole grid.")
         with st.container(horizontal=True):
             if setup.timesteps and not lab.is_planner:
                 if st.button(f"Learn {setup.timesteps:,} steps now", icon=":material/fast_forward:"):

@@ -58,3 +58,23 @@ def test_click_a_cell_make_it_a_wall_step_and_see_the_values_change(server: str,
     after = wait_for(lambda: (z := heatmap(page)) != edited and z)
     assert after[1][2] != 0 and after[1][2] is not None  # values spread from the exits towards the start
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_run_keeps_stepping_live_until_paused(server: str, page) -> None:  # type: ignore[no-untyped-def]
+    open_app(page, f"{server}/gridworld?layout=corridor&algo=q_learning")
+    wait_for(lambda: heatmap(page))
+    page.get_by_role("button", name="Run", exact=True).click()
+    pause = page.get_by_role("button", name="Pause", exact=True)
+    pause.wait_for()
+
+    def steps() -> int:
+        return int(metric(page, "Steps").replace(",", ""))
+
+    first = wait_for(lambda: steps())
+    wait_for(lambda: steps() >= first + 20)  # the timer keeps ticking: no click needed
+    pause.click()
+    page.get_by_role("button", name="Run", exact=True).wait_for()
+    paused_at = steps()
+    page.wait_for_timeout(1500)
+    assert steps() == paused_at
+    assert page.locator("[data-testid='stException']").count() == 0

@@ -35,6 +35,10 @@ class RunActionError(ValueError):
     """A resume or delete that cannot be done; the message says why, for the person who asked."""
 
 
+MAX_WAITING = 60
+MAX_PER_OWNER = 10
+
+
 class RunManager:
     """Starts, tracks and bounds the server's runs."""
 
@@ -48,6 +52,10 @@ class RunManager:
         checkpoint_every_s: float = DEFAULT_CHECKPOINT_EVERY_S,
     ) -> None:
         self.max_concurrent = max(1, max_concurrent or os.cpu_count() or 1)
+        self.max_waiting = MAX_WAITING
+        """Runs training or queued at once, for the whole server."""
+        self.max_per_owner = MAX_PER_OWNER
+        """Runs training or queued at once for one browser tab (enough for "run 10 seeds")."""
         self.max_kept = max_kept
         """Runs kept (in memory, and on disk with a store); the oldest ended ones go first."""
         self.max_bytes = max_bytes
@@ -71,8 +79,23 @@ class RunManager:
             self._runs[run.id] = run
 
     def start(self, config: RunConfig, *, owner: str = "") -> Run:
-        """Queue a new run and start its thread; it trains as soon as a slot is free."""
+        """Queue a new run and start its thread; it trains as soon as a slot is free.
+
+        RunActionError when the queue is full, or when this owner already has its share of waiting and
+        training runs: one browser tab must not fill a classroom's server.
+        """
         with self._cond:
+            waiting = len(self._queue) + len(self._active)
+            if waiting >= self.max_waiting:
+                raise RunActionError(
+                    f"the server already has {waiting} runs training or waiting; try again when some have finished"
+                )
+            mine = sum(1 for r in self._runs.values() if r.status.active and owner and r.is_owner(owner))
+            if owner and mine >= self.max_per_owner:
+                raise RunActionError(
+                    f"you already have {mine} runs training or waiting (at most {self.max_per_owner}); "
+                    "stop one or wait for it to finish"
+                )
             run = self._new_run(config, owner)
             self._runs[run.id] = run
             self._queue.append(run)

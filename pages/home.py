@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from agents.config import build_config
-from ui.common import OWNER_PARAM, manager, owner_token, require_entrypoint
+from ui.common import OWNER_PARAM, owner_token, require_entrypoint, start_runs
 
 require_entrypoint()
 st.title("RL Playground")
@@ -17,10 +17,12 @@ st.markdown(
 st.markdown("Watch it happen: a cart learns to balance a pole, usually within ten seconds.")
 
 if st.button("Train CartPole now", type="primary", icon=":material/play_arrow:"):
-    run = manager().start(build_config("CartPole-v1", "ppo"), owner=owner_token())
-    st.switch_page(
-        "pages/train.py", query_params={"run": run.id, OWNER_PARAM: owner_token(), "env": "CartPole-v1", "algo": "ppo"}
-    )
+    started = start_runs([build_config("CartPole-v1", "ppo")])
+    if started:
+        st.switch_page(
+            "pages/train.py",
+            query_params={"run": started[0], OWNER_PARAM: owner_token(), "env": "CartPole-v1", "algo": "ppo"},
+        )
 
 st.divider()
 st.markdown(

@@ -146,3 +146,21 @@ def test_get_manager_is_one_per_process_and_bounded_by_the_environment(monkeypat
     assert manager is get_manager()
     assert manager.max_concurrent == 3
     assert RunManager(max_concurrent=0).max_concurrent >= 1
+
+
+def test_one_owner_cannot_fill_the_server_and_the_queue_is_bounded() -> None:
+    from agents.manager import RunActionError, RunManager
+
+    manager = RunManager(max_concurrent=1)
+    manager.max_per_owner, manager.max_waiting = 2, 3
+    config = build_config("CartPole-v1", "ppo", timesteps=1_000_000)
+    try:
+        manager.start(config, owner="teacher-token-0123456789")
+        manager.start(config, owner="teacher-token-0123456789")
+        with pytest.raises(RunActionError, match="at most 2"):
+            manager.start(config, owner="teacher-token-0123456789")
+        manager.start(config, owner="student-token-0123456789")
+        with pytest.raises(RunActionError, match="3 runs training or waiting"):
+            manager.start(config, owner="another-student-0123456789")
+    finally:
+        manager.stop_all()

@@ -8,7 +8,7 @@ import secrets
 import streamlit as st
 
 from agents.config import RunConfig
-from agents.manager import RunManager, get_manager
+from agents.manager import RunActionError, RunManager, get_manager
 from agents.run import Run
 
 OWNER_PARAM = "ctl"
@@ -49,12 +49,27 @@ def can_control(run: Run) -> bool:
     return run.is_owner(owner_token())
 
 
+def start_runs(configs: list[RunConfig]) -> list[str]:
+    """Start runs owned by this tab; if the server refuses one (queue full), say why and start no more."""
+    ids: list[str] = []
+    for config in configs:
+        try:
+            ids.append(manager().start(config, owner=owner_token()).id)
+        except RunActionError as error:
+            st.error(f"Not started: {plain(str(error))}.")
+            break
+    return ids
+
+
 def start_run(config: RunConfig) -> str:
-    """Start a run owned by this tab and put its id and the tab's control token in the address bar."""
-    run = manager().start(config, owner=owner_token())
-    st.query_params["run"] = run.id
-    st.query_params[OWNER_PARAM] = owner_token()
-    return run.id
+    """Start a run owned by this tab and put its id and the tab's control token in the address bar.
+
+    Returns "" (after showing why) when the server refuses it."""
+    ids = start_runs([config])
+    if ids:
+        st.query_params["run"] = ids[0]
+        st.query_params[OWNER_PARAM] = owner_token()
+    return ids[0] if ids else ""
 
 
 def plain(text: str) -> str:

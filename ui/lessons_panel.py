@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from agents.lessons import LESSONS, Lesson
-from ui.common import manager, owner_token, plain
+from ui.common import OWNER_PARAM, owner_token, plain, start_runs
 from ui.config_form import load_config_into_widgets
 
 LESSON_KEY = "lesson"
@@ -56,14 +56,18 @@ def lesson_intro(lesson: Lesson) -> None:
     cols = st.columns(len(lesson.runs) + 1)
     for col, variant in zip(cols, lesson.runs, strict=False):
         if col.button(f"Run: {variant.label}", key=f"lesson-run-{variant.label}", width="stretch"):
-            run = manager().start(variant.config(), owner=owner_token())
-            st.switch_page("pages/train.py", query_params={"run": run.id, "ctl": owner_token(), LESSON_KEY: lesson.id})
+            ids = start_runs([variant.config()])
+            if ids:
+                st.switch_page(
+                    "pages/train.py", query_params={"run": ids[0], OWNER_PARAM: owner_token(), LESSON_KEY: lesson.id}
+                )
     if len(lesson.runs) > 1 and cols[-1].button(
         "Run all side by side", type="primary", width="stretch", icon=":material/stacked_line_chart:"
     ):
-        ids = [manager().start(v.config(), owner=owner_token()).id for v in lesson.runs]
-        st.session_state.pop("compare_runs", None)
-        st.switch_page("pages/compare.py", query_params={"runs": ",".join(ids)})
+        ids = start_runs([v.config() for v in lesson.runs])
+        if ids:
+            st.session_state.pop("compare_runs", None)
+            st.switch_page("pages/compare.py", query_params={"runs": ",".join(ids)})
 
 
 def lesson_reminder(lesson: Lesson) -> None:

@@ -16,7 +16,7 @@ from agents.export import (
     zoo_filename,
 )
 from agents.share import config_to_query
-from ui.common import manager, owner_token, plain
+from ui.common import plain, start_runs
 
 MAX_SEEDS = 10
 
@@ -89,9 +89,10 @@ def seeds_form(config: RunConfig) -> None:
         width="stretch",
         help="Queues this configuration with seeds 0, 1, ... and compares them with a confidence band.",
     ):
-        ids = [manager().start(_with_seed(config, seed), owner=owner_token()).id for seed in range(int(count))]
-        st.session_state.pop("compare_runs", None)
-        st.switch_page("pages/compare.py", query_params={"runs": ",".join(ids)})
+        ids = start_runs([_with_seed(config, seed) for seed in range(int(count))])
+        if ids:
+            st.session_state.pop("compare_runs", None)
+            st.switch_page("pages/compare.py", query_params={"runs": ",".join(ids)})
 
 
 def _with_seed(config: RunConfig, seed: int) -> RunConfig:

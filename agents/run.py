@@ -8,7 +8,7 @@ nothing escapes the thread.
 Given a :class:`~agents.storage.RunStore`, the run persists itself in SB3's formats (see
 :mod:`agents.storage` and :mod:`agents.records`): after a restart :meth:`Run.restore` brings it back with
 its charts, and a run that was training when the server died resumes from its last checkpoint with
-:meth:`Run.resumed`.
+:meth:`Run.resumed`. That half of a run lives in :mod:`agents.run_storage`; this module keeps the thread.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 import gymnasium as gym
@@ -29,7 +28,7 @@ import torch
 from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.monitor import Monitor
 
-from agents.config import ConfigError, RunConfig
+from agents.config import RunConfig
 from agents.evaluation import encode_gif, play_episode
 from agents.live import (
     EvalResult,
@@ -41,32 +40,24 @@ from agents.live import (
     StatsLoggerSink,
     StopTraining,
 )
-from agents.records import EpisodeLog, ProgressCSV, TimedCheckpoint, fill_stats, read_episodes, reset_records
-from agents.storage import RunFolder, RunRecord, RunStore, StorageError, checkpoint_timesteps, hash_owner
+from agents.records import EpisodeLog, ProgressCSV, TimedCheckpoint, reset_records
+from agents.run_status import RunStatus
+from agents.run_storage import DEFAULT_CHECKPOINT_EVERY_S, RunPersistence
+from agents.storage import RunFolder, RunRecord, RunStore, hash_owner
 from envs.shaping import ShapingError, TrueReturnRecorder, apply_shaping
+
+__all__ = [
+    "DEFAULT_CHECKPOINT_EVERY_S",
+    "Run",
+    "RunStatus",
+    "describe_failure",
+    "make_training_env",
+    "new_run_id",
+]
 
 torch.set_num_threads(1)  # measured 3x-29x faster under CPU contention, and half the CPU time
 
-DEFAULT_CHECKPOINT_EVERY_S = 30.0
-"""Seconds between checkpoints of a stored run (saving a small SB3 model takes milliseconds)."""
-
 log = logging.getLogger(__name__)
-
-
-class RunStatus(StrEnum):
-    QUEUED = "queued"
-    STARTING = "starting"
-    RUNNING = "running"
-    PAUSED = "paused"
-    FINISHED = "finished"
-    STOPPED = "stopped"
-    FAILED = "failed"
-    INTERRUPTED = "interrupted"
-    """Found on disk after a restart with an active status: the server died while it trained."""
-
-    @property
-    def active(self) -> bool:
-        return self in (RunStatus.QUEUED, RunStatus.STARTING, RunStatus.RUNNING, RunStatus.PAUSED)
 
 
 def make_training_env(config: RunConfig, monitor: Callable[[gym.Env], gym.Env] | None = None) -> gym.Env:
@@ -100,7 +91,7 @@ def describe_failure(error: BaseException) -> str:
     return f"{type(error).__name__}: {text[:300]}"
 
 
-class Run:
+class Run(RunPersistence):
     """A training run that lives in a background thread until it finishes, stops or fails."""
 
     def __init__(
@@ -155,66 +146,6 @@ class Run:
         self._thread: threading.Thread | None = None
         self._acquire: Callable[[Run], bool] = lambda run: True
         self._release: Callable[[Run], None] = lambda run: None
-
-    @classmethod
-    def restore(
-        cls, folder: RunFolder, *, record_episodes: bool = True, checkpoint_every_s: float = DEFAULT_CHECKPOINT_EVERY_S
-    ) -> Run:
-        """A run found on disk, as it ended; one whose status says it was training comes back INTERRUPTED.
-
-        Its charts are read from the folder the first time someone looks (:attr:`stats`), so listing
-        hundreds of stored runs at start-up stays quick. StorageError if the folder cannot be used.
-        """
-        record = folder.read_status()
-        try:
-            config = RunConfig.from_dict(folder.read_config())
-        except (ConfigError, KeyError, TypeError, ValueError) as error:
-            raise StorageError(f"config.json of run {folder.run_id} is no longer valid: {error}") from None
-        run = cls(
-            config,
-            record_episodes=record_episodes,
-            checkpoint_every_s=checkpoint_every_s,
-            stored=(folder, record),
-        )
-        run.end_reason, run.error = record.end_reason, record.error
-        if record.status in {s.value for s in RunStatus} and not RunStatus(record.status).active:
-            run.status = RunStatus(record.status)
-        else:
-            if folder.in_use_elsewhere():
-                raise StorageError(f"run {folder.run_id} is being trained by another process")
-            run.status, run.end_reason = RunStatus.INTERRUPTED, "the server stopped while it was training"
-            if record.status != RunStatus.INTERRUPTED:
-                record.status, record.end_reason = RunStatus.INTERRUPTED.value, run.end_reason
-                try:
-                    folder.write_status(record)
-                except OSError:  # a read-only runs folder still lists its runs
-                    log.warning("could not mark run %s as interrupted", folder.run_id, exc_info=True)
-        return run
-
-    @property
-    def resumable(self) -> bool:
-        """An interrupted or stopped stored run with steps left in its budget."""
-        return (
-            self.folder is not None
-            and self.status in (RunStatus.INTERRUPTED, RunStatus.STOPPED)
-            and not self.alive
-            and (self.checkpoint_timesteps or 0) < self.config.total_timesteps
-        )
-
-    def resumed(self, owner: str = "", *, record_episodes: bool | None = None) -> Run:
-        """A new, not yet started Run with this id that continues from the last checkpoint to the budget."""
-        if not self.resumable or self.folder is None:
-            raise StorageError(f"run {self.id} is {self.status}; only an interrupted or stopped run can be resumed")
-        record = self._status_record()
-        run = Run(
-            self.config,
-            owner=owner,
-            record_episodes=self.record_episodes if record_episodes is None else record_episodes,
-            checkpoint_every_s=self.checkpoint_every_s,
-            stored=(RunFolder(self.folder.path, self.id), record),
-            resume=True,
-        )
-        return run
 
     def is_owner(self, token: str) -> bool:
         """Whether ``token`` is the control token of the tab that started (or resumed) this run."""
@@ -402,23 +333,6 @@ class Run:
             except Exception:
                 log.debug("closing the logger of run %s failed", self.id, exc_info=True)
 
-    # --- persistence (a stored run only) ------------------------------------------------------------------
-
-    def _checkpoint_path(self) -> Any:
-        assert self.folder is not None
-        return self.folder.checkpoint_path(self.config.algo_info.family)
-
-    def _resume_point(self) -> tuple[int, float]:
-        """(steps, training seconds) of the checkpoint to continue from; (0, 0) when there is none."""
-        if self.folder is None or not self._checkpoint_path().is_file():
-            return 0, 0.0
-        steps = checkpoint_timesteps(self._checkpoint_path())
-        if steps == self.checkpoint_timesteps:
-            return steps, self._checkpoint_train_s
-        # killed between writing model.zip and status.json: the last episode recorded by then tells the time
-        episodes = read_episodes(self.folder.monitor_files(), until_step=steps)
-        return steps, episodes[-1].train_s if episodes else 0.0
-
     def _env_factory(self, start_step: int) -> Callable[[], gym.Env]:
         """Training envs; for a stored run they write Monitor CSVs, cut back to ``start_step`` first."""
         config = self.config
@@ -427,68 +341,3 @@ class Run:
         reset_records(self.folder, start_step)
         episode_log = EpisodeLog(self.folder.monitor_dir, self.control.elapsed, start_step)
         return lambda: make_training_env(config, episode_log.wrap)
-
-    def _load_stats(self) -> RunStats:
-        """Redraw a stored run's charts from its Monitor CSVs and progress.csv (up to its checkpoint if resumable)."""
-        stats = self._new_stats()
-        if self.folder is None:
-            return stats
-        if self._resume or self.status == RunStatus.INTERRUPTED:
-            until, train_s = self._resume_point()
-            fill_stats(stats, self.folder, until, train_s, self._evaluation_meta, until_step=until)
-        else:
-            record = self._record
-            timesteps, train_s = (record.timesteps, record.train_s) if record else (0, 0.0)
-            fill_stats(stats, self.folder, timesteps, train_s, self._evaluation_meta)
-        if self._record is not None:
-            stats.cpu_s = self._record.cpu_s
-        return stats
-
-    def _save_checkpoint(self) -> None:
-        """Save the model atomically and record its step count; a full disk is logged, not fatal."""
-        if self.folder is None or self.model is None:
-            return
-        started = time.perf_counter()
-        try:
-            self.folder.save_checkpoint(self.model, self.config.algo_info.family)
-        except OSError:
-            log.warning("could not write a checkpoint of run %s", self.id, exc_info=True)
-            return
-        self.checkpoint_timesteps = int(self.model.num_timesteps)
-        self._checkpoint_train_s = self.control.elapsed()
-        self._persist()
-        self.checkpoint_save_s += time.perf_counter() - started
-
-    def _status_record(self) -> RunRecord:
-        stats = self.stats
-        with stats.lock:
-            timesteps, train_s = stats.timesteps, stats.elapsed_s
-            solved_at_step, solved_at_s = stats.solved_at_step, stats.solved_at_s
-            cpu_s = stats.cpu_s
-        return RunRecord(
-            run_id=self.id,
-            status=str(self.status),
-            created_at=self.created_at,
-            total_timesteps=self.config.total_timesteps,
-            end_reason=self.end_reason,
-            error=self.error,
-            timesteps=timesteps,
-            train_s=train_s,
-            solved_at_step=solved_at_step,
-            solved_at_s=solved_at_s,
-            owner_sha256=self.owner_hash,
-            checkpoint_timesteps=self.checkpoint_timesteps,
-            checkpoint_train_s=self._checkpoint_train_s,
-            evaluation=self._evaluation_meta,
-            cpu_s=cpu_s,
-        )
-
-    def _persist(self) -> None:
-        """Write status.json (at start, at each checkpoint, at the end); a full disk is logged, not fatal."""
-        if self.folder is None:
-            return
-        with self._persist_lock:
-            try:
-                self.folder.write_status(self._status_record())
-            except OSError:
-                log.warning("could not write the status of run %s", self.id, exc_info=True)

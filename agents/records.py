@@ -29,7 +29,7 @@ from stable_baselines3.common.logger import CSVOutputFormat
 from stable_baselines3.common.monitor import Monitor
 
 from agents.live import EvalResult, RunStats
-from agents.storage import RunFolder, atomic_write_bytes
+from agents.run_folder import RunFolder, atomic_write_bytes
 
 INFO_KEYWORDS = ("true_return", "timesteps", "train_s")
 """Columns the Monitor CSV gets after SB3's ``r, l, t``."""

@@ -6,7 +6,7 @@ error, a shaping expression gone non-finite) ends the run as ``failed`` with a r
 nothing escapes the thread.
 
 Given a :class:`~agents.storage.RunStore`, the run persists itself in SB3's formats (see
-:mod:`agents.storage` and :mod:`agents.records`): after a restart :meth:`Run.restore` brings it back with
+:mod:`agents.run_folder` and :mod:`agents.records`): after a restart :meth:`Run.restore` brings it back with
 its charts, and a run that was training when the server died resumes from its last checkpoint with
 :meth:`Run.resumed`. That half of a run lives in :mod:`agents.run_storage`; this module keeps the thread.
 """
@@ -41,9 +41,10 @@ from agents.live import (
     StopTraining,
 )
 from agents.records import EpisodeLog, ProgressCSV, TimedCheckpoint, reset_records
+from agents.run_folder import RunFolder, RunRecord, hash_owner
 from agents.run_status import RunStatus
 from agents.run_storage import DEFAULT_CHECKPOINT_EVERY_S, RunPersistence
-from agents.storage import RunFolder, RunRecord, RunStore, hash_owner
+from agents.storage import RunStore
 from envs.shaping import ShapingError, TrueReturnRecorder, apply_shaping
 
 __all__ = [

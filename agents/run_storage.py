@@ -1,6 +1,6 @@
 """The persistence half of a :class:`~agents.run.Run`: restore, resume, checkpoints, status.json, history from disk.
 
-A stored run writes its folder (see :mod:`agents.storage` and :mod:`agents.records`) from its training thread,
+A stored run writes its folder (see :mod:`agents.run_folder` and :mod:`agents.records`) from its training thread,
 and a restarted server reads it back. That bookkeeping is kept here, apart from the thread and its life cycle
 in :mod:`agents.run`; :class:`RunPersistence` is mixed into ``Run`` and works on the run's own attributes. A full
 disk is logged, never fatal: training goes on in memory.
@@ -17,8 +17,8 @@ from typing import Any, Self
 from agents.config import ConfigError, RunConfig
 from agents.live import RunControl, RunStats
 from agents.records import fill_stats, read_episodes
+from agents.run_folder import RunFolder, RunRecord, StorageError, checkpoint_timesteps
 from agents.run_status import RunStatus
-from agents.storage import RunFolder, RunRecord, StorageError, checkpoint_timesteps
 
 DEFAULT_CHECKPOINT_EVERY_S = 30.0
 """Seconds between checkpoints of a stored run (saving a small SB3 model takes milliseconds)."""

@@ -21,15 +21,15 @@ from agents.config import RunConfig, build_config
 from agents.manager import RunActionError, RunManager
 from agents.records import read_episodes
 from agents.run import Run, RunStatus
-from agents.storage import (
+from agents.run_folder import (
     RunFolder,
     RunRecord,
-    RunStore,
     StorageError,
     atomic_save_model,
     atomic_write_bytes,
     checkpoint_timesteps,
 )
+from agents.storage import RunStore
 from agents.train import main as train_main
 from tests.conftest import wait_until
 

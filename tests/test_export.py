@@ -1,33 +1,31 @@
-"""Export as code: the script runs on its own, computes the playground's shaped rewards, and trains the same model.
+"""Export as code: the script runs on its own and trains the same model; the Zoo entry carries the same values.
 
 The generated scripts run in clean subprocesses (a temporary working directory, no PYTHONPATH), so they cannot
-import the project; imported in-process they are compared with the project's wrappers step by step and, for a
-few algorithms, weight by weight after a short training. The Zoo entry must parse with ``yaml.safe_load``.
+import the project; imported in-process, a few algorithms' scripts are compared with the playground weight by
+weight after a short training. The Zoo entry must parse with ``yaml.safe_load``. That the script's rewards equal
+the playground's, step by step, is :mod:`tests.test_export_shaping`; the cases are :mod:`tests.export_cases`.
 """
 
 from __future__ import annotations
 
 import ast
-import importlib.util
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import gymnasium as gym
-import numpy as np
 import pytest
 import torch
 import yaml
 
 from agents.algorithms import compatible_algos
-from agents.config import RunConfig, build_config
+from agents.config import build_config
 from agents.export import (
     ALLOWED_SCRIPT_IMPORTS,
     ExportError,
@@ -36,97 +34,12 @@ from agents.export import (
     export_zoo_yaml,
     script_filename,
 )
-from agents.export_shaping import expression_to_python
 from agents.run import make_training_env
 from agents.train import main as train_main
-from envs.potentials import POTENTIALS
-from envs.registry import ENVS, get_env
-from envs.reward_expr import RewardExpression
-from envs.shaping_config import ShapingConfig
+from envs.registry import ENVS
+from tests.export_cases import CASES, IN_PROCESS_ONLY, Case, load_module
 
 SCRIPT_STEPS = 200
-_OFF_POLICY = {"buffer_size": 500, "learning_starts": 50, "batch_size": 16, "n_envs": 1, "net_arch": "32"}
-TINY: dict[str, dict[str, object]] = {
-    "ppo": {"n_steps": 32, "batch_size": 32, "n_epochs": 2, "n_envs": 2, "net_arch": "32"},
-    "a2c": {"n_steps": 8, "n_envs": 2, "net_arch": "32"},
-    "dqn": {**_OFF_POLICY, "target_update_interval": 100},
-    "sac": _OFF_POLICY,
-    "td3": _OFF_POLICY,
-    "ddpg": _OFF_POLICY,
-}
-
-
-@dataclass(frozen=True)
-class Case:
-    name: str
-    env_id: str
-    algo: str
-    shaping: dict[str, object] = field(default_factory=dict)
-    overrides: dict[str, object] = field(default_factory=dict)
-    stop_when_solved: bool = False
-
-    def config(self) -> RunConfig:
-        return build_config(
-            self.env_id,
-            self.algo,
-            preset="defaults",
-            overrides={**TINY[self.algo], **self.overrides},
-            seed=7,
-            timesteps=50_000,
-            stop_when_solved=self.stop_when_solved,
-            shaping=self.shaping,
-        )
-
-
-CASES = [
-    Case(
-        "ppo-expression",
-        "CartPole-v1",
-        "ppo",
-        {
-            "reward_expr": "reward - 0.1*abs(theta) + (x > 0) * sign(x_dot) - clip(obs[-1], -1, 1)**2"
-            " + (0.5 if t > 10 and not terminated else 0) + action / 4"
-        },
-        {"learning_rate_schedule": "linear", "learning_rate": 0.0025},
-    ),
-    Case("a2c-potential", "Acrobot-v1", "a2c", {"potential": "tip_height", "potential_scale": 2, "reward_scale": 0.5}),
-    Case(
-        "dqn-bonuses-scale-clip",
-        "MountainCar-v0",
-        "dqn",
-        {"living_reward": -0.5, "termination_bonus": 10, "truncation_bonus": -3, "reward_scale": 0.5, "reward_clip": 2},
-    ),
-    Case(
-        "sac-expression-on-action",
-        "Pendulum-v1",
-        "sac",
-        {"reward_expr": "reward - 0.01 * action[0] ** 2 + max(cos_theta, 0, sin_theta) / 10"},
-    ),
-    Case(
-        "td3-energy-noise",
-        "MountainCarContinuous-v0",
-        "td3",
-        {"potential": "energy", "potential_gamma": 0.95},
-        {"action_noise": 0.3},
-    ),
-    Case("ddpg-plain-stop-when-solved", "Pendulum-v1", "ddpg", {}, {"learning_rate_schedule": "linear"}, True),
-]
-IN_PROCESS_ONLY = [
-    Case("dqn-cliffwalking-expression", "CliffWalking-v1", "dqn", {"reward_expr": "reward + (state == 47) * 5 - t/50"}),
-    Case("ppo-cartpole-all-shaping", "CartPole-v1", "ppo", {"reward_expr": "reward + x", "living_reward": 0.25,
-         "termination_bonus": -10, "potential": "upright", "reward_scale": 3, "reward_clip": 2.5}),
-]  # fmt: skip
-
-
-def load_module(source: str, directory: Path, name: str) -> ModuleType:
-    """Import generated code from a file, as a person running it would (never exec'd from a string)."""
-    path = directory / f"{name}.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location(name.replace("-", "_"), path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 # --- the script runs on its own ---------------------------------------------------------------------------------
@@ -219,126 +132,6 @@ def test_header_says_what_it_reproduces_and_numbers_are_exact() -> None:
     assert "SEED = 123" in script
     assert f"TOTAL_TIMESTEPS = {config.total_timesteps:_}" in script
     assert "policy_kwargs=dict(net_arch=[256, 256])," in script
-
-
-# --- the script computes the playground's numbers ---------------------------------------------------------------
-
-
-def _transitions(env: Any, actions: list[Any], seed: int) -> list[tuple[float, bool, bool, float | None]]:
-    """Step through ``actions``, resetting at episode ends; what the learner sees, and Monitor's true return."""
-    seen: list[tuple[float, bool, bool, float | None]] = []
-    env.reset(seed=seed)
-    for action in actions:
-        _, reward, terminated, truncated, info = env.step(action)
-        episode = info.get("episode")
-        # Monitor's "r" is the true return when nothing is shaped (it rounds to 6 decimals)
-        true_return = round(episode.get("true_return", episode["r"]), 6) if episode else None
-        seen.append((float(reward), bool(terminated), bool(truncated), true_return))
-        if terminated or truncated:
-            env.reset()
-    return seen
-
-
-@pytest.mark.parametrize("case", CASES + IN_PROCESS_ONLY, ids=[case.name for case in CASES + IN_PROCESS_ONLY])
-def test_script_shapes_rewards_exactly_like_the_project(case: Case, tmp_path: Path) -> None:
-    config = case.config()
-    module = load_module(export_script(config), tmp_path, case.name)
-    space = get_env(case.env_id).make().action_space
-    space.seed(3)
-    actions = [space.sample() for _ in range(1100)]  # past the longest time limit (999)
-    ours = _transitions(make_training_env(config), actions, seed=11)
-    theirs = _transitions(module.make_env(), actions, seed=11)
-    assert theirs == ours
-    assert any(terminated or truncated for _, terminated, truncated, _ in ours), "episode ends were covered"
-    if case.shaping:
-        assert len({reward for reward, *_ in ours}) > 1, "the shaping changed something to compare"
-
-
-@pytest.mark.parametrize(("env_id", "name"), [(env_id, name) for env_id, named in POTENTIALS.items() for name in named])
-def test_every_potential_is_written_out_exactly(env_id: str, name: str, tmp_path: Path) -> None:
-    config = build_config(env_id, "ppo", shaping={"potential": name})
-    module = load_module(export_script(config), tmp_path, f"{env_id}-{name}")
-    space = get_env(env_id).make().observation_space
-    space.seed(0)
-    for obs in [space.sample() for _ in range(200)]:
-        assert module.potential(obs) == POTENTIALS[env_id][name].fn(obs)
-
-
-CARTPOLE_FEATURES = ("x", "x_dot", "theta", "theta_dot")
-EXPRESSIONS = [
-    "reward - 0.1*abs(theta)",
-    "x > 0 and 2 or -1",
-    "not x < 0 or theta",
-    "(not x) + 3 // 2 - x % 0.3 + theta // 0.2",
-    "min(x, x_dot, 0.5) * max(theta, -theta_dot)",
-    "1 if -0.1 < theta <= 0.1 != x else -1",
-    "sqrt(abs(x)) + exp(-theta**2) + tanh(theta_dot) + log(1 + x*x)",
-    "obs[-1] * 2 ** 3 + sign(theta) + sign(0) + clip(x_dot, -0.5, 0.5) + t / 100 + terminated - truncated",
-    "reward * (1 + action) + -obs[0] ** 2 + (x == x) + True",
-]
-
-
-@pytest.mark.parametrize("text", EXPRESSIONS)
-def test_translated_expression_computes_what_the_playground_evaluates(text: str, tmp_path: Path) -> None:
-    source = "import math\n\nimport numpy as np\n\n\n" + expression_to_python(text, CARTPOLE_FEATURES)
-    module = load_module(source, tmp_path, "expression")
-    expression = RewardExpression.compile(text, CARTPOLE_FEATURES, obs_size=4)
-    rng = np.random.default_rng(0)
-    for _ in range(300):
-        obs = rng.normal(0, 0.5, 4).astype(np.float32)
-        if rng.random() < 0.1:
-            obs[0] = 0.0
-        inputs = {
-            "reward": float(rng.normal()),
-            "obs": obs,
-            "action": int(rng.integers(2)),
-            "t": int(rng.integers(1, 500)),
-            "terminated": bool(rng.random() < 0.2),
-            "truncated": bool(rng.random() < 0.2),
-        }
-        expected = expression.evaluate(**inputs)
-        got = module.custom_reward(
-            inputs["reward"],
-            inputs["obs"],
-            inputs["action"],
-            float(inputs["t"]),
-            float(inputs["terminated"]),
-            float(inputs["truncated"]),
-        )
-        assert type(got) is float and got == expected, inputs
-
-
-@pytest.mark.parametrize(
-    "hostile",
-    [
-        "__import__('os').system('touch pwned')",
-        "obs.tofile('x')",
-        "reward # comment\nimport os",
-        "reward\nimport os",
-        "(lambda: 1)()",
-        "x if True else open('f')",
-    ],
-)
-def test_unvalidated_expression_is_refused_not_pasted(hostile: str) -> None:
-    """A configuration that skipped validation (e.g. built by hand) still cannot put its text into the script."""
-    config = build_config("CartPole-v1", "ppo")
-    tampered = replace(config, shaping=ShapingConfig(reward_expr=hostile))
-    with pytest.raises(ExportError, match="reward expression"):
-        export_script(tampered)
-
-
-def test_free_text_in_a_stored_config_never_reaches_the_code() -> None:
-    """Preset names and hyperparameters of a hand-built or stored config are checked, not pasted."""
-    config = build_config("CartPole-v1", "ppo", shaping={"living_reward": 0.5})
-    sneaky_preset = replace(config, preset='x"""\nimport os\n"""')
-    assert "import os" not in export_script(sneaky_preset)
-    ast.parse(export_script(sneaky_preset))
-    with pytest.raises(ExportError, match="gamma"):
-        export_script(replace(config, hyperparams={**config.hyperparams, "gamma": "0.9)\nimport os\n#"}))
-    with pytest.raises(ExportError, match="seed"):
-        export_script(replace(config, seed='1"""\nimport os'))  # type: ignore[arg-type]
-    with pytest.raises(ExportError, match="living_reward"):
-        export_script(replace(config, shaping=ShapingConfig(living_reward=float("nan"))))
 
 
 # --- the script trains the same model -----------------------------------------------------------------------------

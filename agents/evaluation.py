@@ -27,7 +27,7 @@ class EpisodeRecording:
 
 
 def play_episode(
-    model: object, env: gym.Env, *, seed: int, max_frames: int = 100, deterministic: bool = False
+    model: object, env: gym.Env, *, seed: int, max_frames: int = 60, deterministic: bool = False
 ) -> EpisodeRecording:
     """Play one episode with ``model.predict`` on ``env`` (made with ``render_mode="rgb_array"``).
 

@@ -215,18 +215,29 @@ class RunControl:
 
 
 class EvalSchedule:
-    """Decides when to play an evaluation episode so that evaluation takes at most ``budget`` of the time."""
+    """Decides when to play an evaluation episode so that evaluation takes at most ``budget`` of the time.
 
-    def __init__(self, budget: float = 0.03, min_interval_s: float = 3.0, first_after_s: float = 0.5) -> None:
+    An episode's cost grows with its length, and the agent's episodes grow as it learns (CartPole: from
+    ~20 steps to 500). So the wait before the next episode is priced at the *expected* length (the
+    training episodes' recent mean) times the measured cost per step, not at the last episode's cost.
+    """
+
+    def __init__(self, budget: float = 0.02, min_interval_s: float = 3.0, first_after_s: float = 0.5) -> None:
         self.budget = budget
         self.min_interval_s = min_interval_s
-        self.next_at = first_after_s
+        self.first_after_s = first_after_s
+        self.last_finished_s: float | None = None
+        self.cost_per_step_s = 0.0
 
-    def due(self, elapsed_s: float) -> bool:
-        return elapsed_s >= self.next_at
+    def due(self, elapsed_s: float, expected_length: float = 1.0) -> bool:
+        if self.last_finished_s is None:
+            return elapsed_s >= self.first_after_s
+        expected_cost = self.cost_per_step_s * max(1.0, expected_length)
+        return elapsed_s >= self.last_finished_s + max(self.min_interval_s, expected_cost / self.budget)
 
-    def done(self, finished_at_s: float, cost_s: float) -> None:
-        self.next_at = finished_at_s + max(self.min_interval_s, cost_s / self.budget)
+    def done(self, finished_at_s: float, cost_s: float, length: int = 1) -> None:
+        self.last_finished_s = finished_at_s
+        self.cost_per_step_s = cost_s / max(1, length)
 
 
 class StatsLoggerSink(KVWriter):
@@ -305,7 +316,7 @@ class LiveCallback(BaseCallback):
         if elapsed >= self.max_wall_s:
             self.end_reason = f"reached the wall-clock cap of {self.max_wall_s:.0f} s"
             return False
-        if self.evaluate is not None and self.schedule.due(elapsed):
+        if self.evaluate is not None and self.schedule.due(elapsed, self._expected_length()):
             self.run_evaluation()
         return True
 
@@ -315,8 +326,15 @@ class LiveCallback(BaseCallback):
             return
         started = time.perf_counter()
         self._evaluations += 1
-        self.stats.set_evaluation(self.evaluate(self.model, self._evaluations))
-        self.schedule.done(self.control.elapsed(), time.perf_counter() - started)
+        result = self.evaluate(self.model, self._evaluations)
+        self.stats.set_evaluation(result)
+        self.schedule.done(self.control.elapsed(), time.perf_counter() - started, result.length)
+
+    def _expected_length(self) -> float:
+        """Mean length of the last training episodes: what the next evaluation episode will likely take."""
+        with self.stats.lock:
+            recent = self.stats.episode_lengths[-SOLVE_WINDOW:]
+        return float(np.mean(recent)) if recent else 1.0
 
 
 def _optimizers(model: Any) -> list[Any]:

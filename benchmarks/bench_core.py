@@ -6,9 +6,10 @@
 1. Time to solve CartPole-v1 (mean of the last 20 training episodes >= 475) with the playground's default
    preset, through the app's own run code with evaluation episodes on, against bare SB3 PPO with RL Zoo's
    tuned settings. Seeds are interleaved (ours, bare, ours, bare...) so both see the same machine load.
-2. Overhead of the live UI: steps per second of a run with a page attached (a thread that takes a snapshot
-   and builds the plotly figures every second, as the fragment does) and evaluation frames captured,
-   divided by bare SB3 ``learn()`` with the same hyperparameters for the same number of steps.
+2. Overhead of the live UI: steps per second of a run with a page attached (a thread that takes a snapshot,
+   gets the figures and serialises them every second, as the fragment does) and evaluation frames
+   captured, divided by bare SB3 ``learn()`` with the same hyperparameters for the same number of steps;
+   and the same with 30 simulated tabs watching one run (a classroom).
 3. Start to first training step: from ``RunManager.start`` to the first recorded step.
 
 Prints a Markdown table and one JSON object (last line). Figures on a shared 2-core machine are noisy:
@@ -25,6 +26,7 @@ import time
 from typing import Any
 
 import gymnasium as gym
+import plotly.io
 import torch
 from stable_baselines3 import PPO
 from stable_baselines3.common.callbacks import BaseCallback
@@ -37,7 +39,7 @@ from agents.manager import RunManager
 from agents.run import Run
 from agents.sb3_algos import sb3_kwargs
 from agents.warmup import warm_up
-from ui.charts import lengths_figure, losses_figure, returns_figure
+from ui.charts import run_figures
 
 torch.set_num_threads(1)
 
@@ -93,21 +95,26 @@ def ours_solve(seed: int) -> dict[str, Any]:
     return {"solved_s": snap.solved_at_s, "solved_step": snap.solved_at_step, "preset": run.config.preset}
 
 
-def watch(run: Run, stop: threading.Event) -> None:
-    """What an open page does: snapshot and build the figures once a second."""
+def watch(run: Run, stop: threading.Event, offset_s: float = 0.0) -> None:
+    """What an open page does once a second: take a snapshot, get the run's figures (built once per
+    snapshot for all viewers, as ``ui.run_view`` does) and serialise them as ``st.plotly_chart`` does."""
+    if stop.wait(offset_s):
+        return
     while not stop.wait(1.0):
         snap = run.snapshot()
-        returns_figure(snap, threshold=THRESHOLD, show_shaped=False).to_json()
-        lengths_figure(snap).to_json()
-        losses_figure(snap).to_json()
+        for figure in run_figures(run.id, snap, threshold=THRESHOLD, show_shaped=False).values():
+            plotly.io.to_json(figure.to_dict(), validate=False)
 
 
-def ours_throughput(steps: int, seed: int) -> float:
+def ours_throughput(steps: int, seed: int, viewers: int = 1) -> float:
     run = Run(build_config("CartPole-v1", "ppo", seed=seed, timesteps=steps), record_episodes=True)
     stop = threading.Event()
-    watcher = threading.Thread(target=watch, args=(run, stop), daemon=True)
+    watchers = [
+        threading.Thread(target=watch, args=(run, stop, i / max(1, viewers)), daemon=True) for i in range(viewers)
+    ]
     run.start()
-    watcher.start()
+    for watcher in watchers:
+        watcher.start()
     run.join()
     stop.set()
     snap = run.snapshot()
@@ -169,6 +176,9 @@ def main() -> None:
             flush=True,
         )
 
+    classroom = [ours_throughput(steps, seed, viewers=30) / bare_throughput(steps, seed) for seed in seeds]
+    print(f"throughput with 30 viewers: ratios {[round(r, 3) for r in classroom]}", flush=True)
+
     latencies = start_latency(3 if args.quick else 5)
 
     def median_of(key: str, side: str) -> float | None:
@@ -183,6 +193,7 @@ def main() -> None:
         "solve_rows": solve_rows,
         "overhead_ratio_median": statistics.median(r["ratio"] for r in throughput),
         "throughput": throughput,
+        "overhead_ratio_30_viewers_median": statistics.median(classroom),
         "start_to_first_step_s_median": statistics.median(latencies),
         "start_to_first_step_s_max": max(latencies),
     }

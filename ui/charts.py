@@ -8,6 +8,7 @@ raw data stays on the server. ``uirevision`` keeps a user's zoom across live upd
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 
@@ -150,9 +151,10 @@ def losses_figure(snap: RunSnapshot) -> go.Figure:
     return _layout(fig, "What the algorithm logs (click a name to show it)", "value", legend_below=True)
 
 
-_cache: OrderedDict[str, tuple[tuple[object, ...], dict[str, go.Figure]]] = OrderedDict()
+_cache: OrderedDict[str, tuple[tuple[object, ...], float, dict[str, go.Figure]]] = OrderedDict()
 _cache_lock = threading.Lock()
 CACHED_RUNS = 32
+MAX_FIGURE_AGE_S = 0.9
 
 
 def run_figures(run_id: str, snap: RunSnapshot, *, threshold: float | None, show_shaped: bool) -> dict[str, go.Figure]:
@@ -162,17 +164,20 @@ def run_figures(run_id: str, snap: RunSnapshot, *, threshold: float | None, show
     taking CPU time from the training thread.
     """
     version = (snap.timesteps, len(snap.episode_steps), sum(len(v) for v in snap.losses.values()), show_shaped)
+    now = time.monotonic()
     with _cache_lock:
         hit = _cache.get(run_id)
-        if hit is not None and hit[0] == version:
-            return hit[1]
+        # A training run changes between any two viewers' reruns, so "same data" alone would rebuild for
+        # every viewer; a figure up to MAX_FIGURE_AGE_S old is as live as a once-a-second page can show.
+        if hit is not None and hit[0][-1] == show_shaped and (hit[0] == version or now - hit[1] < MAX_FIGURE_AGE_S):
+            return hit[2]
     figures = {
         "returns": returns_figure(snap, threshold=threshold, show_shaped=show_shaped),
         "lengths": lengths_figure(snap),
         "losses": losses_figure(snap),
     }
     with _cache_lock:
-        _cache[run_id] = (version, figures)
+        _cache[run_id] = (version, now, figures)
         _cache.move_to_end(run_id)
         while len(_cache) > CACHED_RUNS:
             _cache.popitem(last=False)

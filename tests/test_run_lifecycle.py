@@ -247,9 +247,9 @@ def test_wall_clock_cap_ends_the_run() -> None:
 
 @pytest.mark.slow
 def test_stop_when_solved_ends_cartpole_early() -> None:
-    """RL Zoo-style PPO on CartPole with seed 1 solves at ~42k of its 60k budget (deterministic, ~8 s)."""
+    """The CartPole demo preset with seed 1 solves well before the end of its budget (deterministic, ~5 s)."""
     config = build_config("CartPole-v1", "ppo", seed=1, stop_when_solved=True)
-    assert config.preset == "demo" and config.total_timesteps == 60_000
+    assert config.preset == "demo"
     run = start(config)
     assert run.join(120)
     snap = run.snapshot()

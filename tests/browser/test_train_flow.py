@@ -19,6 +19,11 @@ POINTS_JS = """() => {
 }"""
 
 
+def stop_button(page):  # type: ignore[no-untyped-def]
+    """The run's Stop button (Streamlit's own header shows a "Stop" while a script runs)."""
+    return page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop")
+
+
 def wait_for(predicate, timeout: float = 30.0, interval: float = 0.25):  # type: ignore[no-untyped-def]
     """Poll until ``predicate()`` is truthy (a live page never rests, so retry rather than wait for idle)."""
     deadline = time.monotonic() + timeout
@@ -43,7 +48,7 @@ def test_start_watch_and_stop_a_run(server: str, page) -> None:  # type: ignore[
     steps_text = page.get_by_text(re.compile(r"steps/s")).first.inner_text()
     assert re.search(r"[\d,]+ / [\d,]+ steps", steps_text)
 
-    page.get_by_role("button", name="Stop").click()
+    stop_button(page).click()
     page.get_by_text("Stopped: stopped by the user").wait_for()
     assert page.locator("[data-testid='stException']").count() == 0
 
@@ -53,7 +58,7 @@ def test_one_click_cartpole_from_home(server: str, page) -> None:  # type: ignor
     page.get_by_role("button", name="Train CartPole now").click()
     page.wait_for_url(re.compile(r"/train\?.*run="))
     wait_for(lambda: page.evaluate(POINTS_JS) > 0)
-    page.get_by_role("button", name="Stop").click()
+    stop_button(page).click()
     page.get_by_text("Stopped: stopped by the user").wait_for()
 
 
@@ -67,8 +72,8 @@ def test_watchers_see_a_run_but_cannot_stop_it(server: str, page, browser) -> No
     open_app(student, f"{server}/train?run={run_id}")
     wait_for(lambda: student.evaluate(POINTS_JS) > 0)
     student.get_by_text("You are watching this run").wait_for()
-    assert student.get_by_role("button", name="Stop").count() == 0
+    assert stop_button(student).count() == 0
     student.context.close()
 
-    page.get_by_role("button", name="Stop").click()
+    stop_button(page).click()
     page.get_by_text("Stopped: stopped by the user").wait_for()

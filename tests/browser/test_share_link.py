@@ -15,9 +15,10 @@ def test_share_link_restores_its_configuration(server: str, page) -> None:  # ty
     sidebar = page.locator("[data-testid='stSidebar']")
     # Even as a fresh server's first visit, the page runs inside the app's navigation.
     sidebar.get_by_role("link", name="Home").wait_for()
-    assert sidebar.get_by_role("combobox", name="Environment").input_value() == "Acrobot (Acrobot-v1)"
-    assert sidebar.get_by_role("combobox", name="Algorithm").input_value() == "A2C"
-    assert sidebar.get_by_role("spinbutton", name="Seed", exact=True).input_value() == "3"
+    # expect() retries: a widget can show its initial value for a moment before the session's state lands.
+    expect(sidebar.get_by_role("combobox", name="Environment")).to_have_value("Acrobot (Acrobot-v1)")
+    expect(sidebar.get_by_role("combobox", name="Algorithm")).to_have_value("A2C")
+    expect(sidebar.get_by_role("spinbutton", name="Seed", exact=True)).to_have_value("3")
     sidebar.get_by_text("Hyperparameters").click()
     expect(sidebar.get_by_role("spinbutton", name="learning_rate", exact=True)).to_have_value("0.0005")
     # The address bar stays a share link for what the widgets say.

@@ -292,7 +292,7 @@ SAC_SCHEMA = _schema(
     HyperParam("net_arch", "choice", "256x256", NET_ARCH.help, choices=NET_ARCHS),
 )
 
-TD3_SCHEMA = _schema(
+DETERMINISTIC_ACTOR_PARAMS = (
     HyperParam("learning_rate", "float", 1e-3, LEARNING_RATE.help, low=1e-6, high=1.0, log=True),
     LEARNING_RATE_SCHEDULE,
     GAMMA,
@@ -303,6 +303,12 @@ TD3_SCHEMA = _schema(
     TRAIN_FREQ,
     GRADIENT_STEPS,
     ACTION_NOISE,
+)
+"""What DDPG and TD3 share (TD3 adds its delayed policy and target smoothing)."""
+DETERMINISTIC_ACTOR_NET = HyperParam("net_arch", "choice", "400x300", NET_ARCH.help, choices=NET_ARCHS)
+
+TD3_SCHEMA = _schema(
+    *DETERMINISTIC_ACTOR_PARAMS,
     HyperParam("policy_delay", "int", 2, "Critic updates per actor update (TD3's 'delayed' policy).", low=1, high=20),
     HyperParam(
         "target_policy_noise",
@@ -313,20 +319,7 @@ TD3_SCHEMA = _schema(
         high=1.0,
     ),
     N_ENVS,
-    HyperParam("net_arch", "choice", "400x300", NET_ARCH.help, choices=NET_ARCHS),
+    DETERMINISTIC_ACTOR_NET,
 )
 
-DDPG_SCHEMA = _schema(
-    HyperParam("learning_rate", "float", 1e-3, LEARNING_RATE.help, low=1e-6, high=1.0, log=True),
-    LEARNING_RATE_SCHEDULE,
-    GAMMA,
-    BUFFER_SIZE,
-    LEARNING_STARTS,
-    HyperParam("batch_size", "int", 256, BATCH_SIZE_OFF.help, low=8, high=4096, log=True),
-    TAU,
-    TRAIN_FREQ,
-    GRADIENT_STEPS,
-    ACTION_NOISE,
-    N_ENVS,
-    HyperParam("net_arch", "choice", "400x300", NET_ARCH.help, choices=NET_ARCHS),
-)
+DDPG_SCHEMA = _schema(*DETERMINISTIC_ACTOR_PARAMS, N_ENVS, DETERMINISTIC_ACTOR_NET)

@@ -49,6 +49,8 @@ def config_to_query(config: RunConfig) -> dict[str, str]:
             query[param.name] = param.to_text(value)
     if config.seed != 0:
         query["seed"] = str(config.seed)
+    if config.stop_when_solved:
+        query["stop_when_solved"] = "true"
     budget = preset.timesteps or config.env_info.default_timesteps
     if config.total_timesteps != budget:
         query["timesteps"] = str(config.total_timesteps)
@@ -104,6 +106,7 @@ def query_to_config(query: Mapping[str, str | Sequence[str]]) -> SharedConfig:
             except (ShapingError, ValueError) as error:
                 warnings.append(f"ignored {key}: {error}")
 
+    stop_when_solved = _flag("stop_when_solved", params.pop("stop_when_solved", None), warnings)
     seed = _checked_number("seed", params.pop("seed", None), warnings, env_id, algo.id)
     timesteps = _checked_number("timesteps", params.pop("timesteps", None), warnings, env_id, algo.id)
     for key in params:
@@ -111,12 +114,38 @@ def query_to_config(query: Mapping[str, str | Sequence[str]]) -> SharedConfig:
 
     try:
         config = build_config(
-            env_id, algo.id, preset=preset, overrides=overrides, seed=seed or 0, timesteps=timesteps, shaping=shaping
+            env_id,
+            algo.id,
+            preset=preset,
+            overrides=overrides,
+            seed=seed or 0,
+            timesteps=timesteps,
+            shaping=shaping,
+            stop_when_solved=stop_when_solved,
         )
     except ConfigError as error:  # a combination of individually valid values (e.g. batch vs rollout)
         warnings.append(f"ignored the hyperparameters of this link: {error}")
-        config = build_config(env_id, algo.id, preset=preset, seed=seed or 0, timesteps=timesteps, shaping=shaping)
+        config = build_config(
+            env_id,
+            algo.id,
+            preset=preset,
+            seed=seed or 0,
+            timesteps=timesteps,
+            shaping=shaping,
+            stop_when_solved=stop_when_solved,
+        )
     return SharedConfig(config, warnings)
+
+
+def _flag(name: str, raw: str | None, warnings: list[str]) -> bool:
+    """A true/false value from a link; anything else is ignored with a warning."""
+    if raw is None:
+        return False
+    if raw.strip().lower() in ("true", "1", "yes"):
+        return True
+    if raw.strip().lower() not in ("false", "0", "no", ""):
+        warnings.append(f"ignored {name}={_quote(raw)}: expected true or false")
+    return False
 
 
 def _single_values(query: Mapping[str, str | Sequence[str]], warnings: list[str]) -> dict[str, str]:

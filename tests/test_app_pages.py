@@ -246,3 +246,13 @@ def test_a_lesson_loads_its_configuration_and_explains_what_to_watch() -> None:
         next(b for b in at.button if b.label == "Run all side by side").click().run()
         started = [r for r in get_manager().runs() if r.config.env_id == first.env_id][: len(lesson.runs)]
         assert {r.config.shaping for r in started} == {v.config().shaping for v in lesson.runs}
+
+
+def test_stop_when_solved_is_a_control_and_goes_into_the_link() -> None:
+    at = app_at("pages/train.py")
+    at.toggle(key="cfg_stop_when_solved").set_value(True).run()
+    assert not at.exception
+    assert at.query_params["stop_when_solved"] in ("true", ["true"])
+    next(b for b in at.button if b.label == "Start training").click().run()
+    run = get_manager().get(run_param(at))
+    assert run is not None and run.config.stop_when_solved

@@ -222,3 +222,13 @@ def test_good_values_beside_bad_ones_are_kept() -> None:
     assert config.hyperparams["gamma"] == build_config("Acrobot-v1", "a2c").hyperparams["gamma"]
     assert config.seed == 9
     assert len(warnings) == 2
+
+
+def test_stop_when_solved_travels_in_the_link_and_bad_flags_warn() -> None:
+    config = build_config("CartPole-v1", "ppo", stop_when_solved=True)
+    query = config_to_query(config)
+    assert query["stop_when_solved"] == "true"
+    assert query_to_config(query).config == config
+    shared = query_to_config({"env": "CartPole-v1", "stop_when_solved": "<script>"})
+    assert shared.config.stop_when_solved is False
+    assert any("stop_when_solved" in w for w in shared.warnings)

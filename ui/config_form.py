@@ -34,6 +34,7 @@ def load_config_into_widgets(config: RunConfig) -> None:
     state = st.session_state
     state.cfg_env, state.cfg_algo, state.cfg_preset = config.env_id, config.algo, config.preset
     state.cfg_seed, state.cfg_timesteps = config.seed, config.total_timesteps
+    state.cfg_stop_when_solved = config.stop_when_solved
     for name, value in config.hyperparams.items():
         state[hp_key(name)] = value
     load_shaping_into_widgets(config.shaping)
@@ -176,6 +177,13 @@ def config_sidebar(*, disabled: bool = False) -> tuple[RunConfig | None, str | N
         disabled=disabled,
         help="Training budget in environment steps.",
     )
+    state.setdefault("cfg_stop_when_solved", False)
+    st.toggle(
+        "Stop when solved",
+        key="cfg_stop_when_solved",
+        disabled=disabled,
+        help="End the run as soon as the mean return of the last 20 episodes reaches the env's threshold.",
+    )
 
     with st.expander("Hyperparameters", expanded=False):
         for param in algo.schema:
@@ -197,6 +205,7 @@ def config_sidebar(*, disabled: bool = False) -> tuple[RunConfig | None, str | N
             overrides=overrides,
             seed=state.cfg_seed,
             timesteps=state.cfg_timesteps,
+            stop_when_solved=state.cfg_stop_when_solved,
             shaping=shaping,
         )
     except ConfigError as error:

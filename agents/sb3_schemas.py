@@ -8,7 +8,9 @@ values is :mod:`agents.sb3_algos`.
 
 from __future__ import annotations
 
-from agents.schema import HyperParam, Schema
+from dataclasses import replace
+
+from agents.schema import HyperParam, Schema, Value
 
 NET_ARCHS = ("32", "64", "32x32", "64x64", "128x128", "256x256", "400x300")
 """Hidden layer sizes offered for the policy and value networks, written as in the UI."""
@@ -148,6 +150,11 @@ ACTION_NOISE = HyperParam(
 )
 
 
+def with_default(param: HyperParam, default: Value) -> HyperParam:
+    """The same parameter (name, bounds, help) with another algorithm's default."""
+    return replace(param, default=default)
+
+
 def _schema(*params: HyperParam) -> Schema:
     return Schema(params)
 
@@ -191,7 +198,7 @@ PPO_SCHEMA = _schema(
 )
 
 A2C_SCHEMA = _schema(
-    HyperParam("learning_rate", "float", 7e-4, LEARNING_RATE.help, low=1e-6, high=1.0, log=True),
+    with_default(LEARNING_RATE, 7e-4),
     LEARNING_RATE_SCHEDULE,
     GAMMA,
     HyperParam(
@@ -203,7 +210,7 @@ A2C_SCHEMA = _schema(
         high=4096,
         log=True,
     ),
-    HyperParam("gae_lambda", "float", 1.0, GAE_LAMBDA.help, low=0.0, high=1.0),
+    with_default(GAE_LAMBDA, 1.0),
     ENT_COEF,
     VF_COEF,
     MAX_GRAD_NORM,
@@ -214,12 +221,12 @@ A2C_SCHEMA = _schema(
 )
 
 DQN_SCHEMA = _schema(
-    HyperParam("learning_rate", "float", 1e-4, LEARNING_RATE.help, low=1e-6, high=1.0, log=True),
+    with_default(LEARNING_RATE, 1e-4),
     LEARNING_RATE_SCHEDULE,
     GAMMA,
     BUFFER_SIZE,
-    HyperParam("learning_starts", "int", 100, LEARNING_STARTS.help, low=0, high=100_000),
-    HyperParam("batch_size", "int", 32, BATCH_SIZE_OFF.help, low=8, high=4096, log=True),
+    with_default(LEARNING_STARTS, 100),
+    with_default(BATCH_SIZE_OFF, 32),
     HyperParam(
         "tau",
         "float",
@@ -229,7 +236,7 @@ DQN_SCHEMA = _schema(
         high=1.0,
         log=True,
     ),
-    HyperParam("train_freq", "int", 4, TRAIN_FREQ.help, low=1, high=1000),
+    with_default(TRAIN_FREQ, 4),
     GRADIENT_STEPS,
     HyperParam(
         "target_update_interval",
@@ -264,7 +271,7 @@ DQN_SCHEMA = _schema(
         low=0.0,
         high=1.0,
     ),
-    HyperParam("max_grad_norm", "float", 10.0, MAX_GRAD_NORM.help, low=0.01, high=100.0, log=True),
+    with_default(MAX_GRAD_NORM, 10.0),
     N_ENVS,
     NET_ARCH,
 )
@@ -289,23 +296,23 @@ SAC_SCHEMA = _schema(
         allow_auto=True,
     ),
     N_ENVS,
-    HyperParam("net_arch", "choice", "256x256", NET_ARCH.help, choices=NET_ARCHS),
+    with_default(NET_ARCH, "256x256"),
 )
 
 DETERMINISTIC_ACTOR_PARAMS = (
-    HyperParam("learning_rate", "float", 1e-3, LEARNING_RATE.help, low=1e-6, high=1.0, log=True),
+    with_default(LEARNING_RATE, 1e-3),
     LEARNING_RATE_SCHEDULE,
     GAMMA,
     BUFFER_SIZE,
     LEARNING_STARTS,
-    HyperParam("batch_size", "int", 256, BATCH_SIZE_OFF.help, low=8, high=4096, log=True),
+    with_default(BATCH_SIZE_OFF, 256),
     TAU,
     TRAIN_FREQ,
     GRADIENT_STEPS,
     ACTION_NOISE,
 )
 """What DDPG and TD3 share (TD3 adds its delayed policy and target smoothing)."""
-DETERMINISTIC_ACTOR_NET = HyperParam("net_arch", "choice", "400x300", NET_ARCH.help, choices=NET_ARCHS)
+DETERMINISTIC_ACTOR_NET = with_default(NET_ARCH, "400x300")
 
 TD3_SCHEMA = _schema(
     *DETERMINISTIC_ACTOR_PARAMS,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
@@ -89,13 +90,7 @@ def seeds_form(config: RunConfig) -> None:
         width="stretch",
         help="Queues this configuration with seeds 0, 1, ... and compares them with a confidence band.",
     ):
-        ids = start_runs([_with_seed(config, seed) for seed in range(int(count))])
+        ids = start_runs([replace(config, seed=seed) for seed in range(int(count))])
         if ids:
             st.session_state.pop("compare_runs", None)
             st.switch_page("pages/compare.py", query_params={"runs": ",".join(ids)})
-
-
-def _with_seed(config: RunConfig, seed: int) -> RunConfig:
-    from dataclasses import replace
-
-    return replace(config, seed=seed)

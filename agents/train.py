@@ -25,12 +25,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from agents.config import DEFAULT_WALL_S, ConfigError, RunConfig, build_config
-from agents.export import ExportError, export_script, export_zoo_yaml
-from agents.live import SOLVE_WINDOW
-from agents.run import DEFAULT_CHECKPOINT_EVERY_S, Run, RunStatus
-from agents.schema import HyperParamError, parse_assignments
-from agents.storage import RunStore, StorageError, default_root, limits_from_env
+from agents.config.run_config import DEFAULT_WALL_S, ConfigError, RunConfig, build_config
+from agents.config.schema import HyperParamError, parse_assignments
+from agents.export.script import ExportError, export_script, export_zoo_yaml
+from agents.runs.live import SOLVE_WINDOW
+from agents.runs.run import DEFAULT_CHECKPOINT_EVERY_S, Run, RunStatus
+from agents.storage.store import RunStore, StorageError, default_root, limits_from_env
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
 
@@ -222,7 +222,7 @@ def _train(run: Run, *, quiet: bool) -> int:
     """Train in the foreground thread's stead, print the JSON, and return the exit status."""
     # A failed run's reason is printed as one line below; without this, Python's last-resort logging
     # handler would dump the run thread's traceback on stderr too.
-    logging.getLogger("agents.run").addHandler(logging.NullHandler())
+    logging.getLogger("agents.runs.run").addHandler(logging.NullHandler())
     started = time.perf_counter()
     try:
         run.start()

@@ -34,11 +34,11 @@ from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.utils import LinearSchedule
 
 import envs  # noqa: F401  (registers the playground's envs)
-from agents.config import build_config
-from agents.manager import RunManager
-from agents.run import Run
-from agents.sb3_algos import sb3_kwargs
-from agents.warmup import warm_up
+from agents.algos.sb3 import sb3_kwargs
+from agents.config.run_config import build_config
+from agents.runs.manager import RunManager
+from agents.runs.run import Run
+from agents.runs.warmup import warm_up
 from ui.charts import run_figures
 
 torch.set_num_threads(1)

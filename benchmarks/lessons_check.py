@@ -1,7 +1,7 @@
 """Train every lesson's runs with fixed seeds and say whether each lesson's claim holds.
 
 Why: a lesson promises an outcome ("the shaped agent reaches the flag, the sparse one does not"). This
-script measures it with the app's own run code (``agents.run.Run``, no evaluation episodes), one run at a
+script measures it with the app's own run code (``agents.runs.run.Run``, no evaluation episodes), one run at a
 time, and prints a table per run and a verdict per lesson and seed. ``tests/test_lessons.py`` checks the
 same claims on each lesson's own seed; this script can also try other seeds, to see how much a claim
 depends on its seed. Wall-clock figures on a shared 2-core machine are noisy: read them as orders of
@@ -25,7 +25,7 @@ import json
 import math
 from collections.abc import Sequence
 
-from agents.lessons import LESSONS, Lesson, LessonRun, RunOutcome, check_claim, get_lesson, train_and_measure
+from agents.lessons.rewards import LESSONS, Lesson, LessonRun, RunOutcome, check_claim, get_lesson, train_and_measure
 
 COLUMNS = (
     ("lesson", 20),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from agents.tabular import AGENTS
+from agents.algos.tabular import AGENTS
 from ui.common import require_entrypoint
 from ui.gridworld_panel import run_lab_panel
 from ui.gridworld_sidebar import get_lab, lab_sidebar, lesson_box, mirror_url, show_warnings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from agents.config import build_config
+from agents.config.run_config import build_config
 from ui.common import OWNER_PARAM, owner_token, require_entrypoint, start_runs
 
 require_entrypoint()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from agents.run import Run
+from agents.runs.run import Run
 from ui.common import format_duration, manager, require_entrypoint
 from ui.run_files import delete_button, download_buttons, resume_button
 

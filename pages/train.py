@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from agents.manager import RUN_ID_PATTERN
-from agents.share import query_to_config
+from agents.config.share import query_to_config
+from agents.runs.manager import RUN_ID_PATTERN
 from ui.common import plain, require_entrypoint, start_run
 from ui.config_form import config_sidebar, load_from_url_once, mirror_into_url
 from ui.lessons_panel import current_lesson, lesson_intro, lesson_picker, lesson_reminder

@@ -46,9 +46,9 @@ def _runs_dir_outside_the_working_copy(tmp_path_factory: pytest.TempPathFactory)
 
 @pytest.fixture(autouse=True)
 def _stop_runs_and_check_threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Record every :class:`agents.run.Run` started during the test; stop them all and check their threads end."""
+    """Record every :class:`agents.runs.run.Run` started during the test; stop them all and check their threads end."""
     started: list[Any] = []
-    run_module = sys.modules.get("agents.run")
+    run_module = sys.modules.get("agents.runs.run")
     if run_module is not None:
         original_start = run_module.Run.start
 
@@ -60,7 +60,7 @@ def _stop_runs_and_check_threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[No
     yield
     for run in started:
         run.stop()
-    manager_module = sys.modules.get("agents.manager")
+    manager_module = sys.modules.get("agents.runs.manager")
     if manager_module is not None and manager_module._manager is not None:
         manager_module._manager.stop_all()
     for run in started:

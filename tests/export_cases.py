@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from agents.config import RunConfig, build_config
+from agents.config.run_config import RunConfig, build_config
 
 _OFF_POLICY = {"buffer_size": 500, "learning_starts": 50, "batch_size": 16, "n_envs": 1, "net_arch": "32"}
 TINY: dict[str, dict[str, object]] = {

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from agents.tabular import AGENTS
-from agents.tabular.lessons import LESSONS
+from agents.algos.tabular import AGENTS
+from agents.lessons.gridworld import LESSONS
 from envs.gridworld import LAYOUTS, GridLayout
 from tests.test_app_pages import _no_entrypoint_rerun, app_at, shown  # noqa: F401  (autouse fixture)
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from agents.config import build_config
-from agents.manager import get_manager
-from agents.run import RunStatus
+from agents.config.run_config import build_config
+from agents.runs.manager import get_manager
+from agents.runs.run import RunStatus
 
 TIMEOUT = 60
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -207,7 +207,7 @@ def test_a_shared_shaping_is_restored_from_the_link() -> None:
 
 
 def _pairs() -> list[tuple[str, str]]:
-    from agents.algorithms import compatible_algos
+    from agents.algos.registry import compatible_algos
     from envs.registry import ENVS
 
     return [(env_id, algo.id) for env_id, env in ENVS.items() for algo in compatible_algos(env)]
@@ -232,7 +232,7 @@ def test_embed_hides_the_controls_and_starts_the_authors_configuration() -> None
 
 
 def test_a_lesson_loads_its_configuration_and_explains_what_to_watch() -> None:
-    from agents.lessons import LESSONS
+    from agents.lessons.rewards import LESSONS
 
     lesson_id, lesson = next(iter(LESSONS.items()))
     at = app_at("pages/train.py")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from agents.config import build_config
-from agents.manager import get_manager
-from agents.run import RunStatus
+from agents.config.run_config import build_config
+from agents.runs.manager import get_manager
+from agents.runs.run import RunStatus
 from tests.test_app_pages import _no_entrypoint_rerun, app_at, shown  # noqa: F401  (autouse fixture)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.live import SOLVE_WINDOW, RunSnapshot
+from agents.runs.live import SOLVE_WINDOW, RunSnapshot
 from ui.charts import MAX_POINTS, lengths_figure, losses_figure, moving_average, returns_figure, thin_indices
 
 

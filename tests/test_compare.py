@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.compare import (
+from agents.analysis.compare import (
     WINDOW,
     RunCurve,
     aggregate,
@@ -16,8 +16,8 @@ from agents.compare import (
     moving_average,
     summary_table,
 )
-from agents.config import build_config
-from agents.live import SOLVE_WINDOW, RunStats
+from agents.config.run_config import build_config
+from agents.runs.live import SOLVE_WINDOW, RunStats
 
 
 def flat_run(

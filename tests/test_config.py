@@ -11,7 +11,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.buffers import BaseBuffer
 from stable_baselines3.common.vec_env import DummyVecEnv
 
-from agents.config import MAX_TIMESTEPS, ConfigError, RunConfig, build_config
+from agents.config.run_config import MAX_TIMESTEPS, ConfigError, RunConfig, build_config
 from envs.shaping_config import ShapingConfig
 
 # (env, algo, keyword arguments of build_config, words the message must contain)
@@ -110,7 +110,7 @@ def test_replay_buffer_memory_is_estimated_from_what_sb3_stores() -> None:
 
 
 def test_layers_apply_in_order_defaults_preset_user() -> None:
-    from agents.presets import presets_for
+    from agents.config.presets import presets_for
 
     preset = presets_for("CartPole-v1", "ppo")["demo"]
     demo = build_config("CartPole-v1", "ppo")

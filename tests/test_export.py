@@ -24,9 +24,9 @@ import pytest
 import torch
 import yaml
 
-from agents.algorithms import compatible_algos
-from agents.config import build_config
-from agents.export import (
+from agents.algos.registry import compatible_algos
+from agents.config.run_config import build_config
+from agents.export.script import (
     ALLOWED_SCRIPT_IMPORTS,
     ExportError,
     export_script,
@@ -34,7 +34,7 @@ from agents.export import (
     export_zoo_yaml,
     script_filename,
 )
-from agents.run import make_training_env
+from agents.runs.run import make_training_env
 from agents.train import main as train_main
 from envs.registry import ENVS
 from tests.export_cases import CASES, IN_PROCESS_ONLY, Case, load_module

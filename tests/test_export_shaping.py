@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from agents.config import build_config
-from agents.export import ExportError, export_script
-from agents.export_shaping import expression_to_python
-from agents.run import make_training_env
+from agents.config.run_config import build_config
+from agents.export.script import ExportError, export_script
+from agents.export.shaping import expression_to_python
+from agents.runs.run import make_training_env
 from envs.potentials import POTENTIALS
 from envs.registry import get_env
 from envs.reward_expr import RewardExpression

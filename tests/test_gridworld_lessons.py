@@ -6,9 +6,9 @@ import gymnasium as gym
 import numpy as np
 
 import envs  # noqa: F401  (registers GridWorld-v0)
-from agents.algorithms import get_algo
-from agents.tabular import QLearning
-from agents.tabular.lessons import LESSONS, run_setup
+from agents.algos.registry import get_algo
+from agents.algos.tabular import QLearning
+from agents.lessons.gridworld import LESSONS, run_setup
 from envs.gridworld import LAYOUTS, GridLayout, follow_policy
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agents.config import RunConfig
-from agents.lessons import (
+from agents.config.run_config import RunConfig
+from agents.lessons.rewards import (
     LESSONS,
     LESSONS_FILE,
     Check,
@@ -29,7 +29,7 @@ from agents.lessons import (
     measure,
     train_and_measure,
 )
-from agents.live import RunSnapshot
+from agents.runs.live import RunSnapshot
 from envs.shaping_config import ShapingConfig
 
 PROMISED = ("mountaincar_shaping", "cartpole_speed_hack", "reward_scale")

@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-import agents.live as live
-from agents.config import build_config
-from agents.live import EvalSchedule
-from agents.run import Run
+import agents.runs.live as live
+from agents.config.run_config import build_config
+from agents.runs.live import EvalSchedule
+from agents.runs.run import Run
 
 
 def test_first_evaluation_comes_early_so_a_learner_sees_the_agent_within_a_second() -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-import agents.manager
-from agents.config import RunConfig, build_config
-from agents.manager import RunManager, get_manager
-from agents.run import RunStatus
+import agents.runs.manager
+from agents.config.run_config import RunConfig, build_config
+from agents.runs.manager import RunManager, get_manager
+from agents.runs.run import RunStatus
 from tests.conftest import run_threads, wait_until
 
 
@@ -108,7 +108,7 @@ def test_get_finds_a_run_by_its_id_and_nothing_else() -> None:
     assert manager.get(run.id) is run
     assert manager.get(run.id + "\n") is None
     other = "19990101-000000-abcdef"
-    assert agents.manager.RUN_ID_PATTERN.match(other) and manager.get(other) is None
+    assert agents.runs.manager.RUN_ID_PATTERN.match(other) and manager.get(other) is None
     manager.stop_all()
 
 
@@ -140,7 +140,7 @@ def test_runs_are_listed_newest_first_and_old_ended_runs_are_forgotten() -> None
 
 
 def test_get_manager_is_one_per_process_and_bounded_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(agents.manager, "_manager", None)
+    monkeypatch.setattr(agents.runs.manager, "_manager", None)
     monkeypatch.setenv("RL_PLAYGROUND_MAX_RUNS", "3")
     manager = get_manager()
     assert manager is get_manager()
@@ -149,7 +149,7 @@ def test_get_manager_is_one_per_process_and_bounded_by_the_environment(monkeypat
 
 
 def test_one_owner_cannot_fill_the_server_and_the_queue_is_bounded() -> None:
-    from agents.manager import RunActionError, RunManager
+    from agents.runs.manager import RunActionError, RunManager
 
     manager = RunManager(max_concurrent=1)
     manager.max_per_owner, manager.max_waiting = 2, 3

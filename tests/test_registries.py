@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from agents.algorithms import ALGOS, UnknownAlgoError, algorithms, compatible_algos, get_algo, register_algorithm
-from agents.config import MAX_TIMESTEPS, ConfigError, build_config
-from agents.presets import DEFAULTS, _load, default_preset, presets_for
+from agents.algos.registry import ALGOS, UnknownAlgoError, algorithms, compatible_algos, get_algo, register_algorithm
+from agents.config.presets import DEFAULTS, _load, default_preset, presets_for
+from agents.config.run_config import MAX_TIMESTEPS, ConfigError, build_config
 from envs.registry import ENVS, UnknownEnvError, get_env
 
 SB3_IDS = ("ppo", "a2c", "dqn", "sac", "td3", "ddpg")

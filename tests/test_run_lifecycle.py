@@ -10,10 +10,10 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-import agents.run
-from agents.config import ConfigError, RunConfig, build_config
-from agents.manager import RUN_ID_PATTERN
-from agents.run import Run, RunStatus, describe_failure, new_run_id
+import agents.runs.run
+from agents.config.run_config import ConfigError, RunConfig, build_config
+from agents.runs.manager import RUN_ID_PATTERN
+from agents.runs.run import Run, RunStatus, describe_failure, new_run_id
 from envs.shaping import RewardStepError, ShapingError
 from tests.conftest import run_threads, wait_until
 
@@ -178,18 +178,18 @@ class _ExplodingEnv(gym.Wrapper):
 
 
 def test_an_env_that_raises_fails_the_run_and_the_process_keeps_working(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = agents.run.make_training_env
+    original = agents.runs.run.make_training_env
 
     def exploding(config: RunConfig, *args: Any, **kwargs: Any) -> gym.Env:
         return _ExplodingEnv(original(config, *args, **kwargs), crash_at=150)
 
-    monkeypatch.setattr(agents.run, "make_training_env", exploding)
+    monkeypatch.setattr(agents.runs.run, "make_training_env", exploding)
     run = start(long_config())
     assert run.join(30)
     assert run.status == RunStatus.FAILED
     assert run.error == "RuntimeError: the simulator crashed"
     assert run.snapshot().timesteps >= 100, "the stats it gathered before failing are kept"
-    monkeypatch.setattr(agents.run, "make_training_env", original)
+    monkeypatch.setattr(agents.runs.run, "make_training_env", original)
     after = start(long_config(timesteps=300))
     assert after.join(30)
     assert after.status == RunStatus.FINISHED, after.error
@@ -199,7 +199,7 @@ def test_a_failure_while_building_fails_the_run(monkeypatch: pytest.MonkeyPatch)
     def no_memory(config: RunConfig, *args: Any, **kwargs: Any) -> gym.Env:
         raise MemoryError
 
-    monkeypatch.setattr(agents.run, "make_training_env", no_memory)
+    monkeypatch.setattr(agents.runs.run, "make_training_env", no_memory)
     run = start(long_config())
     assert run.join(30)
     assert run.status == RunStatus.FAILED

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from agents.algorithms import algorithms
-from agents.schema import HyperParam, HyperParamError, Schema, parse_assignments
+from agents.algos.registry import algorithms
+from agents.config.schema import HyperParam, HyperParamError, Schema, parse_assignments
 
 RATE = HyperParam("learning_rate", "float", 3e-4, "step size", low=1e-6, high=1.0, log=True)
 STEPS = HyperParam("n_steps", "int", 2048, "rollout length", low=2, high=8192)

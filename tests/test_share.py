@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 
 import pytest
 
-from agents.algorithms import algorithms, compatible_algos
-from agents.config import RunConfig, build_config
-from agents.presets import default_preset
-from agents.schema import HyperParam, Value
-from agents.share import DEFAULT_ENV, MAX_VALUE_CHARS, config_to_query, query_to_config
+from agents.algos.registry import algorithms, compatible_algos
+from agents.config.presets import default_preset
+from agents.config.run_config import RunConfig, build_config
+from agents.config.schema import HyperParam, Value
+from agents.config.share import DEFAULT_ENV, MAX_VALUE_CHARS, config_to_query, query_to_config
 from envs.registry import ENVS, get_env
 
 SCRIPT = "<script>alert(1)</script>"

@@ -17,11 +17,10 @@ import pytest
 from stable_baselines3 import PPO
 from stable_baselines3.common.monitor import load_results
 
-from agents.config import RunConfig, build_config
-from agents.manager import RunActionError, RunManager
-from agents.records import read_episodes
-from agents.run import Run, RunStatus
-from agents.run_folder import (
+from agents.config.run_config import RunConfig, build_config
+from agents.runs.manager import RunActionError, RunManager
+from agents.runs.run import Run, RunStatus
+from agents.storage.folder import (
     RunFolder,
     RunRecord,
     StorageError,
@@ -29,7 +28,8 @@ from agents.run_folder import (
     atomic_write_bytes,
     checkpoint_timesteps,
 )
-from agents.storage import RunStore
+from agents.storage.records import read_episodes
+from agents.storage.store import RunStore
 from agents.train import main as train_main
 from tests.conftest import wait_until
 

@@ -12,8 +12,7 @@ from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.utils import LinearSchedule
 
 import envs  # noqa: F401  (registers GridWorld-v0)
-from agents.schema import HyperParamError
-from agents.tabular import (
+from agents.algos.tabular import (
     AGENTS,
     ExpectedSarsa,
     MonteCarloControl,
@@ -23,6 +22,7 @@ from agents.tabular import (
     TabularAgent,
     ValueIteration,
 )
+from agents.config.schema import HyperParamError
 from envs.gridworld import LAYOUTS, GridLayout, follow_policy
 
 UP, RIGHT, DOWN, LEFT = range(4)

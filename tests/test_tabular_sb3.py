@@ -16,10 +16,10 @@ from stable_baselines3.common.logger import KVWriter, Logger
 from stable_baselines3.common.monitor import Monitor
 
 import envs  # noqa: F401  (registers GridWorld-v0)
-from agents.algorithms import algorithms, get_algo
-from agents.config import build_config
-from agents.run import Run, RunStatus
-from agents.tabular import AGENTS, Learner, QLearning, Sarsa, TabularAgent, ValueIteration
+from agents.algos.registry import algorithms, get_algo
+from agents.algos.tabular import AGENTS, Learner, QLearning, Sarsa, TabularAgent, ValueIteration
+from agents.config.run_config import build_config
+from agents.runs.run import Run, RunStatus
 from envs.gridworld import GridLayout
 from envs.registry import ENVS
 
@@ -248,11 +248,11 @@ def test_the_headless_trainer_runs_a_tabular_algorithm(capsys: pytest.CaptureFix
 
 
 def test_tabular_algorithms_are_found_after_sb3_algos_was_imported_first() -> None:
-    """The app (and the exporter) import ``agents.sb3_algos`` directly; the registry must still hold the tabular
+    """The app (and the exporter) import ``agents.algos.sb3`` directly; the registry must still hold the tabular
     agents. Checked in a fresh interpreter, where nothing is registered yet."""
     code = (
-        "import agents.sb3_algos\n"
-        "from agents.algorithms import algorithms, get_algo\n"
+        "import agents.algos.sb3\n"
+        "from agents.algos.registry import algorithms, get_algo\n"
         "assert get_algo('q_learning').family == 'tabular'\n"
         "print(len(algorithms()))\n"
     )

@@ -1,7 +1,7 @@
 """Every environment with every stable-baselines3 algorithm that can train on it, a few hundred steps each.
 
 Like SB3's own test suite: tiny networks and buffers, so the whole matrix runs in seconds, through the same
-:class:`agents.run.Run` the app uses (build, learn in a thread, record stats, end with a status).
+:class:`agents.runs.run.Run` the app uses (build, learn in a thread, record stats, end with a status).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import math
 import pytest
 from PIL import Image
 
-from agents.algorithms import compatible_algos
-from agents.config import RunConfig, build_config
-from agents.run import Run, RunStatus
+from agents.algos.registry import compatible_algos
+from agents.config.run_config import RunConfig, build_config
+from agents.runs.run import Run, RunStatus
 from envs.registry import ENVS
 
 SB3_IDS = ("ppo", "a2c", "dqn", "sac", "td3", "ddpg")

@@ -1,4 +1,4 @@
-"""Plotly figures of a run's progress, built from a :class:`~agents.live.RunSnapshot`.
+"""Plotly figures of a run's progress, built from a :class:`~agents.runs.live.RunSnapshot`.
 
 Plotly sends the whole figure on every update (2,000 points are ~26 kB, 200,000 are ~2.25 MB), so long
 histories are thinned out for the wire here, after the moving average is computed on the full data; the
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from agents.live import SOLVE_WINDOW, RunSnapshot
+from agents.runs.live import SOLVE_WINDOW, RunSnapshot
 
 MAX_POINTS = 1500
 """Points per line sent to the browser."""

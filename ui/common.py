@@ -7,9 +7,9 @@ import secrets
 
 import streamlit as st
 
-from agents.config import RunConfig
-from agents.manager import RunActionError, RunManager, get_manager
-from agents.run import Run
+from agents.config.run_config import RunConfig
+from agents.runs.manager import RunActionError, RunManager, get_manager
+from agents.runs.run import Run
 
 OWNER_PARAM = "ctl"
 """Query key of the token that lets a tab control the runs it started (kept in the URL for reloads)."""

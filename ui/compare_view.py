@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from agents.compare import GroupCurve, RunCurve, aggregate, group_key, summary_table
-from agents.live import SOLVE_WINDOW
-from agents.manager import RUN_ID_PATTERN
-from agents.run import Run
+from agents.analysis.compare import GroupCurve, RunCurve, aggregate, group_key, summary_table
+from agents.runs.live import SOLVE_WINDOW
+from agents.runs.manager import RUN_ID_PATTERN
+from agents.runs.run import Run
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 MAX_LINK_RUNS = 50

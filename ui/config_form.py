@@ -1,9 +1,9 @@
 """The Train page's sidebar: environment, algorithm, preset, hyperparameters, seed and budget.
 
-Widgets are generated from each algorithm's :class:`~agents.schema.Schema`, so a new hyperparameter needs
+Widgets are generated from each algorithm's :class:`~agents.config.schema.Schema`, so a new hyperparameter needs
 no UI code. The widgets' values live in ``st.session_state`` under ``cfg_*`` / ``hp_*`` keys; choosing
 another env, algorithm or preset loads that preset's values into them. What the widgets say is turned into
-a :class:`~agents.config.RunConfig` by the same ``build_config`` the CLI uses, and mirrored into the URL.
+a :class:`~agents.config.run_config.RunConfig` by the same ``build_config`` the CLI uses, and mirrored into the URL.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import math
 
 import streamlit as st
 
-from agents.algorithms import algorithms, get_algo
-from agents.config import ConfigError, RunConfig, build_config
-from agents.presets import presets_for
-from agents.schema import HyperParam
-from agents.share import VIEW_KEYS, config_to_query, query_to_config
+from agents.algos.registry import algorithms, get_algo
+from agents.config.presets import presets_for
+from agents.config.run_config import ConfigError, RunConfig, build_config
+from agents.config.schema import HyperParam
+from agents.config.share import VIEW_KEYS, config_to_query, query_to_config
 from envs.registry import ENVS, get_env
 from envs.shaping_config import ShapingConfig, ShapingError
 from ui.common import plain

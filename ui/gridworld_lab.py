@@ -18,11 +18,11 @@ from dataclasses import dataclass, field, replace
 
 import gymnasium as gym
 
-from agents.config import MAX_SEED
-from agents.schema import HyperParamError, Value
-from agents.tabular import AGENTS, Learner, Planner, Sweep, TabularAgent
-from agents.tabular.lessons import Setup
-from agents.tabular.params import EXPLORATION_FINAL_EPS, GAMMA, LEARNING_RATE
+from agents.algos.tabular import AGENTS, Learner, Planner, Sweep, TabularAgent
+from agents.algos.tabular.params import EXPLORATION_FINAL_EPS, GAMMA, LEARNING_RATE
+from agents.config.run_config import MAX_SEED
+from agents.config.schema import HyperParamError, Value
+from agents.lessons.gridworld import Setup
 from envs.gridworld import ENV_ID, LAYOUTS, GridLayout, resolve_layout
 
 DEFAULT_LAYOUT = "4x3"

@@ -13,10 +13,10 @@ from dataclasses import replace
 
 import streamlit as st
 
-from agents.config import MAX_SEED
-from agents.tabular import AGENTS
-from agents.tabular.lessons import LESSONS
-from agents.tabular.registry import DESCRIPTIONS
+from agents.algos.tabular import AGENTS
+from agents.algos.tabular.registry import DESCRIPTIONS
+from agents.config.run_config import MAX_SEED
+from agents.lessons.gridworld import LESSONS
 from envs.gridworld import LAYOUT_NOTES, LAYOUTS, resolve_layout
 from envs.gridworld_layouts import MAX_ABS_REWARD, MAX_STRING_LENGTH
 from ui.common import plain

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from agents.lessons import LESSONS, Lesson
+from agents.lessons.rewards import LESSONS, Lesson
 from ui.common import OWNER_PARAM, owner_token, plain, start_runs
 from ui.config_form import load_config_into_widgets
 

@@ -11,9 +11,9 @@ import io
 import pandas as pd
 import streamlit as st
 
-from agents.manager import RunActionError
-from agents.media import gif_to_mp4
-from agents.run import Run
+from agents.export.media import gif_to_mp4
+from agents.runs.manager import RunActionError
+from agents.runs.run import Run
 from ui.common import manager, owner_token, plain
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from agents.live import SOLVE_WINDOW, RunSnapshot
-from agents.run import Run, RunStatus
+from agents.runs.live import SOLVE_WINDOW, RunSnapshot
+from agents.runs.run import Run, RunStatus
 from ui.charts import run_figures
 from ui.common import can_control, format_duration, manager, plain
 from ui.run_files import download_buttons, resume_button

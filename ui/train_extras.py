@@ -7,8 +7,9 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
-from agents.config import RunConfig
-from agents.export import (
+from agents.config.run_config import RunConfig
+from agents.config.share import config_to_query
+from agents.export.script import (
     ExportError,
     export_script,
     export_unavailable_reason,
@@ -16,7 +17,6 @@ from agents.export import (
     script_filename,
     zoo_filename,
 )
-from agents.share import config_to_query
 from ui.common import plain, start_runs
 
 MAX_SEEDS = 10

@@ -1,0 +1,1 @@
+"""What can learn: the algorithm registry, stable-baselines3's algorithms and the tabular agents."""

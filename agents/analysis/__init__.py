@@ -1,0 +1,1 @@
+"""Statistics over runs: seed groups, confidence bands, the IQM."""

@@ -1,0 +1,207 @@
+"""A run's whole configuration, resolved and validated before anything is allocated.
+
+:func:`build_config` is the one door through which the Train page, the headless trainer and share links
+turn untrusted input into a :class:`RunConfig`: unknown names, values out of bounds, incompatible choices
+and memory-hungry buffers are refused here with one clear message (:class:`ConfigError`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from agents.algos.registry import AlgoInfo, UnknownAlgoError, get_algo
+from agents.config.presets import Preset, default_preset, presets_for
+from agents.config.schema import HyperParamError, Value
+from envs.registry import EnvInfo, UnknownEnvError, get_env
+from envs.shaping_config import ShapingConfig, ShapingError
+
+MAX_TIMESTEPS = 5_000_000
+"""No run may ask for more steps than this: a cap for the whole server, whatever a link says."""
+MAX_WALL_S = 3600.0
+"""No run trains longer than an hour of wall-clock time."""
+DEFAULT_WALL_S = 900.0
+MAX_SEED = 2**31 - 1
+MAX_BUFFER_BYTES = 2 * 1024**3
+"""Replay buffers are allocated up front; refuse one that would take more than this."""
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot run; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything needed to reproduce a run exactly."""
+
+    env_id: str
+    algo: str
+    hyperparams: dict[str, Value]
+    """Every hyperparameter of the algorithm's schema, resolved (defaults, then preset, then user's)."""
+    seed: int = 0
+    total_timesteps: int = 50_000
+    stop_when_solved: bool = False
+    """End the run as soon as the mean of the last 20 training episodes reaches the env's threshold."""
+    max_wall_s: float = DEFAULT_WALL_S
+    preset: str = ""
+    shaping: ShapingConfig = field(default_factory=ShapingConfig)
+
+    @property
+    def env_info(self) -> EnvInfo:
+        return get_env(self.env_id)
+
+    @property
+    def algo_info(self) -> AlgoInfo:
+        return get_algo(self.algo)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data (what a run folder stores)."""
+        data = asdict(self)
+        data["shaping"] = self.shaping.to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunConfig:
+        """Rebuild and re-validate a stored configuration."""
+        return build_config(
+            str(data["env_id"]),
+            str(data["algo"]),
+            preset=None,
+            overrides=dict(data.get("hyperparams", {})),
+            seed=data.get("seed", 0),
+            timesteps=data.get("total_timesteps"),
+            stop_when_solved=bool(data.get("stop_when_solved", False)),
+            max_wall_s=data.get("max_wall_s", DEFAULT_WALL_S),
+            shaping=dict(data.get("shaping", {})),
+            preset_name=str(data.get("preset", "")),
+        )
+
+
+def build_config(
+    env_id: str,
+    algo: str,
+    *,
+    preset: str | None = None,
+    overrides: Mapping[str, object] | None = None,
+    seed: object = 0,
+    timesteps: object | None = None,
+    stop_when_solved: bool = False,
+    max_wall_s: object = DEFAULT_WALL_S,
+    shaping: Mapping[str, object] | ShapingConfig | None = None,
+    preset_name: str | None = None,
+) -> RunConfig:
+    """Resolve and check a configuration; raise :class:`ConfigError` with one clear line if it cannot run.
+
+    ``preset`` names a preset of the pair (``demo``, ``zoo``, ``defaults``; None: the pair's default) whose
+    hyperparameters and budget come before ``overrides``. ``timesteps`` None means the preset's budget.
+    """
+    try:
+        env = get_env(env_id)
+        algo_info = get_algo(algo)
+    except (UnknownEnvError, UnknownAlgoError) as error:
+        raise ConfigError(str(error)) from None
+    reason = algo_info.incompatibility(env)
+    if reason:
+        raise ConfigError(reason)
+
+    chosen = _choose_preset(env_id, algo, preset)
+    try:
+        hyperparams = algo_info.schema.resolve(chosen.hyperparams, overrides or {})
+    except HyperParamError as error:
+        raise ConfigError(str(error)) from None
+    _check_combination(algo_info, env, hyperparams)
+
+    budget = (chosen.timesteps or env.default_timesteps) if timesteps is None else timesteps
+    shaping_config = _shaping(shaping, env_id)
+    return RunConfig(
+        env_id=env_id,
+        algo=algo,
+        hyperparams=hyperparams,
+        seed=_bounded_int("seed", seed, 0, MAX_SEED),
+        total_timesteps=_bounded_int("timesteps", budget, 1, MAX_TIMESTEPS),
+        stop_when_solved=bool(stop_when_solved),
+        max_wall_s=_bounded_float("max_wall_s", max_wall_s, 1.0, MAX_WALL_S),
+        preset=preset_name if preset_name is not None else chosen.name,
+        shaping=shaping_config,
+    )
+
+
+def _choose_preset(env_id: str, algo: str, name: str | None) -> Preset:
+    if name is None:
+        return default_preset(env_id, algo)
+    available = presets_for(env_id, algo)
+    if name not in available:
+        raise ConfigError(f"unknown preset {name!r} for {algo} on {env_id}; choose one of: {', '.join(available)}")
+    return available[name]
+
+
+def _check_combination(algo: AlgoInfo, env: EnvInfo, values: Mapping[str, Value]) -> None:
+    """Rules that involve several hyperparameters at once, checked before anything is built."""
+    if "n_steps" in values and "n_envs" in values:
+        rollout = int(values["n_steps"]) * int(values["n_envs"])
+        if algo.id == "ppo" and rollout < 2:
+            raise ConfigError("n_steps x n_envs must be at least 2 for PPO")
+        if "batch_size" in values and int(values["batch_size"]) > rollout:
+            raise ConfigError(
+                f"batch_size ({values['batch_size']}) must not exceed n_steps x n_envs ({rollout}), "
+                "the number of steps collected per update"
+            )
+    if "buffer_size" in values:
+        from agents.algos.sb3 import memory_estimate_bytes
+
+        probe = env.make()
+        try:
+            obs_size = int(_flat_size(probe.observation_space))
+            action_size = int(_flat_size(probe.action_space))
+        finally:
+            probe.close()
+        needed = memory_estimate_bytes(values, obs_size, action_size)
+        if needed > MAX_BUFFER_BYTES:
+            raise ConfigError(
+                f"buffer_size {values['buffer_size']} would need about {needed / 1024**3:.1f} GiB; "
+                f"the limit is {MAX_BUFFER_BYTES / 1024**3:.0f} GiB"
+            )
+
+
+def _flat_size(space: Any) -> int:
+    """Numbers a replay buffer stores per observation or action: SB3 keeps a Discrete value as one index.
+
+    (``flatdim`` would count Taxi's 500 states one-hot and refuse a 1M buffer that needs ~40 MB.)
+    """
+    import gymnasium as gym
+
+    if isinstance(space, gym.spaces.Discrete):
+        return 1
+    return int(gym.spaces.flatdim(space))
+
+
+def _shaping(raw: Mapping[str, object] | ShapingConfig | None, env_id: str) -> ShapingConfig:
+    try:
+        config = raw if isinstance(raw, ShapingConfig) else ShapingConfig.from_dict(raw or {})
+        config.validate(env_id)
+    except ShapingError as error:
+        raise ConfigError(str(error)) from None
+    return config
+
+
+def _bounded_int(name: str, raw: object, low: int, high: int) -> int:
+    try:
+        value = float(str(raw).strip()) if not isinstance(raw, int | float) else float(raw)
+    except (ValueError, OverflowError):  # OverflowError: an int too large for a float
+        raise ConfigError(f"{name}: {str(raw)[:40]!r} is not a number") from None
+    if value != value or value in (float("inf"), float("-inf")) or value != int(value):
+        raise ConfigError(f"{name} must be a whole number, not {str(raw)[:40]!r}")
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low:_} and {high:_}, not {int(value):_}")
+    return int(value)
+
+
+def _bounded_float(name: str, raw: object, low: float, high: float) -> float:
+    try:
+        value = float(str(raw).strip()) if not isinstance(raw, int | float) else float(raw)
+    except (ValueError, OverflowError):  # OverflowError: an int too large for a float
+        raise ConfigError(f"{name}: {str(raw)[:40]!r} is not a number") from None
+    if not low <= value <= high:  # also refuses nan
+        raise ConfigError(f"{name} must be between {low:g} and {high:g}")
+    return value

@@ -1,0 +1,378 @@
+"""Export a configuration as code: a standalone training script, and an RL Baselines3 Zoo YAML entry.
+
+The script needs only gymnasium, stable-baselines3, numpy and torch: the reward shaping is written into it as
+one small ``gymnasium.Wrapper``, the potential as a plain function and the custom reward expression as Python
+generated from its *validated* syntax tree (never from its text). It builds the model exactly as the
+playground does (``DummyVecEnv`` of Monitor-wrapped envs, seeded the same way, the same constructor
+arguments with floats written by ``repr``), so with the same library versions it trains the same network.
+
+Zoo's YAML has no place for reward shaping; the entry says so in a comment.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import re
+import textwrap
+from collections.abc import Mapping
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from stable_baselines3.common.utils import LinearSchedule
+
+from agents.algos.sb3 import net_arch_layers, sb3_kwargs
+from agents.config.presets import presets_for
+from agents.config.run_config import RunConfig
+from agents.config.schema import HyperParamError, Value
+from agents.export.shaping import ShapingExportError, shaping_code
+
+ALLOWED_SCRIPT_IMPORTS = frozenset(
+    {"argparse", "collections", "math", "gymnasium", "numpy", "torch", "stable_baselines3", "__future__"}
+)
+"""Top-level modules an exported script may import (the tests hold it to this)."""
+
+
+class ExportError(ValueError):
+    """A configuration that cannot be exported; the message says why, in words for a learner."""
+
+
+def export_unavailable_reason(config: RunConfig, kind: str = "script") -> str | None:
+    """Why this configuration cannot be exported as ``kind`` ("script" or "zoo"); None when it can.
+
+    Lets a page say so up front instead of offering a download that fails.
+    """
+    if config.algo_info.family != "sb3":
+        return f"{config.algo_info.title} is the playground's own agent; only stable-baselines3 runs export as code."
+    if kind == "script" and not _is_gymnasium_env(config.env_id):
+        return f"{config.env_id} is the playground's own environment, which a standalone script cannot build."
+    return None
+
+
+def script_filename(config: RunConfig) -> str:
+    return f"train_{config.algo}_{config.env_id.lower().replace('-', '_')}.py"
+
+
+def zoo_filename(config: RunConfig) -> str:
+    """Zoo keeps one file per algorithm, ``hyperparams/<algo>.yml``; the entry goes into it."""
+    return f"{config.algo}.yml"
+
+
+# --- the script -----------------------------------------------------------------------------------------------
+
+
+def export_script(config: RunConfig) -> str:
+    """A runnable Python script that trains this configuration with gymnasium and stable-baselines3 only."""
+    values = _checked_hyperparams(config, "script")
+    info, algo = config.env_info, config.algo_info
+    cls = algo.title
+    kwargs = sb3_kwargs(values)
+    shaping = config.shaping
+    shaped = not shaping.is_identity()
+    stop_when_solved = config.stop_when_solved and info.solved_threshold is not None
+    noise = float(values.get("action_noise") or 0.0)
+
+    constants = [
+        f"ENV_ID = {_str(config.env_id)}",
+        f"SEED = {config.seed!r}",
+        f"TOTAL_TIMESTEPS = {_code(config.total_timesteps)}",
+        f"N_ENVS = {int(values.get('n_envs', 1))!r}",
+    ]
+    if noise:
+        constants.append(f"ACTION_NOISE = {noise!r}  # std of the exploration noise, as a fraction of the action range")
+    if stop_when_solved:
+        constants.append(f"SOLVED_THRESHOLD = {float(info.solved_threshold or 0.0)!r}  # mean of the last 20 returns")
+
+    sections = ["\n".join(constants)]
+    if shaped:
+        try:
+            sections.append(shaping_code(config.shaping, config.env_id, config.env_info.feature_names))
+        except ShapingExportError as error:
+            raise ExportError(str(error)) from None
+    sections.append(_make_env_section(config, shaped))
+    if stop_when_solved:
+        sections.append(_STOP_WHEN_SOLVED)
+    sections.append(_build_model_section(config, kwargs, noise))
+    sections.append(_main_section(config, stop_when_solved))
+    body = "\n\n\n".join(section.strip("\n") for section in sections)
+    return _header(config, shaped, stop_when_solved) + "\n\n" + _imports(cls, body) + "\n\n" + body + "\n"
+
+
+def _imports(cls: str, body: str) -> str:
+    """Only what the generated code uses (read off the code itself), so the script is lint-clean."""
+    standard = ["argparse"] + (["math"] if "math." in body else [])
+    lines = ["from __future__ import annotations", "", *(f"import {name}" for name in standard)]
+    if "deque(" in body:
+        lines.append("from collections import deque")
+    lines += ["", "import gymnasium as gym"]
+    if "np." in body:
+        lines.append("import numpy as np")
+    lines += ["import torch", f"from stable_baselines3 import {cls}"]
+    for module, name in (
+        ("callbacks", "BaseCallback"),
+        ("monitor", "Monitor"),
+        ("noise", "NormalActionNoise"),
+        ("utils", "LinearSchedule"),
+        ("vec_env", "DummyVecEnv"),
+    ):
+        if re.search(rf"\b{name}\b[(),]", body):  # called, or named as a base class
+            lines.append(f"from stable_baselines3.common.{module} import {name}")
+    return "\n".join(lines)
+
+
+def _header(config: RunConfig, shaped: bool, stop_when_solved: bool) -> str:
+    algo = config.algo_info
+    versions = ", ".join(f"{name} {_version(name)}" for name in ("gymnasium", "stable-baselines3", "torch"))
+    # A stored config's preset name is free text: name it only if it is one of the pair's presets.
+    preset = f" (preset {config.preset!r})" if config.preset in presets_for(config.env_id, config.algo) else ""
+    lines = [
+        f'"""Train {algo.title} on {config.env_id} with stable-baselines3, as the RL playground did.',
+        "",
+        f"Reproduces the playground run: environment {config.env_id}, algorithm {algo.title}{preset},",
+        f"seed {config.seed}, {config.total_timesteps} timesteps"
+        + (", stopping once solved" if stop_when_solved else "")
+        + (", with reward shaping (see ShapedReward)." if shaped else ", without reward shaping."),
+        f"Exported with {versions}; other versions may train differently.",
+        f"(The playground also stops any run after {config.max_wall_s:g} s of wall-clock time; this script does not.)",
+        "",
+        f'Setup:  pip install "{_gymnasium_requirement(config.env_id)}" stable-baselines3',
+        f"Run:    python {script_filename(config)} [--timesteps N] [--seed S] [--output PATH]",
+        '"""',
+    ]
+    return "\n".join(lines)
+
+
+def _make_env_section(config: RunConfig, shaped: bool) -> str:
+    make_kwargs = "".join(f", {key}={value!r}" for key, value in config.env_info.make_kwargs)
+    lines = [
+        "def make_env() -> gym.Env:",
+        '    """One copy of the environment, as the playground builds it: shaping inside, Monitor outside."""',
+        f"    env = gym.make(ENV_ID{make_kwargs})",
+    ]
+    if shaped:
+        lines += ["    env = ShapedReward(env)", '    return Monitor(env, info_keywords=("true_return",))']
+    else:
+        lines.append("    return Monitor(env)")
+    return "\n".join(lines)
+
+
+_STOP_WHEN_SOLVED = '''
+class StopWhenSolved(BaseCallback):
+    """Ends training once the env's own return, averaged over the last 20 episodes, reaches SOLVED_THRESHOLD."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.returns: deque[float] = deque(maxlen=20)
+        self.solved = False
+
+    def _on_step(self) -> bool:
+        for info in self.locals["infos"]:
+            episode = info.get("episode")
+            if episode:
+                self.returns.append(float(episode.get("true_return", episode["r"])))
+                if len(self.returns) == 20 and float(np.mean(self.returns)) >= SOLVED_THRESHOLD:
+                    self.solved = True
+        if self.solved:
+            print(f"solved after {self.num_timesteps} steps")
+        return not self.solved
+'''
+
+
+def _build_model_section(config: RunConfig, kwargs: Mapping[str, Any], noise: float) -> str:
+    cls = config.algo_info.title
+    schema = config.algo_info.schema
+    body = [
+        f"def build_model(seed: int = SEED) -> {cls}:",
+        '    """The vectorised envs and the model, built and seeded in the same order as the playground does."""',
+        "    vec_env = DummyVecEnv([make_env] * N_ENVS)",
+        "    vec_env.seed(seed)",
+    ]
+    if noise:
+        body += [
+            "    n_actions = int(np.prod(vec_env.action_space.shape))",
+            "    sigma = ACTION_NOISE * float(np.max(np.abs(vec_env.action_space.high)))",
+            "    action_noise = NormalActionNoise(np.zeros(n_actions), sigma * np.ones(n_actions))",
+        ]
+    body += [f"    return {cls}(", '        "MlpPolicy",', "        vec_env,"]
+    for name, value in kwargs.items():
+        help_name = "net_arch" if name == "policy_kwargs" else name
+        if help_name in schema.names:
+            body += [f"        # {line}" for line in textwrap.wrap(schema.get(help_name).help, 100)]
+        if isinstance(value, LinearSchedule):
+            body.append("        # (a linear schedule: from learning_rate at the start to 0 at the end, Zoo's lin_)")
+        body.append(f"        {name}={_code(value)},")
+    if noise:
+        body.append("        action_noise=action_noise,")
+    body += ["        seed=seed,", "        verbose=1,", '        device="cpu",', "    )"]
+    return "\n".join(body)
+
+
+def _main_section(config: RunConfig, stop_when_solved: bool) -> str:
+    callback = ", callback=StopWhenSolved()" if stop_when_solved else ""
+    output = f"{config.algo}_{config.env_id}"
+    return f"""
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--timesteps", type=int, default=TOTAL_TIMESTEPS, help="training steps")
+    parser.add_argument("--seed", type=int, default=SEED, help="random seed")
+    parser.add_argument("--output", default={_str(output)}, help="where to save the model (.zip is added)")
+    args = parser.parse_args()
+    torch.set_num_threads(1)  # small networks train faster on one thread, and the playground uses one
+    model = build_model(args.seed)
+    model.learn(total_timesteps=args.timesteps{callback})
+    model.save(args.output)
+    print(f"saved the model to {{args.output}}.zip")
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def _code(value: Any) -> str:
+    """Python source for one constructor argument; floats by ``repr`` so they read back exactly."""
+    if isinstance(value, LinearSchedule):
+        return f"LinearSchedule({value.start!r}, {value.end!r}, {value.end_fraction!r})"
+    if isinstance(value, dict):
+        return "dict(" + ", ".join(f"{key}={_code(item)}" for key, item in value.items()) + ")"
+    if isinstance(value, list):
+        return "[" + ", ".join(_code(item) for item in value) + "]"
+    if isinstance(value, str):
+        return _str(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10_000:
+        return f"{value:_}"  # 100_000 reads better than 100000
+    if isinstance(value, bool | int | float):
+        return repr(value)
+    raise ExportError(f"cannot write {type(value).__name__} as code")
+
+
+def _str(text: str) -> str:
+    """A double-quoted Python string literal (JSON's escapes are valid Python)."""
+    return json.dumps(text)
+
+
+# --- the Zoo YAML entry -----------------------------------------------------------------------------------------
+
+
+def export_zoo_yaml(config: RunConfig) -> str:
+    """The entry for RL Zoo's ``hyperparams/<algo>.yml``: this env id, its budget and hyperparameters."""
+    values = _checked_hyperparams(config, "zoo")
+    lines = [
+        f"# RL Baselines3 Zoo entry for hyperparams/{zoo_filename(config)}, exported by the RL playground.",
+        f"# Train with: python -m rl_zoo3.train --algo {config.algo} --env {config.env_id} --seed {config.seed}",
+    ]
+    if not _is_gymnasium_env(config.env_id):
+        lines.append(
+            f"# {config.env_id} is the playground's own environment: Zoo needs it registered (--gym-packages)."
+        )
+    if config.stop_when_solved:
+        lines.append("# The playground run stopped once solved; Zoo trains for the whole n_timesteps.")
+    if config.shaping.is_identity():
+        lines.append("# No reward shaping was used (Zoo YAML could not express it anyway).")
+    else:
+        lines += [
+            "# This run used reward shaping, which Zoo YAML cannot express: this entry trains on the env's own",
+            "# reward. The exported Python script includes the shaping.",
+        ]
+    lines += [
+        f"{_yaml_key(config.env_id)}:",
+        f"  n_timesteps: {config.total_timesteps}",
+        "  policy: 'MlpPolicy'",
+        f"  n_envs: {int(values.get('n_envs', 1))}",
+    ]
+    for name, value in values.items():
+        if name in ("n_envs", "net_arch", "learning_rate_schedule", "action_noise"):
+            continue
+        if name == "learning_rate" and values.get("learning_rate_schedule") == "linear":
+            lines.append(f"  learning_rate: lin_{_yaml_scalar(float(value))}")
+        else:
+            lines.append(f"  {name}: {_yaml_scalar(value)}")
+    noise = float(values.get("action_noise") or 0.0)
+    if noise:
+        lines += [
+            "  noise_type: 'normal'",
+            f"  noise_std: {_yaml_scalar(noise * _action_high(config))}  # {noise!r} of the action range",
+        ]
+    layers = ", ".join(str(size) for size in net_arch_layers(str(values["net_arch"])))
+    lines.append(f'  policy_kwargs: "dict(net_arch=[{layers}])"')
+    return "\n".join(lines) + "\n"
+
+
+def _yaml_scalar(value: Value) -> str:
+    """A YAML 1.1 scalar PyYAML reads back as the same value (``1e-05`` alone would read as a string)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        text = repr(value)
+        mantissa, _, exponent = text.partition("e")
+        if "." not in mantissa:
+            mantissa += ".0"
+        if exponent and exponent[0] not in "+-":
+            exponent = "+" + exponent
+        return mantissa + ("e" + exponent if exponent else "")
+    return f"'{value}'" if value.isidentifier() else _refuse_text(value)
+
+
+def _yaml_key(env_id: str) -> str:
+    if not all(char.isalnum() or char in "-_" for char in env_id):
+        _refuse_text(env_id)
+    return env_id
+
+
+def _refuse_text(text: str) -> str:
+    raise ExportError(f"cannot write {text[:40]!r} into YAML")
+
+
+# --- shared -------------------------------------------------------------------------------------------------------
+
+
+def _checked_hyperparams(config: RunConfig, kind: str) -> dict[str, Value]:
+    """The hyperparameters, parsed again by their schema: a hand-built config cannot smuggle text into code."""
+    reason = export_unavailable_reason(config, kind)
+    if reason:
+        raise ExportError(reason)
+    for name in ("seed", "total_timesteps"):
+        if type(getattr(config, name)) is not int:
+            raise ExportError(f"{name} must be a whole number")
+    try:
+        return config.algo_info.schema.resolve(config.hyperparams)
+    except HyperParamError as error:
+        raise ExportError(str(error)) from None
+
+
+def _entry_point(env_id: str) -> str | None:
+    try:
+        entry = gym.spec(env_id).entry_point
+    except gym.error.Error:
+        return None
+    return entry if isinstance(entry, str) else None
+
+
+def _is_gymnasium_env(env_id: str) -> bool:
+    return (_entry_point(env_id) or "").startswith("gymnasium.envs.")
+
+
+def _gymnasium_requirement(env_id: str) -> str:
+    entry = _entry_point(env_id) or ""
+    for family, extra in (("box2d", "box2d"), ("classic_control", "classic-control"), ("mujoco", "mujoco")):
+        if f".{family}." in entry:
+            return f"gymnasium[{extra}]"
+    return "gymnasium"
+
+
+def _action_high(config: RunConfig) -> float:
+    env = config.env_info.make()
+    try:
+        return float(np.max(np.abs(env.action_space.high)))  # type: ignore[attr-defined]
+    finally:
+        env.close()
+
+
+def _version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "(unknown version)"

@@ -1,0 +1,1 @@
+"""Lessons: configurations that each make one point, with what to watch for."""

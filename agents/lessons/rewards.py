@@ -1,0 +1,351 @@
+"""Lessons: whole run configurations that each make one point about rewards, with what to watch for.
+
+A teacher picks a lesson and gets one or two runs that differ only in their reward shaping (same env,
+algorithm, hyperparameters, seed and budget), a short explanation, and the outcome the lesson promises.
+That promise is also data: each lesson's ``checks`` say which number, measured on which run, must be above
+or below what. ``tests/test_lessons.py`` and ``benchmarks/lessons_check.py`` train every run with its fixed
+seed and require every check to hold, so a lesson cannot quietly stop teaching what it says.
+
+The lessons live in ``lessons.yml`` (prose is easier to edit there), loaded with ``yaml.safe_load`` and
+checked strictly: an unknown key or a lesson whose runs differ in more than their shaping is refused.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from agents.config.run_config import RunConfig, build_config
+from agents.runs.live import SOLVE_WINDOW, RunSnapshot
+from agents.runs.run import Run, RunStatus
+from envs.registry import get_env
+
+LESSONS_FILE = Path(__file__).with_name("lessons.yml")
+VALUE_LOSS_KEY = "train/value_loss"
+"""The value-function loss as PPO and A2C log it."""
+VALUE_LOSS_TAIL = 5
+"""Logged value losses averaged for ``value_loss_end`` (one update can be an outlier)."""
+
+
+class LessonError(ValueError):
+    """A lesson file that cannot be used, or a lesson id that does not exist; the message says which."""
+
+
+@dataclass(frozen=True)
+class LessonRun:
+    """One variant of a lesson: everything :func:`build_config` needs, as plain values."""
+
+    label: str
+    """What distinguishes this variant, e.g. "sparse reward (the env's own)"."""
+    env_id: str
+    algo: str
+    preset: str | None
+    overrides: dict
+    seed: int
+    timesteps: int
+    shaping: dict
+
+    def config(self) -> RunConfig:
+        """The validated run configuration; it runs the whole budget, as the claim was measured."""
+        return build_config(
+            self.env_id,
+            self.algo,
+            preset=self.preset,
+            overrides=self.overrides,
+            seed=self.seed,
+            timesteps=self.timesteps,
+            shaping=self.shaping,
+        )
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A number measured on a finished run, which a check can compare with a bound."""
+
+    name: str
+    description: str
+    measure: Callable[[RunSnapshot, int | None], float]
+    """From the run's snapshot and the env's time limit (None when it has none)."""
+
+
+def _mean_first(values: list[float]) -> float:
+    return float(sum(values[:SOLVE_WINDOW]) / len(values[:SOLVE_WINDOW])) if values else math.nan
+
+
+def _mean_last(values: list[float]) -> float:
+    return float(sum(values[-SOLVE_WINDOW:]) / len(values[-SOLVE_WINDOW:])) if values else math.nan
+
+
+def _terminated_last(snapshot: RunSnapshot, time_limit: int | None) -> float:
+    lengths = snapshot.episode_lengths[-SOLVE_WINDOW:]
+    if not lengths:
+        return math.nan
+    return float(sum(1 for length in lengths if time_limit is None or length < time_limit))
+
+
+def _value_loss_end(snapshot: RunSnapshot, time_limit: int | None) -> float:
+    series = snapshot.losses.get(VALUE_LOSS_KEY, [])[-VALUE_LOSS_TAIL:]
+    return float(sum(value for _, value in series) / len(series)) if series else math.nan
+
+
+METRICS: dict[str, Metric] = {
+    metric.name: metric
+    for metric in (
+        Metric(
+            "true_return_last20",
+            "mean true return (the env's own reward) of the last 20 training episodes",
+            lambda snap, _: _mean_last(snap.episode_true_returns),
+        ),
+        Metric(
+            "shaped_return_last20",
+            "mean shaped return (what the agent optimises) of the last 20 training episodes",
+            lambda snap, _: _mean_last(snap.episode_returns),
+        ),
+        Metric(
+            "true_return_change",
+            "mean true return of the last 20 episodes minus that of the first 20",
+            lambda snap, _: _mean_last(snap.episode_true_returns) - _mean_first(snap.episode_true_returns),
+        ),
+        Metric(
+            "shaped_return_change",
+            "mean shaped return of the last 20 episodes minus that of the first 20",
+            lambda snap, _: _mean_last(snap.episode_returns) - _mean_first(snap.episode_returns),
+        ),
+        Metric(
+            "terminated_last20",
+            "how many of the last 20 episodes ended before the time limit (in MountainCar: at the flag)",
+            _terminated_last,
+        ),
+        Metric(
+            "value_loss_end",
+            f"mean of the last {VALUE_LOSS_TAIL} logged value losses (PPO, A2C)",
+            _value_loss_end,
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One measurable part of a lesson's claim: ``metric`` of the run labelled ``run`` within bounds."""
+
+    run: str
+    metric: str
+    at_least: float | None = None
+    at_most: float | None = None
+
+    def holds(self, value: float) -> bool:
+        """False for a value that is not a number (e.g. no episodes finished): a claim needs evidence."""
+        if not math.isfinite(value):
+            return False
+        return (self.at_least is None or value >= self.at_least) and (self.at_most is None or value <= self.at_most)
+
+    def describe(self) -> str:
+        bounds = [f">= {self.at_least:g}" if self.at_least is not None else ""]
+        bounds.append(f"<= {self.at_most:g}" if self.at_most is not None else "")
+        return f"{self.run}: {self.metric} {' and '.join(b for b in bounds if b)}"
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A named comparison of runs that makes one point, with the outcome it promises."""
+
+    id: str
+    title: str
+    summary: str
+    """Two or three sentences: what it shows and why."""
+    watch_for: str
+    """What to look at on the charts (true vs shaped return curves)."""
+    claim: str
+    """The outcome the lesson promises, in words; ``checks`` is the same promise in numbers."""
+    runs: tuple[LessonRun, ...]
+    """One or two variants to compare, on the same seed and budget."""
+    checks: tuple[Check, ...] = field(default=())
+
+    def run(self, label: str) -> LessonRun:
+        """The variant with this label (check labels name runs this way)."""
+        for lesson_run in self.runs:
+            if lesson_run.label == label:
+                return lesson_run
+        raise LessonError(f"lesson {self.id!r} has no run labelled {label!r}")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """A check next to the value measured for it."""
+
+    check: Check
+    value: float
+
+    @property
+    def holds(self) -> bool:
+        return self.check.holds(self.value)
+
+    def describe(self) -> str:
+        return f"{self.check.describe()}: measured {self.value:.4g} -> {'holds' if self.holds else 'FAILS'}"
+
+
+def measure(snapshot: RunSnapshot, time_limit: int | None) -> dict[str, float]:
+    """Every metric of one finished run."""
+    return {name: metric.measure(snapshot, time_limit) for name, metric in METRICS.items()}
+
+
+def check_claim(lesson: Lesson, measured: Mapping[str, Mapping[str, float]]) -> list[CheckResult]:
+    """Compare each check of ``lesson`` with the metrics measured per run label."""
+    return [CheckResult(check, measured[check.run][check.metric]) for check in lesson.checks]
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What one lesson run did: its metrics, and facts for a report."""
+
+    label: str
+    metrics: dict[str, float]
+    episodes: int
+    solved_at_step: int | None
+    wall_s: float
+
+
+def train_and_measure(lesson_run: LessonRun) -> RunOutcome:
+    """Train one run to the end of its budget in this thread (blocking) and measure it.
+
+    Uses the app's own run code with ``record_episodes=False`` (nobody watches), so what is checked is what
+    a user gets. Raises :class:`RuntimeError` if the run does not finish.
+    """
+    config = lesson_run.config()
+    started = time.perf_counter()
+    run = Run(config, record_episodes=False)
+    run.start()
+    run.join()
+    wall_s = time.perf_counter() - started
+    if run.status != RunStatus.FINISHED:
+        raise RuntimeError(f"{lesson_run.label}: run ended {run.status}: {run.error or run.end_reason}")
+    snapshot = run.snapshot()
+    return RunOutcome(
+        label=lesson_run.label,
+        metrics=measure(snapshot, time_limit(config.env_id)),
+        episodes=len(snapshot.episode_returns),
+        solved_at_step=snapshot.solved_at_step,
+        wall_s=wall_s,
+    )
+
+
+def time_limit(env_id: str) -> int | None:
+    """The env's episode step limit as built for training (None when it has none)."""
+    env = get_env(env_id).make()
+    try:
+        return env.spec.max_episode_steps if env.spec is not None else None
+    finally:
+        env.close()
+
+
+# --- loading ---------------------------------------------------------------------------------------------
+
+_LESSON_KEYS = {"title", "summary", "watch_for", "claim", "shared", "runs", "checks"}
+_SHARED_KEYS = {"env_id", "algo", "preset", "overrides", "seed", "timesteps"}
+_RUN_KEYS = {"label", "shaping"}
+_CHECK_KEYS = {"run", "metric", "at_least", "at_most"}
+
+
+def _require_keys(where: str, data: object, allowed: set[str], required: set[str]) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise LessonError(f"{where} must be a mapping")
+    unknown = set(data) - allowed
+    if unknown:
+        raise LessonError(f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
+    missing = required - set(data)
+    if missing:
+        raise LessonError(f"{where}: missing key(s) {', '.join(sorted(missing))}")
+    return data
+
+
+def _text(where: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise LessonError(f"{where} must be non-empty text")
+    return " ".join(value.split())
+
+
+def _bound(where: str, value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise LessonError(f"{where} must be a finite number")
+    return float(value)
+
+
+def _parse_lesson(lesson_id: str, data: object) -> Lesson:
+    where = f"lesson {lesson_id!r}"
+    data = _require_keys(where, data, _LESSON_KEYS, _LESSON_KEYS - {"checks"})
+    shared = _require_keys(f"{where} shared", data["shared"], _SHARED_KEYS, _SHARED_KEYS)
+    raw_runs = data["runs"]
+    if not isinstance(raw_runs, list) or not 1 <= len(raw_runs) <= 2:
+        raise LessonError(f"{where}: runs must be a list of one or two variants")
+    runs = []
+    for index, raw in enumerate(raw_runs):
+        entry = _require_keys(f"{where} run {index + 1}", raw, _RUN_KEYS, _RUN_KEYS)
+        runs.append(
+            LessonRun(
+                label=_text(f"{where} run {index + 1} label", entry["label"]),
+                env_id=str(shared["env_id"]),
+                algo=str(shared["algo"]),
+                preset=None if shared["preset"] is None else str(shared["preset"]),
+                overrides=dict(shared["overrides"] or {}),
+                seed=int(shared["seed"]),
+                timesteps=int(shared["timesteps"]),
+                shaping=dict(entry["shaping"] or {}),
+            )
+        )
+    labels = [run.label for run in runs]
+    if len(set(labels)) != len(labels):
+        raise LessonError(f"{where}: run labels must differ")
+    checks = []
+    for index, raw in enumerate(data.get("checks") or []):
+        entry = _require_keys(f"{where} check {index + 1}", raw, _CHECK_KEYS, {"run", "metric"})
+        check = Check(
+            run=str(entry["run"]),
+            metric=str(entry["metric"]),
+            at_least=_bound(f"{where} check {index + 1} at_least", entry.get("at_least")),
+            at_most=_bound(f"{where} check {index + 1} at_most", entry.get("at_most")),
+        )
+        if check.run not in labels:
+            raise LessonError(f"{where} check {index + 1}: no run labelled {check.run!r}")
+        if check.metric not in METRICS:
+            raise LessonError(f"{where} check {index + 1}: unknown metric {check.metric!r}")
+        if check.at_least is None and check.at_most is None:
+            raise LessonError(f"{where} check {index + 1}: give at_least, at_most or both")
+        checks.append(check)
+    return Lesson(
+        id=lesson_id,
+        title=_text(f"{where} title", data["title"]),
+        summary=_text(f"{where} summary", data["summary"]),
+        watch_for=_text(f"{where} watch_for", data["watch_for"]),
+        claim=_text(f"{where} claim", data["claim"]),
+        runs=tuple(runs),
+        checks=tuple(checks),
+    )
+
+
+def load_lessons(path: Path = LESSONS_FILE) -> dict[str, Lesson]:
+    """Read and check a lessons file (the configs themselves are validated by :meth:`LessonRun.config`)."""
+    with path.open(encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle) or {}
+    if not isinstance(raw, Mapping):
+        raise LessonError(f"{path.name} must map lesson ids to lessons")
+    return {str(lesson_id): _parse_lesson(str(lesson_id), data) for lesson_id, data in raw.items()}
+
+
+LESSONS: dict[str, Lesson] = load_lessons()
+
+
+def get_lesson(lesson_id: str) -> Lesson:
+    """Look up a lesson, with an error that lists the ones that exist."""
+    try:
+        return LESSONS[lesson_id]
+    except KeyError:
+        raise LessonError(f"unknown lesson {lesson_id!r}; choose one of: {', '.join(LESSONS)}") from None

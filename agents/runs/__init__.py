@@ -1,0 +1,1 @@
+"""How a run trains and is watched: the run handle, its live statistics, evaluation and the manager."""

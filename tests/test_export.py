@@ -189,16 +189,6 @@ def test_zoo_entry_parses_and_carries_the_values() -> None:
     assert any("script" in line for line in comments), "points to the script export, which carries the shaping"
 
 
-def test_zoo_entry_writes_action_noise_as_zoos_absolute_std() -> None:
-    config = build_config("Pendulum-v1", "td3", overrides={"action_noise": 0.25, "learning_rate": 3e-4})
-    entry = yaml.safe_load(export_zoo_yaml(config))["Pendulum-v1"]
-    assert entry["noise_type"] == "normal"
-    assert entry["noise_std"] == 0.25 * 2.0, "Pendulum's torque range is [-2, 2]"
-    assert entry["learning_rate"] == 3e-4 and "action_noise" not in entry
-    sac = yaml.safe_load(export_zoo_yaml(build_config("Pendulum-v1", "sac")))["Pendulum-v1"]
-    assert sac["ent_coef"] == "auto" and "noise_type" not in sac
-
-
 def test_every_gymnasium_env_exports_and_the_playgrounds_own_env_says_why_not() -> None:
     for env in ENVS.values():
         own_env = not str(gym.spec(env.id).entry_point).startswith("gymnasium.")

@@ -53,7 +53,8 @@ def shaping_controls(env: EnvInfo, *, disabled: bool = False) -> tuple[ShapingCo
         "Custom reward expression",
         key=shaping_key("reward_expr"),
         placeholder="e.g. reward - 0.1 * abs(x)" if "x" in env.feature_names else "e.g. reward - 0.01",
-        help=f"Replaces the env's reward. Names: {names}. Functions: {', '.join(FUNCTIONS)}. "
+        help=f"Replaces the env's reward. Names: {names} (`action` is what the env receives, in its own units). "
+        f"Functions: {', '.join(FUNCTIONS)}. "
         "Arithmetic, comparisons, and/or/not and `a if cond else b`. Leave empty to keep the env's reward.",
         disabled=disabled,
     )

@@ -69,9 +69,10 @@ def _builder(cls: type[BaseAlgorithm]):  # type: ignore[no-untyped-def]
         vec_env = _vec_env(env_fn, values, seed)
         kwargs = sb3_kwargs(values)
         if values.get("action_noise"):
+            # SB3 adds the noise to the policy's action in its normalised [-1, 1] space, before unscaling to the
+            # env's bounds; RL Zoo's noise_std is that same std. No multiplying by the env's bound.
             n_actions = int(np.prod(vec_env.action_space.shape))
-            high = float(np.max(np.abs(vec_env.action_space.high)))  # type: ignore[attr-defined]
-            sigma = float(values["action_noise"]) * high
+            sigma = float(values["action_noise"])
             kwargs["action_noise"] = NormalActionNoise(np.zeros(n_actions), sigma * np.ones(n_actions))
         return cls("MlpPolicy", vec_env, seed=seed, verbose=0, device="cpu", **kwargs)
 

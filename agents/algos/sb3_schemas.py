@@ -143,8 +143,9 @@ ACTION_NOISE = HyperParam(
     "action_noise",
     "float",
     0.1,
-    "Std of the Gaussian noise added to actions while training, as a fraction "
-    "of the action range: the deterministic policy's exploration.",
+    "Std of the Gaussian noise added to actions while training: the deterministic policy's exploration. In "
+    "SB3's normalised action space [-1, 1], whatever the env's units (RL Zoo's noise_std): 0.1 on Pendulum's "
+    "[-2, 2] torque is 0.2 N m.",
     low=0.0,
     high=1.0,
 )
@@ -321,7 +322,8 @@ TD3_SCHEMA = _schema(
         "target_policy_noise",
         "float",
         0.2,
-        "Noise added to target actions to smooth the critic.",
+        "Std of the noise added to the target policy's actions to smooth the critic, in SB3's normalised "
+        "action space [-1, 1] like action_noise (SB3 clips each draw to ±0.5).",
         low=0.0,
         high=1.0,
     ),

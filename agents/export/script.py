@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import gymnasium as gym
-import numpy as np
 from stable_baselines3.common.utils import LinearSchedule
 
 from agents.algos.sb3 import net_arch_layers, sb3_kwargs
@@ -80,7 +79,7 @@ def export_script(config: RunConfig) -> str:
         f"N_ENVS = {int(values.get('n_envs', 1))!r}",
     ]
     if noise:
-        constants.append(f"ACTION_NOISE = {noise!r}  # std of the exploration noise, as a fraction of the action range")
+        constants.append(f"ACTION_NOISE = {noise!r}  # exploration noise std, in SB3's normalised actions [-1, 1]")
     if stop_when_solved:
         constants.append(f"SOLVED_THRESHOLD = {float(info.solved_threshold or 0.0)!r}  # mean of the last 20 returns")
 
@@ -191,8 +190,8 @@ def _build_model_section(config: RunConfig, kwargs: Mapping[str, Any], noise: fl
     if noise:
         body += [
             "    n_actions = int(np.prod(vec_env.action_space.shape))",
-            "    sigma = ACTION_NOISE * float(np.max(np.abs(vec_env.action_space.high)))",
-            "    action_noise = NormalActionNoise(np.zeros(n_actions), sigma * np.ones(n_actions))",
+            "    # SB3 adds it to the normalised action, before scaling to the env's bounds (RL Zoo's noise_std)",
+            "    action_noise = NormalActionNoise(np.zeros(n_actions), ACTION_NOISE * np.ones(n_actions))",
         ]
     body += [f"    return {cls}(", '        "MlpPolicy",', "        vec_env,"]
     for name, value in kwargs.items():
@@ -292,7 +291,7 @@ def export_zoo_yaml(config: RunConfig) -> str:
     if noise:
         lines += [
             "  noise_type: 'normal'",
-            f"  noise_std: {_yaml_scalar(noise * _action_high(config))}  # {noise!r} of the action range",
+            f"  noise_std: {_yaml_scalar(noise)}  # in SB3's normalised action space [-1, 1], like action_noise",
         ]
     layers = ", ".join(str(size) for size in net_arch_layers(str(values["net_arch"])))
     lines.append(f'  policy_kwargs: "dict(net_arch=[{layers}])"')
@@ -361,14 +360,6 @@ def _gymnasium_requirement(env_id: str) -> str:
         if f".{family}." in entry:
             return f"gymnasium[{extra}]"
     return "gymnasium"
-
-
-def _action_high(config: RunConfig) -> float:
-    env = config.env_info.make()
-    try:
-        return float(np.max(np.abs(env.action_space.high)))  # type: ignore[attr-defined]
-    finally:
-        env.close()
 
 
 def _version(distribution: str) -> str:

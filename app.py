@@ -2,7 +2,7 @@
 
     streamlit run app.py
 
-This file only sets up navigation and shared chrome. Importing ``agents.algos.sb3`` here loads torch and
+This file only sets up navigation and shared chrome. Importing ``agents.algos.sb3.algorithm`` here loads torch and
 stable-baselines3 once when the server starts, not inside the first run's thread (where, under load, it
 delayed the first training step by 5-45 s).
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-import agents.algos.sb3  # noqa: F401  (imports torch and SB3 at server start)
+import agents.algos.sb3.algorithm  # noqa: F401  (imports torch and SB3 at server start)
 import envs  # noqa: F401  (registers the playground's own environments)
 from agents.runs.warmup import warm_up_in_background
 

@@ -34,7 +34,7 @@ from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.utils import LinearSchedule
 
 import envs  # noqa: F401  (registers the playground's envs)
-from agents.algos.sb3 import sb3_kwargs
+from agents.algos.sb3.algorithm import sb3_kwargs
 from agents.config.run_config import build_config
 from agents.runs.manager import RunManager
 from agents.runs.run import Run

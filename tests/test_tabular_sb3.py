@@ -248,10 +248,10 @@ def test_the_headless_trainer_runs_a_tabular_algorithm(capsys: pytest.CaptureFix
 
 
 def test_tabular_algorithms_are_found_after_sb3_algos_was_imported_first() -> None:
-    """The app (and the exporter) import ``agents.algos.sb3`` directly; the registry must still hold the tabular
-    agents. Checked in a fresh interpreter, where nothing is registered yet."""
+    """The app (and the exporter) import ``agents.algos.sb3.algorithm`` directly; the registry must still hold the
+    tabular agents. Checked in a fresh interpreter, where nothing is registered yet."""
     code = (
-        "import agents.algos.sb3\n"
+        "import agents.algos.sb3.algorithm\n"
         "from agents.algos.registry import algorithms, get_algo\n"
         "assert get_algo('q_learning').family == 'tabular'\n"
         "print(len(algorithms()))\n"

@@ -130,9 +130,9 @@ def _suggest(env: EnvInfo) -> str:
 def _load_builtin() -> None:
     """Import the modules that register the built-in algorithms (deferred to avoid import cycles).
 
-    Not guarded by ``if not ALGOS``: a module that imports ``agents.algos.sb3`` directly (the app, the exporter)
-    fills the registry with SB3's algorithms first, and the tabular ones must still be added. Importing a module
-    again is only a lookup in ``sys.modules``.
+    Not guarded by ``if not ALGOS``: a module that imports ``agents.algos.sb3.algorithm`` directly (the app, the
+    exporter) fills the registry with SB3's algorithms first, and the tabular ones must still be added. Importing a
+    module again is only a lookup in ``sys.modules``.
     """
-    import agents.algos.sb3  # both modules register their algorithms on import
+    import agents.algos.sb3.algorithm  # both modules register their algorithms on import
     import agents.algos.tabular.registry  # noqa: F401

@@ -148,7 +148,7 @@ def _check_combination(algo: AlgoInfo, env: EnvInfo, values: Mapping[str, Value]
                 "the number of steps collected per update"
             )
     if "buffer_size" in values:
-        from agents.algos.sb3 import memory_estimate_bytes
+        from agents.algos.sb3.algorithm import memory_estimate_bytes
 
         probe = env.make()
         try:

@@ -21,7 +21,7 @@ from typing import Any
 import gymnasium as gym
 from stable_baselines3.common.utils import LinearSchedule
 
-from agents.algos.sb3 import net_arch_layers, sb3_kwargs
+from agents.algos.sb3.algorithm import net_arch_layers, sb3_kwargs
 from agents.config.presets import presets_for
 from agents.config.run_config import RunConfig
 from agents.config.schema import HyperParamError, Value

@@ -1,6 +1,6 @@
 """stable-baselines3's algorithms in the registry: how to build and load them from checked schema values.
 
-Their schemas (SB3's own hyperparameter names, bounds and help) are declared in :mod:`agents.algos.sb3_schemas`; this
+Their schemas (SB3's own hyperparameter names, bounds and help) are declared in :mod:`agents.algos.sb3.schemas`; this
 module turns checked values into constructor arguments, builds a model on fresh env copies, loads a checkpoint the
 app wrote, and registers each algorithm under RL Zoo's lowercase id.
 """
@@ -19,7 +19,7 @@ from stable_baselines3.common.utils import LinearSchedule
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 from agents.algos.registry import AlgoInfo, EnvFactory, register_algorithm
-from agents.algos.sb3_schemas import A2C_SCHEMA, DDPG_SCHEMA, DQN_SCHEMA, PPO_SCHEMA, SAC_SCHEMA, TD3_SCHEMA
+from agents.algos.sb3.schemas import A2C_SCHEMA, DDPG_SCHEMA, DQN_SCHEMA, PPO_SCHEMA, SAC_SCHEMA, TD3_SCHEMA
 from agents.config.schema import Value
 
 _RUN_ONLY = ("n_envs", "net_arch", "learning_rate_schedule", "action_noise")

@@ -3,7 +3,7 @@
 One schema per algorithm is the single source for the widgets, validation, the constructor arguments, the share
 URL and the exported script. Bounds are what a live demo on a 2-core CPU can afford and what SB3 accepts without
 crashing; the help text is the one sentence a learner needs next to the widget. Building the models from these
-values is :mod:`agents.algos.sb3`.
+values is :mod:`agents.algos.sb3.algorithm`.
 """
 
 from __future__ import annotations

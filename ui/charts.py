@@ -1,8 +1,9 @@
 """Plotly figures of a run's progress, built from a :class:`~agents.runs.live.RunSnapshot`.
 
 Plotly sends the whole figure on every update (2,000 points are ~26 kB, 200,000 are ~2.25 MB), so long
-histories are thinned out for the wire here, after the moving average is computed on the full data; the
-raw data stays on the server. ``uirevision`` keeps a user's zoom across live updates.
+histories are thinned out for the wire here (:func:`~agents.analysis.downsample.minmax_indices`: each bucket
+keeps its lowest and highest point, so a crash is never thinned away), after the moving average is computed on
+the full data; the raw data stays on the server. ``uirevision`` keeps a user's zoom across live updates.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from agents.analysis.downsample import minmax_indices
 from agents.runs.live import SOLVE_WINDOW, RunSnapshot
 
 MAX_POINTS = 1500
@@ -22,11 +24,9 @@ MAX_POINTS = 1500
 TRUE_COLOUR, SHAPED_COLOUR, LENGTH_COLOUR = "#1f77b4", "#ff7f0e", "#2ca02c"
 
 
-def thin_indices(n: int, max_points: int = MAX_POINTS) -> np.ndarray:
-    """Evenly spaced indices into ``n`` points, at most ``max_points``, always keeping the first and last."""
-    if n <= max_points:
-        return np.arange(n)
-    return np.unique(np.linspace(0, n - 1, max_points).round().astype(int))
+def thin_indices(*series: np.ndarray, max_points: int = MAX_POINTS) -> np.ndarray:
+    """Indices of the points to draw from ``series`` sharing one x: each bucket's extremes, at most ``max_points``."""
+    return minmax_indices(*series, max_points=max_points)
 
 
 def moving_average(values: Sequence[float], window: int = SOLVE_WINDOW) -> np.ndarray:
@@ -65,12 +65,13 @@ def returns_figure(snap: RunSnapshot, *, threshold: float | None, show_shaped: b
     """Return per episode (thin markers) and its moving average (bold line); shaped beside true if asked."""
     fig = go.Figure()
     steps = np.asarray(snap.episode_steps)
-    keep = thin_indices(len(steps))
     series = [("true return", snap.episode_true_returns, TRUE_COLOUR)]
     if show_shaped:
         series.append(("shaped return (what the agent optimises)", snap.episode_returns, SHAPED_COLOUR))
     for name, values, colour in series:
         raw = np.asarray(values, dtype=float)
+        average = moving_average(raw)
+        keep = thin_indices(raw, average)
         fig.add_trace(
             go.Scatter(
                 x=steps[keep],
@@ -83,7 +84,7 @@ def returns_figure(snap: RunSnapshot, *, threshold: float | None, show_shaped: b
         fig.add_trace(
             go.Scatter(
                 x=steps[keep],
-                y=moving_average(raw)[keep],
+                y=average[keep],
                 mode="lines",
                 name=f"{name}, mean of last {SOLVE_WINDOW}",
                 line={"width": 3, "color": colour},
@@ -121,12 +122,12 @@ def returns_figure(snap: RunSnapshot, *, threshold: float | None, show_shaped: b
 def lengths_figure(snap: RunSnapshot) -> go.Figure:
     """Episode length: for many envs (CartPole) the clearest sign of learning."""
     steps = np.asarray(snap.episode_steps)
-    lengths = np.asarray(snap.episode_lengths, dtype=float)
-    keep = thin_indices(len(steps))
+    average = moving_average(np.asarray(snap.episode_lengths, dtype=float))
+    keep = thin_indices(average)
     fig = go.Figure(
         go.Scatter(
             x=steps[keep],
-            y=moving_average(lengths)[keep],
+            y=average[keep],
             mode="lines",
             name="episode length",
             line={"width": 3, "color": LENGTH_COLOUR},
@@ -142,7 +143,7 @@ def losses_figure(snap: RunSnapshot) -> go.Figure:
         if not points or key == "train/n_updates":
             continue
         data = np.asarray(points, dtype=float)
-        keep = thin_indices(len(data))
+        keep = thin_indices(data[:, 1])
         name = key.removeprefix("train/")
         # Losses show at once; other logged values (learning rate, clip fraction...) are a click away,
         # since their scales differ by orders of magnitude.

@@ -10,6 +10,7 @@ from agents.analysis.compare import GroupCurve, RunCurve, aggregate, group_key, 
 from agents.runs.live import SOLVE_WINDOW
 from agents.runs.manager import RUN_ID_PATTERN
 from agents.runs.run import Run
+from ui.charts import MAX_POINTS, thin_indices
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 MAX_LINK_RUNS = 50
@@ -95,10 +96,11 @@ def compare_figure(curves: list[RunCurve], *, x_axis: str, shaped: bool) -> go.F
 def _draw_group(fig: go.Figure, group: GroupCurve, label: str, colour: str) -> None:
     n_runs = len(group.run_ids)
     for row in group.runs:
+        keep = thin_indices(row)
         fig.add_trace(
             go.Scatter(
-                x=group.x,
-                y=row,
+                x=group.x[keep],
+                y=row[keep],
                 mode="lines",
                 line={"width": 1, "color": colour},
                 opacity=0.3,
@@ -106,12 +108,18 @@ def _draw_group(fig: go.Figure, group: GroupCurve, label: str, colour: str) -> N
                 hoverinfo="skip",
             )
         )
+    keep = thin_indices(
+        group.mean, group.ci_low, group.ci_high, group.iqm, max_points=MAX_POINTS // 2
+    )  # the band: twice
+    x, mean, ci_low, ci_high, iqm = (
+        values[keep] for values in (group.x, group.mean, group.ci_low, group.ci_high, group.iqm)
+    )
     if n_runs > 1:
-        band = ~np.isnan(group.ci_low)
+        band = ~np.isnan(ci_low)
         fig.add_trace(
             go.Scatter(
-                x=np.concatenate([group.x[band], group.x[band][::-1]]),
-                y=np.concatenate([group.ci_high[band], group.ci_low[band][::-1]]),
+                x=np.concatenate([x[band], x[band][::-1]]),
+                y=np.concatenate([ci_high[band], ci_low[band][::-1]]),
                 fill="toself",
                 fillcolor=colour,
                 opacity=0.2,
@@ -122,8 +130,8 @@ def _draw_group(fig: go.Figure, group: GroupCurve, label: str, colour: str) -> N
         )
     fig.add_trace(
         go.Scatter(
-            x=group.x,
-            y=group.mean,
+            x=x,
+            y=mean,
             mode="lines",
             line={"width": 3, "color": colour},
             name=f"{label}: mean of {n_runs} seed{'s' if n_runs > 1 else ''}",
@@ -132,8 +140,8 @@ def _draw_group(fig: go.Figure, group: GroupCurve, label: str, colour: str) -> N
     if n_runs >= 3:
         fig.add_trace(
             go.Scatter(
-                x=group.x,
-                y=group.iqm,
+                x=x,
+                y=iqm,
                 mode="lines",
                 line={"width": 2, "color": colour, "dash": "dot"},
                 name=f"{label}: IQM",

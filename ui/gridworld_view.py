@@ -315,7 +315,8 @@ def returns_figure(returns: Sequence[float]) -> go.Figure:
     """Return per episode (markers) and its moving average (bold line), episodes on the x axis."""
     data = np.asarray(returns, dtype=float)
     episodes = np.arange(1, data.size + 1)
-    keep = thin_indices(data.size)
+    average = moving_average(data, RETURN_WINDOW)
+    keep = thin_indices(data, average)
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
@@ -329,7 +330,7 @@ def returns_figure(returns: Sequence[float]) -> go.Figure:
     fig.add_trace(
         go.Scatter(
             x=episodes[keep],
-            y=moving_average(data, RETURN_WINDOW)[keep],
+            y=average[keep],
             mode="lines",
             name=f"mean of last {RETURN_WINDOW}",
             line={"width": 4, "color": "#1f77b4"},

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 
+from agents.analysis.downsample import minmax_indices
+
 if TYPE_CHECKING:
     from agents.config.run_config import RunConfig
 
@@ -157,6 +159,8 @@ def aggregate(
 
     The grid spans where at least ``min_runs`` runs have data (default: all of them, so each point averages
     the same runs); at points where fewer do, every statistic is NaN. Runs without episodes are left out.
+    The grid is ``grid_points`` evenly spaced points plus, for each run, the x of its lowest and highest value
+    in each of about ``grid_points / 2`` buckets: a crash between two even points would otherwise be interpolated away.
     """
     if x not in ("steps", "wall_s"):
         raise ValueError(f"x must be 'steps' or 'wall_s', not {x!r}")
@@ -166,7 +170,7 @@ def aggregate(
     name = label or (curves[0].group_label or curves[0].label if curves else "")
     needed = len(usable) if min_runs is None else max(1, min(min_runs, len(usable)))
     series = [_run_series(curve, x, shaped, window) for curve in usable]
-    grid = _grid(series, needed, grid_points)
+    grid = _with_extremes(_grid(series, needed, grid_points), series, grid_points)
     runs = np.full((len(series), grid.size), np.nan)
     for row, (xs, ys) in enumerate(series):
         runs[row] = np.interp(grid, xs, ys, left=np.nan, right=np.nan)
@@ -205,6 +209,15 @@ def _run_series(curve: RunCurve, x: XAxis, shaped: bool, window: int) -> tuple[n
     xs, ys = xs[order], ys[order]
     last_of_each = np.append(xs[1:] != xs[:-1], True)  # several envs can finish at the same step
     return xs[last_of_each], ys[last_of_each]
+
+
+def _with_extremes(grid: np.ndarray, series: list[tuple[np.ndarray, np.ndarray]], points: int) -> np.ndarray:
+    """The grid plus each run's bucket extremes that fall inside it, sorted."""
+    if grid.size < 2:
+        return grid
+    kept = [xs[minmax_indices(ys, max_points=max(points, 4))] for xs, ys in series]
+    extra = np.concatenate(kept) if kept else np.empty(0)
+    return np.union1d(grid, extra[(extra >= grid[0]) & (extra <= grid[-1])])
 
 
 def _grid(series: list[tuple[np.ndarray, np.ndarray]], needed: int, points: int) -> np.ndarray:

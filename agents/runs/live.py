@@ -18,10 +18,12 @@ import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.logger import KVWriter
 
+from agents.analysis.downsample import minmax_indices
+
 SOLVE_WINDOW = 20
 """Episodes averaged to decide whether an env is solved (gymnasium's and RL Zoo's habit)."""
 MAX_LOSS_POINTS = 20_000
-"""Per logged key; older points are thinned out so a long run's memory stays bounded."""
+"""Per logged key; past it the series is halved, each bucket keeping its extremes, so memory stays bounded."""
 
 
 class StopTraining(Exception):
@@ -128,7 +130,8 @@ class RunStats:
                 series = self.losses.setdefault(key, [])
                 series.append((step, value))
                 if len(series) > MAX_LOSS_POINTS:
-                    del series[::2]
+                    keep = minmax_indices(np.array([value for _, value in series]), max_points=MAX_LOSS_POINTS // 2)
+                    series[:] = [series[i] for i in keep]
 
     def set_evaluation(self, result: EvalResult) -> None:
         with self.lock:

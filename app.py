@@ -14,11 +14,9 @@ import streamlit as st
 import agents.algos.sb3.algorithm  # noqa: F401  (imports torch and SB3 at server start)
 import envs  # noqa: F401  (registers the playground's own environments)
 from agents.runs.warmup import warm_up_in_background
+from ui.common import view_flag
 
-hide_controls = st.query_params.get("hide_controls") in (
-    "1",
-    "true",
-)  # explainers hide the controls, as TF Playground does
+hide_controls = view_flag("hide_controls")  # explainers hide the controls, as TF Playground does
 st.set_page_config(
     page_title="RL Playground",
     page_icon=":material/smart_toy:",

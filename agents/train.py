@@ -48,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--env", help="environment id, e.g. CartPole-v1 (required unless --resume)")
     parser.add_argument("--algo", help="algorithm id, e.g. ppo, dqn, sac (required unless --resume)")
     parser.add_argument("--timesteps", help="step budget (default: the preset's, stopping early once solved)")
+    parser.add_argument(
+        "--stop-when-solved",
+        metavar="BOOL",
+        help="end the run once the mean of the last 20 episodes reaches the env's threshold: true/false, "
+        "yes/no, on/off or 1/0 (default: true without --timesteps, false with it)",
+    )
     parser.add_argument("--seed", default="0", help="random seed (default 0)")
     parser.add_argument("--preset", help="hyperparameter preset: demo, zoo or defaults (default: the pair's)")
     parser.add_argument(
@@ -123,7 +129,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         overrides=parse_assignments(args.assignments),
         seed=args.seed,
         timesteps=args.timesteps,
-        stop_when_solved=args.timesteps is None,
+        stop_when_solved=args.timesteps is None if args.stop_when_solved is None else args.stop_when_solved,
         max_wall_s=args.max_wall_s,
         shaping=shaping,
     )

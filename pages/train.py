@@ -6,7 +6,7 @@ import streamlit as st
 
 from agents.config.share import query_to_config
 from agents.runs.manager import RUN_ID_PATTERN
-from ui.common import plain, require_entrypoint, start_run
+from ui.common import plain, require_entrypoint, start_run, view_flag
 from ui.config_form import config_sidebar, load_from_url_once, mirror_into_url
 from ui.lessons_panel import current_lesson, lesson_intro, lesson_picker, lesson_reminder
 from ui.run_view import show_run
@@ -14,7 +14,7 @@ from ui.train_extras import export_buttons, seeds_form, share_panel
 
 require_entrypoint()
 warnings = load_from_url_once()
-hide_controls = st.query_params.get("hide_controls") in ("1", "true")
+hide_controls = view_flag("hide_controls", warnings)
 run_id = st.query_params.get("run", "")
 if run_id and not RUN_ID_PATTERN.match(run_id):
     st.warning("That link's run id is not valid; showing a new run's settings instead.")

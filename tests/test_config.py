@@ -38,9 +38,10 @@ BAD_INPUTS: list[tuple[str, str, dict[str, Any], tuple[str, ...]]] = [
     ("CartPole-v1", "ppo", {"timesteps": "1.5"}, ("timesteps must be a whole number",)),
     ("CartPole-v1", "ppo", {"timesteps": 10**400}, ("timesteps",)),
     ("CartPole-v1", "ppo", {"seed": -1}, ("seed must be between",)),
-    ("CartPole-v1", "ppo", {"seed": "nan"}, ("seed must be a whole number",)),
+    ("CartPole-v1", "ppo", {"seed": "nan"}, ("seed must be a finite number",)),
+    ("CartPole-v1", "ppo", {"seed": "1.5"}, ("seed must be a whole number",)),
     ("CartPole-v1", "ppo", {"max_wall_s": 0}, ("max_wall_s must be between",)),
-    ("CartPole-v1", "ppo", {"max_wall_s": "nan"}, ("max_wall_s must be between",)),
+    ("CartPole-v1", "ppo", {"max_wall_s": "nan"}, ("max_wall_s must be a finite number",)),
     ("CartPole-v1", "ppo", {"preset": "turbo"}, ("unknown preset 'turbo'",)),
     (
         "CartPole-v1",

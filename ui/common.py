@@ -8,6 +8,7 @@ import secrets
 import streamlit as st
 
 from agents.config.run_config import RunConfig
+from agents.config.share import read_flag
 from agents.runs.manager import RunActionError, RunManager, get_manager
 from agents.runs.run import Run
 
@@ -29,6 +30,12 @@ def require_entrypoint() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def view_flag(name: str, warnings: list[str] | None = None) -> bool:
+    """A yes/no view flag of the page's link (``hide_controls=1``), read with the one boolean vocabulary
+    (true/false, yes/no, on/off, 1/0); a value outside it counts as no, with a warning added to ``warnings``."""
+    return read_flag(st.query_params.to_dict(), name, [] if warnings is None else warnings)
 
 
 def manager() -> RunManager:

@@ -12,23 +12,34 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from agents.algos.registry import AlgoInfo, UnknownAlgoError, get_algo
+from agents.config.fields import (
+    DEFAULT_WALL_S,
+    MAX_SEED,
+    MAX_TIMESTEPS,
+    MAX_WALL,
+    MAX_WALL_S,
+    SEED,
+    STOP_WHEN_SOLVED,
+    TIMESTEPS,
+)
 from agents.config.presets import Preset, default_preset, presets_for
-from agents.config.schema import HyperParamError, Value
+from agents.config.schema import HyperParam, HyperParamError, Value
 from envs.registry import EnvInfo, UnknownEnvError, get_env
 from envs.shaping_config import ShapingConfig, ShapingError
 
-MAX_TIMESTEPS = 5_000_000
-"""No run may ask for more steps than this: a cap for the whole server, whatever a link says."""
-MAX_WALL_S = 3600.0
-"""No run trains longer than an hour of wall-clock time."""
-DEFAULT_WALL_S = 900.0
-MAX_SEED = 2**31 - 1
+__all__ = ["DEFAULT_WALL_S", "MAX_SEED", "MAX_TIMESTEPS", "MAX_WALL_S", "ConfigError", "RunConfig", "build_config"]
 MAX_BUFFER_BYTES = 2 * 1024**3
 """Replay buffers are allocated up front; refuse one that would take more than this."""
 
 
 class ConfigError(ValueError):
-    """A configuration that cannot run; the message says what to change."""
+    """A configuration that cannot run; the message says what to change, ``field`` which setting is at fault."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+        """The hyperparameter, run field (``seed``, ``timesteps``...) or shaping setting at fault; None if
+        the problem is not one field's (an unknown env, an incompatible algorithm)."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +82,7 @@ class RunConfig:
             overrides=dict(data.get("hyperparams", {})),
             seed=data.get("seed", 0),
             timesteps=data.get("total_timesteps"),
-            stop_when_solved=bool(data.get("stop_when_solved", False)),
+            stop_when_solved=data.get("stop_when_solved", False),
             max_wall_s=data.get("max_wall_s", DEFAULT_WALL_S),
             shaping=dict(data.get("shaping", {})),
             preset_name=str(data.get("preset", "")),
@@ -86,7 +97,7 @@ def build_config(
     overrides: Mapping[str, object] | None = None,
     seed: object = 0,
     timesteps: object | None = None,
-    stop_when_solved: bool = False,
+    stop_when_solved: object = False,
     max_wall_s: object = DEFAULT_WALL_S,
     shaping: Mapping[str, object] | ShapingConfig | None = None,
     preset_name: str | None = None,
@@ -109,7 +120,7 @@ def build_config(
     try:
         hyperparams = algo_info.schema.resolve(chosen.hyperparams, overrides or {})
     except HyperParamError as error:
-        raise ConfigError(str(error)) from None
+        raise ConfigError(str(error), error.field) from None
     _check_combination(algo_info, env, hyperparams)
 
     budget = (chosen.timesteps or env.default_timesteps) if timesteps is None else timesteps
@@ -118,10 +129,10 @@ def build_config(
         env_id=env_id,
         algo=algo,
         hyperparams=hyperparams,
-        seed=_bounded_int("seed", seed, 0, MAX_SEED),
-        total_timesteps=_bounded_int("timesteps", budget, 1, MAX_TIMESTEPS),
-        stop_when_solved=bool(stop_when_solved),
-        max_wall_s=_bounded_float("max_wall_s", max_wall_s, 1.0, MAX_WALL_S),
+        seed=int(_field(SEED, seed)),
+        total_timesteps=int(_field(TIMESTEPS, budget)),
+        stop_when_solved=bool(_field(STOP_WHEN_SOLVED, stop_when_solved)),
+        max_wall_s=float(_field(MAX_WALL, max_wall_s)),
         preset=preset_name if preset_name is not None else chosen.name,
         shaping=shaping_config,
     )
@@ -132,7 +143,9 @@ def _choose_preset(env_id: str, algo: str, name: str | None) -> Preset:
         return default_preset(env_id, algo)
     available = presets_for(env_id, algo)
     if name not in available:
-        raise ConfigError(f"unknown preset {name!r} for {algo} on {env_id}; choose one of: {', '.join(available)}")
+        raise ConfigError(
+            f"unknown preset {name!r} for {algo} on {env_id}; choose one of: {', '.join(available)}", "preset"
+        )
     return available[name]
 
 
@@ -141,11 +154,12 @@ def _check_combination(algo: AlgoInfo, env: EnvInfo, values: Mapping[str, Value]
     if "n_steps" in values and "n_envs" in values:
         rollout = int(values["n_steps"]) * int(values["n_envs"])
         if algo.id == "ppo" and rollout < 2:
-            raise ConfigError("n_steps x n_envs must be at least 2 for PPO")
+            raise ConfigError("n_steps x n_envs must be at least 2 for PPO", "n_steps")
         if "batch_size" in values and int(values["batch_size"]) > rollout:
             raise ConfigError(
                 f"batch_size ({values['batch_size']}) must not exceed n_steps x n_envs ({rollout}), "
-                "the number of steps collected per update"
+                "the number of steps collected per update",
+                "batch_size",
             )
     if "buffer_size" in values:
         from agents.algos.sb3.algorithm import memory_estimate_bytes
@@ -160,7 +174,8 @@ def _check_combination(algo: AlgoInfo, env: EnvInfo, values: Mapping[str, Value]
         if needed > MAX_BUFFER_BYTES:
             raise ConfigError(
                 f"buffer_size {values['buffer_size']} would need about {needed / 1024**3:.1f} GiB; "
-                f"the limit is {MAX_BUFFER_BYTES / 1024**3:.0f} GiB"
+                f"the limit is {MAX_BUFFER_BYTES / 1024**3:.0f} GiB",
+                "buffer_size",
             )
 
 
@@ -181,27 +196,12 @@ def _shaping(raw: Mapping[str, object] | ShapingConfig | None, env_id: str) -> S
         config = raw if isinstance(raw, ShapingConfig) else ShapingConfig.from_dict(raw or {})
         config.validate(env_id)
     except ShapingError as error:
-        raise ConfigError(str(error)) from None
+        raise ConfigError(str(error), error.field) from None
     return config
 
 
-def _bounded_int(name: str, raw: object, low: int, high: int) -> int:
+def _field(param: HyperParam, raw: object) -> Value:
     try:
-        value = float(str(raw).strip()) if not isinstance(raw, int | float) else float(raw)
-    except (ValueError, OverflowError):  # OverflowError: an int too large for a float
-        raise ConfigError(f"{name}: {str(raw)[:40]!r} is not a number") from None
-    if value != value or value in (float("inf"), float("-inf")) or value != int(value):
-        raise ConfigError(f"{name} must be a whole number, not {str(raw)[:40]!r}")
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be between {low:_} and {high:_}, not {int(value):_}")
-    return int(value)
-
-
-def _bounded_float(name: str, raw: object, low: float, high: float) -> float:
-    try:
-        value = float(str(raw).strip()) if not isinstance(raw, int | float) else float(raw)
-    except (ValueError, OverflowError):  # OverflowError: an int too large for a float
-        raise ConfigError(f"{name}: {str(raw)[:40]!r} is not a number") from None
-    if not low <= value <= high:  # also refuses nan
-        raise ConfigError(f"{name} must be between {low:g} and {high:g}")
-    return value
+        return param.parse(raw)
+    except HyperParamError as error:
+        raise ConfigError(str(error), param.name) from None

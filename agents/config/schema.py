@@ -16,12 +16,42 @@ from typing import Literal
 ParamKind = Literal["float", "int", "bool", "choice"]
 Value = float | int | bool | str
 
-_TRUE = {"true", "1", "yes", "on"}
-_FALSE = {"false", "0", "no", "off"}
+BOOL_WORDS: dict[str, bool] = {
+    "true": True,
+    "yes": True,
+    "on": True,
+    "1": True,
+    "false": False,
+    "no": False,
+    "off": False,
+    "0": False,
+}
+"""The one vocabulary of a yes/no value, case-insensitive, whatever it comes from (a link, the CLI, stored JSON)."""
 
 
 class HyperParamError(ValueError):
-    """A hyperparameter value that cannot be used; the message names the parameter and the rule."""
+    """A value that cannot be used; the message names the parameter and the rule, ``field`` the parameter."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+        """The parameter at fault, so a form can show the message next to its control (None: not one field)."""
+
+
+def parse_bool(raw: object, name: str) -> bool:
+    """Read a yes/no value: ``True``/``False``, or one of :data:`BOOL_WORDS` (``true/false``, ``yes/no``,
+    ``on/off``, ``1/0``, any case, surrounding spaces ignored).
+
+    Every boolean a person can give (hyperparameters, ``stop_when_solved``, ``hide_controls`` and other
+    link flags, the CLI's ``--stop-when-solved``) goes through here, so each accepts the same words.
+    Anything else, including an empty value, raises :class:`HyperParamError` naming ``name``.
+    """
+    if isinstance(raw, bool):
+        return raw
+    value = BOOL_WORDS.get(str(raw).strip().lower())
+    if value is None:
+        raise HyperParamError(f"{name}: {_show(raw)} is not true or false (or yes/no, on/off, 1/0)", name)
+    return value
 
 
 @dataclass(frozen=True)
@@ -43,12 +73,21 @@ class HyperParam:
     """Out-of-range integers with a meaning of their own (``gradient_steps=-1``: as many as env steps)."""
 
     def parse(self, raw: object) -> Value:
-        """Turn untrusted input (a string from a URL or CLI, or a widget's value) into a checked value."""
+        """Turn untrusted input (a string from a URL or CLI, or a widget's value) into a checked value.
+
+        Raises :class:`HyperParamError` whose ``field`` is this parameter's name."""
+        try:
+            return self._parse(raw)
+        except HyperParamError as error:
+            error.field = self.name
+            raise
+
+    def _parse(self, raw: object) -> Value:
         if self.allow_auto and isinstance(raw, str) and raw.strip().lower() == "auto":
             return "auto"
         match self.kind:
             case "bool":
-                value: Value = self._parse_bool(raw)
+                value: Value = parse_bool(raw, self.name)
             case "choice":
                 value = str(raw).strip()
                 if value not in self.choices:
@@ -59,16 +98,6 @@ class HyperParam:
                 value = self._parse_float(raw)
         self._check_bounds(value)
         return value
-
-    def _parse_bool(self, raw: object) -> bool:
-        if isinstance(raw, bool):
-            return raw
-        text = str(raw).strip().lower()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-        raise HyperParamError(f"{self.name}: {_show(raw)} is not true or false")
 
     def _parse_float(self, raw: object) -> float:
         if isinstance(raw, bool):

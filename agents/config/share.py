@@ -13,9 +13,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 
 from agents.algos.registry import get_algo
+from agents.config.fields import SEED, STOP_WHEN_SOLVED, TIMESTEPS
 from agents.config.presets import default_preset, presets_for
 from agents.config.run_config import ConfigError, RunConfig, build_config
-from agents.config.schema import HyperParamError
+from agents.config.schema import HyperParamError, parse_bool
 from envs.registry import ENVS, get_env
 from envs.shaping_config import ShapingConfig, ShapingError
 
@@ -106,9 +107,17 @@ def query_to_config(query: Mapping[str, str | Sequence[str]]) -> SharedConfig:
             except (ShapingError, ValueError) as error:
                 warnings.append(f"ignored {key}: {error}")
 
-    stop_when_solved = _flag("stop_when_solved", params.pop("stop_when_solved", None), warnings)
-    seed = _checked_number("seed", params.pop("seed", None), warnings, env_id, algo.id)
-    timesteps = _checked_number("timesteps", params.pop("timesteps", None), warnings, env_id, algo.id)
+    run_fields: dict[str, object] = {}
+    for param in (SEED, TIMESTEPS, STOP_WHEN_SOLVED):
+        if param.name in params:
+            raw = params.pop(param.name)
+            try:
+                run_fields[param.name] = param.parse(raw)
+            except HyperParamError as error:
+                warnings.append(f"ignored {param.name}: {error}")
+    seed = run_fields.get("seed", 0)
+    timesteps = run_fields.get("timesteps")
+    stop_when_solved = run_fields.get("stop_when_solved", False)
     for key in params:
         warnings.append(f"ignored unknown parameter {_quote(key)}")
 
@@ -118,7 +127,7 @@ def query_to_config(query: Mapping[str, str | Sequence[str]]) -> SharedConfig:
             algo.id,
             preset=preset,
             overrides=overrides,
-            seed=seed or 0,
+            seed=seed,
             timesteps=timesteps,
             shaping=shaping,
             stop_when_solved=stop_when_solved,
@@ -129,7 +138,7 @@ def query_to_config(query: Mapping[str, str | Sequence[str]]) -> SharedConfig:
             env_id,
             algo.id,
             preset=preset,
-            seed=seed or 0,
+            seed=seed,
             timesteps=timesteps,
             shaping=shaping,
             stop_when_solved=stop_when_solved,
@@ -137,15 +146,18 @@ def query_to_config(query: Mapping[str, str | Sequence[str]]) -> SharedConfig:
     return SharedConfig(config, warnings)
 
 
-def _flag(name: str, raw: str | None, warnings: list[str]) -> bool:
-    """A true/false value from a link; anything else is ignored with a warning."""
+def read_flag(query: Mapping[str, str | Sequence[str]], name: str, warnings: list[str]) -> bool:
+    """A view flag of a link (``hide_controls``, ...) read with the one boolean vocabulary
+    (:func:`~agents.config.schema.parse_bool`); absent is False, anything else is False with a warning."""
+    raw = query.get(name)
     if raw is None:
         return False
-    if raw.strip().lower() in ("true", "1", "yes"):
-        return True
-    if raw.strip().lower() not in ("false", "0", "no", ""):
-        warnings.append(f"ignored {name}={_quote(raw)}: expected true or false")
-    return False
+    value = raw if isinstance(raw, str) else (list(raw) or [""])[-1]
+    try:
+        return parse_bool(value, name)
+    except HyperParamError as error:
+        warnings.append(f"ignored {error}")
+        return False
 
 
 def _single_values(query: Mapping[str, str | Sequence[str]], warnings: list[str]) -> dict[str, str]:
@@ -166,17 +178,6 @@ def _single_values(query: Mapping[str, str | Sequence[str]], warnings: list[str]
             continue
         params[key] = value
     return params
-
-
-def _checked_number(name: str, raw: str | None, warnings: list[str], env_id: str, algo_id: str) -> str | None:
-    if raw is None:
-        return None
-    try:
-        build_config(env_id, algo_id, **{name: raw})  # type: ignore[arg-type]
-        return raw
-    except ConfigError as error:
-        warnings.append(f"ignored {name}: {error}")
-        return None
 
 
 def _quote(text: str) -> str:

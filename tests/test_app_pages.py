@@ -231,6 +231,21 @@ def test_embed_hides_the_controls_and_starts_the_authors_configuration() -> None
     assert run is not None and (run.config.env_id, run.config.algo, run.config.seed) == ("Acrobot-v1", "ppo", 4)
 
 
+@pytest.mark.parametrize("word", ["1", "True", "yes", "on"])
+def test_hide_controls_reads_every_word_for_yes(word: str) -> None:
+    at = app_at("pages/train.py", env="Acrobot-v1", algo="ppo", hide_controls=word)
+    assert not at.exception
+    assert not at.sidebar.selectbox and not at.warning
+    assert any(b.label == "Start training" for b in at.button)
+
+
+def test_hide_controls_with_a_word_outside_the_vocabulary_shows_the_controls_and_says_why() -> None:
+    at = app_at("pages/train.py", hide_controls="maybe")
+    assert not at.exception
+    assert at.sidebar.selectbox(key="cfg_env")
+    assert any("hide_controls" in shown(w.value) and "maybe" in shown(w.value) for w in at.warning)
+
+
 def test_a_lesson_loads_its_configuration_and_explains_what_to_watch() -> None:
     from agents.lessons.rewards import LESSONS
 

@@ -89,7 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     shaping.add_argument("--termination-bonus", help="added when an episode terminates")
     shaping.add_argument("--truncation-bonus", help="added when an episode is cut by the time limit")
     shaping.add_argument("--potential", help="named potential for potential-based shaping")
-    shaping.add_argument("--potential-gamma", help="gamma of the potential-based term")
+    shaping.add_argument(
+        "--potential-gamma", help="gamma of the potential-based term (default: the learner's gamma, as it must be)"
+    )
     shaping.add_argument("--potential-scale", help="scale of the potential-based term")
     shaping.add_argument("--reward-scale", help="multiply the reward by this")
     shaping.add_argument("--reward-clip", help="clip the reward to [-c, c] (0: no clip)")
@@ -162,7 +164,7 @@ def summarise(run: Run, wall_s: float) -> dict[str, Any]:
         "fps": round(snap.timesteps / snap.elapsed_s, 1) if snap.elapsed_s > 0 else 0.0,
         "start_latency_s": None if run.start_latency_s is None else round(run.start_latency_s, 3),
         "hyperparams": config.hyperparams,
-        "shaping": config.shaping.to_dict(),
+        "shaping": config.effective_shaping.to_dict(),
     }
 
 
@@ -205,6 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = config_from_args(args)
     except (ConfigError, HyperParamError) as error:
         return _usage(str(error))
+    for warning in config.warnings():
+        print(f"warning: {warning}", file=sys.stderr)
     if args.export:
         try:
             print(export_script(config) if args.export == "script" else export_zoo_yaml(config), end="")

@@ -274,13 +274,19 @@ class TrueReturnRecorder(gym.Wrapper, gym.utils.RecordConstructorArgs):
         return obs, reward, terminated, truncated, info
 
 
-def apply_shaping(env: gym.Env, config: ShapingConfig, env_id: str) -> gym.Env:
+def apply_shaping(env: gym.Env, config: ShapingConfig, env_id: str, learner_gamma: float | None = None) -> gym.Env:
     """Wrap ``env`` with the shaping in ``config``, or return it unchanged when there is none.
 
     Order, inside out: the expression (so its ``reward`` is the env's own), living reward, terminal bonus,
-    potential shaping, and last scale and clip (so the clip bounds what the learner finally sees).
+    potential shaping, and last scale and clip (so the clip bounds what the learner finally sees). The
+    potential's γ is ``config.potential_gamma``, or ``learner_gamma`` when that is None (its default); a
+    potential with neither is refused with :class:`ShapingError`.
     """
     config.validate(env_id)
+    if learner_gamma is not None:
+        config = config.with_learner_gamma(learner_gamma)
+    if config.potential and config.potential_gamma is None:
+        raise ShapingError("the potential's γ follows the learner's γ, and none was given", "potential_gamma")
     if config.is_identity():
         return env
     if config.reward_expr:
@@ -298,7 +304,9 @@ def apply_shaping(env: gym.Env, config: ShapingConfig, env_id: str) -> gym.Env:
     return env
 
 
-def preview_shaping(env_id: str, config: ShapingConfig, n_steps: int = 8, seed: int = 0) -> list[dict]:
+def preview_shaping(
+    env_id: str, config: ShapingConfig, n_steps: int = 8, seed: int = 0, learner_gamma: float | None = None
+) -> list[dict]:
     """Play ``n_steps`` random actions (seeded) and show the env's reward next to the shaped one.
 
     Powers the live preview beside the shaping controls, before any training. Raises :class:`ShapingError`
@@ -308,7 +316,7 @@ def preview_shaping(env_id: str, config: ShapingConfig, n_steps: int = 8, seed: 
     if not 1 <= n_steps <= MAX_PREVIEW_STEPS:
         raise ShapingError(f"n_steps must be between 1 and {MAX_PREVIEW_STEPS}, got {n_steps}")
     config.validate(env_id)
-    env = apply_shaping(TrueReturnRecorder(get_env(env_id).make()), config, env_id)
+    env = apply_shaping(TrueReturnRecorder(get_env(env_id).make()), config, env_id, learner_gamma)
     rows: list[dict] = []
     try:
         env.action_space.seed(seed)

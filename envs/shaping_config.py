@@ -44,8 +44,9 @@ class ShapingConfig:
     """Added on the step where the time limit cuts the episode off."""
     potential: str = ""
     """Name of a potential for this env (see :mod:`envs.potentials`); "" = no potential-based shaping."""
-    potential_gamma: float = 0.99
-    """γ in F = γΦ(s') − Φ(s); match the learner's discount for the policy-invariance guarantee."""
+    potential_gamma: float | None = None
+    """γ in F = γΦ(s') − Φ(s). None (the default): the learner's own γ, which the policy-invariance guarantee
+    needs (Ng, Harada & Russell, 1999); a number sets it apart (:meth:`potential_gamma_warning` says so)."""
     potential_scale: float = 1.0
     """Multiplies F: larger guides more strongly."""
     reward_scale: float = 1.0
@@ -72,6 +73,23 @@ class ShapingConfig:
             and self.reward_clip == 0
         )
 
+    def with_learner_gamma(self, learner_gamma: float) -> ShapingConfig:
+        """This shaping with the potential's γ resolved: the learner's unless a person set another (no potential:
+        unchanged, as there is nothing the γ would apply to)."""
+        if self.potential_gamma is not None or not self.potential:
+            return self
+        return dataclasses.replace(self, potential_gamma=float(learner_gamma))
+
+    def potential_gamma_warning(self, learner_gamma: float) -> str | None:
+        """Why a potential's γ set apart from the learner's breaks the shaping's guarantee; None when they agree."""
+        if not self.potential or self.potential_gamma is None or self.potential_gamma == learner_gamma:
+            return None
+        return (
+            f"The potential's γ ({self.potential_gamma:g}) differs from the learner's γ ({learner_gamma:g}): "
+            "potential-based shaping keeps the optimal policy only when they are equal (Ng, Harada & Russell, "
+            "1999), so this shaping may teach a different behaviour. Leave it empty to follow the learner's."
+        )
+
     def to_dict(self) -> dict[str, float | str]:
         """Only the settings that differ from the defaults, for short share links."""
         default = ShapingConfig()
@@ -83,12 +101,17 @@ class ShapingConfig:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> ShapingConfig:
-        """Build from a dict (a parsed URL, YAML), coercing numbers given as text; unknown keys are refused."""
+        """Build from a dict (a parsed URL, YAML), coercing numbers given as text; unknown keys are refused.
+
+        An optional number (``potential_gamma``) given as None or empty text keeps its default, None.
+        """
         kinds = {field.name: field.type for field in dataclasses.fields(cls)}
         values: dict[str, Any] = {}
         for key, value in data.items():
             if key not in kinds:
                 raise ShapingError(f"unknown shaping setting {key!r}; known settings: {', '.join(kinds)}", None)
+            if "None" in str(kinds[key]) and (value is None or (isinstance(value, str) and not value.strip())):
+                continue
             is_number = isinstance(value, int | float) and not isinstance(value, bool)
             if kinds[key] == "str":
                 if not (isinstance(value, str) or is_number):
@@ -113,11 +136,13 @@ class ShapingConfig:
             raise ShapingError(str(error)) from None
         for name, (low, high) in NUMBER_LIMITS.items():
             value = getattr(self, name)
+            if value is None and name in OPTIONAL_NUMBERS:
+                continue
             if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
                 raise ShapingError(f"{name} must be a finite number, got {value!r}", name)
             if not low <= value <= high:
                 raise ShapingError(f"{name} must be between {low:g} and {high:g}, got {value:g}", name)
-        if not self.potential_gamma > 0:
+        if self.potential_gamma is not None and not self.potential_gamma > 0:
             raise ShapingError("potential_gamma must be above 0 (and at most 1)", "potential_gamma")
         for name in ("reward_scale", "potential_scale"):
             if getattr(self, name) == 0:
@@ -142,6 +167,8 @@ NUMBER_LIMITS: dict[str, tuple[float, float]] = {
     "reward_clip": (0.0, 1_000_000.0),
 }
 """Accepted range of each numeric :class:`ShapingConfig` field (widgets can use them as their bounds)."""
+OPTIONAL_NUMBERS = frozenset({"potential_gamma"})
+"""Numeric fields whose None means "follow the learner's setting"."""
 
 
 def unknown_potential_message(name: str, env_id: str) -> str:

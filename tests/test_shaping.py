@@ -175,7 +175,7 @@ def test_shaping_survives_a_round_trip_through_the_env_spec_json() -> None:
     config = ShapingConfig(
         reward_expr="reward*2", living_reward=-1, potential="upright", reward_scale=10, reward_clip=15
     )
-    env = apply_shaping(TrueReturnRecorder(gym.make("CartPole-v1")), config, "CartPole-v1")
+    env = apply_shaping(TrueReturnRecorder(gym.make("CartPole-v1")), config, "CartPole-v1", learner_gamma=0.98)
     rebuilt = gym.make(gym.envs.registration.EnvSpec.from_json(env.spec.to_json()))
     assert rewards_of(rebuilt, 30) == rewards_of(env, 30)
 

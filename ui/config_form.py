@@ -192,7 +192,7 @@ def config_sidebar(*, disabled: bool = False) -> tuple[RunConfig | None, str | N
             param_widget(param, disabled=disabled)
 
     with st.expander("Reward shaping", expanded=not shaping_is_default()):
-        shaping, shaping_problem = shaping_controls(env, disabled=disabled)
+        shaping, shaping_problem = shaping_controls(env, disabled=disabled, learner_gamma=state.get(hp_key("gamma")))
     if shaping is None:
         return None, shaping_problem
 

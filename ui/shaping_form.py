@@ -41,8 +41,15 @@ def shaping_is_default() -> bool:
     return all(st.session_state.get(shaping_key(n), v) == v for n, v in vars(ShapingConfig()).items())
 
 
-def shaping_controls(env: EnvInfo, *, disabled: bool = False) -> tuple[ShapingConfig | None, str | None]:
-    """Draw the shaping controls for ``env``; return the shaping they describe, or why it is invalid."""
+def shaping_controls(
+    env: EnvInfo, *, disabled: bool = False, learner_gamma: float | None = None
+) -> tuple[ShapingConfig | None, str | None]:
+    """Draw the shaping controls for ``env``; return the shaping they describe, or why it is invalid.
+
+    ``learner_gamma`` is the algorithm's γ, which the potential's γ follows unless a person sets another.
+    """
+    if not isinstance(learner_gamma, int | float) or isinstance(learner_gamma, bool):
+        learner_gamma = None  # a widget still holding something else: no number to follow or compare
     state = st.session_state
     defaults = ShapingConfig()
     for name, value in vars(defaults).items():
@@ -87,14 +94,19 @@ def shaping_controls(env: EnvInfo, *, disabled: bool = False) -> tuple[ShapingCo
         )
         if state[shaping_key("potential")]:
             cols = st.columns(2)
+            follows = f"the learner's γ ({learner_gamma:g})" if learner_gamma is not None else "the learner's γ"
             cols[0].number_input(
                 "γ of the potential",
+                value=None,  # empty: follow the learner's γ
                 min_value=0.01,
                 max_value=1.0,
                 step=0.01,
                 format="%g",
+                placeholder=follows,
                 key=shaping_key("potential_gamma"),
                 disabled=disabled,
+                help=f"Empty: {follows}, as potential-based shaping needs to keep the optimal policy. "
+                "Type a number only to see what setting them apart does.",
             )
             cols[1].number_input(
                 "Potential scale",
@@ -114,16 +126,19 @@ def shaping_controls(env: EnvInfo, *, disabled: bool = False) -> tuple[ShapingCo
     except (ShapingError, ValueError) as error:
         st.error(plain(str(error)))
         return None, str(error)
-    _preview(env, config)
+    warning = config.potential_gamma_warning(learner_gamma) if learner_gamma is not None else None
+    if warning:
+        st.warning(warning)
+    _preview(env, config, learner_gamma)
     return config, None
 
 
-def _preview(env: EnvInfo, config: ShapingConfig) -> None:
+def _preview(env: EnvInfo, config: ShapingConfig, learner_gamma: float | None) -> None:
     if config.is_identity():
         st.caption("No shaping: the agent is trained on the env's own reward.")
         return
     try:
-        rows = preview_shaping(env.id, config, n_steps=PREVIEW_STEPS, seed=0)
+        rows = preview_shaping(env.id, config, n_steps=PREVIEW_STEPS, seed=0, learner_gamma=learner_gamma or 0.99)
     except ShapingError as error:
         st.error(plain(str(error)))
         return

@@ -66,6 +66,21 @@ class RunConfig:
     def algo_info(self) -> AlgoInfo:
         return get_algo(self.algo)
 
+    @property
+    def learner_gamma(self) -> float:
+        """The learner's discount factor γ (every algorithm here has one; SB3's default 0.99 otherwise)."""
+        return float(self.hyperparams.get("gamma", 0.99))
+
+    @property
+    def effective_shaping(self) -> ShapingConfig:
+        """The shaping as trained and exported: a potential's γ left to follow the learner's is resolved to it."""
+        return self.shaping.with_learner_gamma(self.learner_gamma)
+
+    def warnings(self) -> list[str]:
+        """Settings a person set apart that the learner needs equal: valid, but worth a warning beside them."""
+        warning = self.shaping.potential_gamma_warning(self.learner_gamma)
+        return [warning] if warning else []
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data (what a run folder stores)."""
         data = asdict(self)

@@ -86,7 +86,9 @@ def export_script(config: RunConfig) -> str:
     sections = ["\n".join(constants)]
     if shaped:
         try:
-            sections.append(shaping_code(config.shaping, config.env_id, config.env_info.feature_names))
+            sections.append(
+                shaping_code(config.shaping, config.env_id, config.env_info.feature_names, config.learner_gamma)
+            )
         except ShapingExportError as error:
             raise ExportError(str(error)) from None
     sections.append(_make_env_section(config, shaped))

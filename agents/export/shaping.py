@@ -162,8 +162,11 @@ def _call(dotted: str, args: list[ast.expr]) -> ast.expr:
 # --- the wrapper -------------------------------------------------------------------------------------------------
 
 
-def shaping_code(shaping: ShapingConfig, env_id: str, feature_names: Sequence[str]) -> str:
-    """Constants, functions and the ``ShapedReward`` wrapper that apply ``shaping`` as the playground does."""
+def shaping_code(shaping: ShapingConfig, env_id: str, feature_names: Sequence[str], learner_gamma: float) -> str:
+    """Constants, functions and the ``ShapedReward`` wrapper that apply ``shaping`` as the playground does.
+
+    ``learner_gamma`` is the model's γ: the potential's γ follows it unless the shaping sets another.
+    """
     try:
         shaping.validate(env_id)  # numbers are finite floats, the potential exists (hand-built configs too)
     except ShapingError as error:
@@ -196,7 +199,7 @@ def shaping_code(shaping: ShapingConfig, env_id: str, feature_names: Sequence[st
         order.append("terminal bonus")
     if shaping.potential:
         parts.append(potential_code(env_id, shaping.potential))
-        constants.append(f"POTENTIAL_GAMMA = {shaping.potential_gamma!r}")
+        constants.append(_potential_gamma_line(shaping, learner_gamma))
         constants.append(f"POTENTIAL_SCALE = {shaping.potential_scale!r}")
         reset_lines.append("self.phi = potential(obs)")
         order.append("potential-based term")
@@ -250,6 +253,13 @@ def check_finite(value: float, what: str, t: int) -> None:
 '''
     constants.insert(0, "# --- reward shaping, as configured in the playground ---")
     return "\n\n\n".join(part.strip("\n") for part in ["\n".join(constants), *parts, check, wrapper])
+
+
+def _potential_gamma_line(shaping: ShapingConfig, learner_gamma: float) -> str:
+    gamma = float(learner_gamma) if shaping.potential_gamma is None else shaping.potential_gamma
+    if gamma == learner_gamma:
+        return f"POTENTIAL_GAMMA = {gamma!r}  # the model's gamma: the shaping keeps the optimal policy only if equal"
+    return f"POTENTIAL_GAMMA = {gamma!r}  # set apart from the model's gamma ({float(learner_gamma)!r}) by hand"
 
 
 def _block(lines: list[str]) -> str:

@@ -67,7 +67,7 @@ def make_training_env(config: RunConfig, monitor: Callable[[gym.Env], gym.Env] |
     ``monitor`` replaces the in-memory Monitor, e.g. with :meth:`agents.storage.records.EpisodeLog.wrap` (CSV files).
     """
     env: gym.Env = TrueReturnRecorder(config.env_info.make())
-    env = apply_shaping(env, config.shaping, config.env_id)
+    env = apply_shaping(env, config.effective_shaping, config.env_id)
     return monitor(env) if monitor is not None else Monitor(env, info_keywords=("true_return",))
 
 

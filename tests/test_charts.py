@@ -93,19 +93,36 @@ def test_lengths_figure_plots_the_smoothed_length() -> None:
     assert trace.y[-1] == pytest.approx(np.mean(snap.episode_lengths[-SOLVE_WINDOW:]))
 
 
-def test_losses_figure_shows_losses_and_hides_other_values_behind_a_click() -> None:
+def test_losses_figure_gives_each_logged_value_its_own_scale_most_informative_first() -> None:
     points = [(step, 1.0 / (step + 1)) for step in range(5_000)]
     losses = {
-        "train/value_loss": points,
+        "train/value_loss": [(step, 1e6 * value) for step, value in points],
         "train/policy_gradient_loss": points[:10],
         "train/learning_rate": [(0, 0.001), (64, 0.0009)],
+        "train/explained_variance": [(0, 0.1), (64, 0.5)],
         "train/n_updates": [(0, 1.0), (64, 2.0)],
+        "train/something_new": [(0, 3.0), (64, 4.0)],
         "train/empty": [],
     }
-    fig = losses_figure(snapshot(5, losses=losses))
+    fig = losses_figure(snapshot(5, losses=losses), "ppo")
+    names = [trace.name for trace in fig.data]
+    assert names == ["explained_variance", "value_loss", "policy_gradient_loss", "learning_rate", "something_new"], (
+        "grouped, informative first, settings after; counters and empty series skipped; an unknown name still charted"
+    )
+    axes = [(trace.xaxis, trace.yaxis) for trace in fig.data]
+    assert len({y for _, y in axes}) == len(axes), "one y axis each: a value loss of 1e6 cannot flatten the others"
+    cells = {(tuple(fig.layout["xaxis" + x[1:]].domain), tuple(fig.layout["yaxis" + y[1:]].domain)) for x, y in axes}
+    assert all(0 <= lo < hi <= 1 for cell in cells for lo, hi in cell), "every chart inside the figure"
+    assert len(cells) == len(axes), "no two small charts share a cell"
+    titles = [a.text for a in fig.layout.annotations]
+    assert titles[:2] == ["<b>explained variance</b>", "<b>value loss</b>"] and "<b>something new</b>" in titles
     by_name = {trace.name: trace for trace in fig.data}
-    assert set(by_name) == {"value_loss", "policy_gradient_loss", "learning_rate"}, "counters and empty series skipped"
-    assert by_name["value_loss"].visible is True
-    assert by_name["learning_rate"].visible == "legendonly"
     assert len(by_name["value_loss"].x) <= MAX_POINTS
     assert by_name["value_loss"].x[-1] == 4_999
+
+
+def test_losses_figure_names_a_value_as_its_algorithm_means_it() -> None:
+    losses = {"train/loss": [(0, 1.0), (64, 0.5)]}
+    (dqn_title,) = [a.text for a in losses_figure(snapshot(5, losses=losses), "dqn").layout.annotations]
+    (ppo_title,) = [a.text for a in losses_figure(snapshot(5, losses=losses), "ppo").layout.annotations]
+    assert dqn_title == "<b>TD loss</b>" and ppo_title == "<b>total loss</b>"

@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 
 from agents.analysis.downsample import minmax_indices
 from agents.runs.live import SOLVE_WINDOW, RunSnapshot
+from ui.glossary import GROUP_BY_ID, ordered, solved_text
 
 MAX_POINTS = 1500
 """Points per line sent to the browser."""
@@ -110,6 +111,7 @@ def returns_figure(snap: RunSnapshot, *, threshold: float | None, show_shaped: b
                     "x": 1,
                     "y": threshold,
                     "text": f"solved at {threshold:g}",
+                    "hovertext": solved_text(threshold),
                     "showarrow": False,
                     "yanchor": "top",
                     "xanchor": "right",
@@ -136,20 +138,71 @@ def lengths_figure(snap: RunSnapshot) -> go.Figure:
     return _layout(fig, f"Episode length (mean of last {SOLVE_WINDOW})", "steps per episode")
 
 
-def losses_figure(snap: RunSnapshot) -> go.Figure:
-    """Every ``train/*`` value the algorithm logs (losses, entropy, epsilon...), one line each."""
-    fig = go.Figure()
-    for key, points in sorted(snap.losses.items()):
-        if not points or key == "train/n_updates":
-            continue
-        data = np.asarray(points, dtype=float)
+def losses_figure(snap: RunSnapshot, algo: str = "") -> go.Figure:
+    """Every ``train/*`` value the algorithm logs, each on its own small chart with its own y axis.
+
+    Values differ by orders of magnitude (a value loss in the thousands beside a KL divergence of 0.01), so
+    one shared axis would flatten all but the largest. The small charts come group by group, the most
+    informative first (:func:`ui.glossary.ordered`); a name the glossary does not know is still charted,
+    last. Counters (``n_updates``) and empty series are left out. All x axes zoom together.
+    """
+    series = {key.removeprefix("train/"): points for key, points in snap.losses.items() if points}
+    values = ordered(algo, list(series))
+    cols = 2 if len(values) > 1 else 1
+    rows = max(1, -(-len(values) // cols))
+    traces: list[dict] = []
+    layout: dict = {
+        "title": {"text": "What the algorithm logs, each on its own scale", "font": {"size": 18}},
+        "annotations": [],
+        "uirevision": "keep",
+        "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
+        "height": 80 + 170 * rows,
+        "showlegend": False,
+        "font": {"size": 13},
+    }
+    for index, value in enumerate(values):
+        row, col = divmod(index, cols)
+        suffix = "" if index == 0 else str(index + 1)
+        # Each small chart's cell, in fractions of the figure: a gap between columns, room above for its title
+        x_domain = [col / cols + (0.07 if col else 0.0), (col + 1) / cols - (0.03 if col + 1 < cols else 0.0)]
+        y_domain = [1.0 - (row + 0.88) / rows, 1.0 - (row + 0.22) / rows]
+        data = np.asarray(series[value.name], dtype=float)
         keep = thin_indices(data[:, 1])
-        name = key.removeprefix("train/")
-        # Losses show at once; other logged values (learning rate, clip fraction...) are a click away,
-        # since their scales differ by orders of magnitude.
-        visible = True if "loss" in name or name in ("td_error", "delta") else "legendonly"
-        fig.add_trace(go.Scatter(x=data[keep, 0], y=data[keep, 1], mode="lines", name=name, visible=visible))
-    return _layout(fig, "What the algorithm logs (click a name to show it)", "value", legend_below=True)
+        group = GROUP_BY_ID[value.group]
+        traces.append(
+            {
+                "type": "scatter",
+                "x": data[keep, 0],
+                "y": data[keep, 1],
+                "mode": "lines",
+                "name": value.name,
+                "line": {"width": 2, "color": group.colour},
+                "xaxis": f"x{suffix}",
+                "yaxis": f"y{suffix}",
+                "hovertemplate": f"{value.label}: %{{y:.4g}}<br>step %{{x:,}}<extra>{group.title}</extra>",
+            }
+        )
+        layout[f"xaxis{suffix}"] = {
+            "domain": x_domain,
+            "anchor": f"y{suffix}",
+            "showticklabels": index + cols >= len(values),  # the bottom chart of each column
+            **({"matches": "x"} if index else {}),  # all zoom together
+        }
+        layout[f"yaxis{suffix}"] = {"domain": y_domain, "anchor": f"x{suffix}", "nticks": 4}
+        layout["annotations"].append(
+            {
+                "text": f"<b>{value.label}</b>",
+                "xref": "paper",
+                "yref": "paper",
+                "x": x_domain[0],
+                "y": y_domain[1],
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 14, "color": group.colour},
+            }
+        )
+    return go.Figure(data=traces, layout=layout)
 
 
 _cache: OrderedDict[str, tuple[tuple[object, ...], float, dict[str, go.Figure]]] = OrderedDict()
@@ -158,7 +211,9 @@ CACHED_RUNS = 32
 MAX_FIGURE_AGE_S = 0.9
 
 
-def run_figures(run_id: str, snap: RunSnapshot, *, threshold: float | None, show_shaped: bool) -> dict[str, go.Figure]:
+def run_figures(
+    run_id: str, snap: RunSnapshot, *, threshold: float | None, show_shaped: bool, algo: str = ""
+) -> dict[str, go.Figure]:
     """The run's figures, built once per new snapshot and shared by every viewer.
 
     Thirty students watching one run would otherwise build the same figures thirty times a second,
@@ -175,7 +230,7 @@ def run_figures(run_id: str, snap: RunSnapshot, *, threshold: float | None, show
     figures = {
         "returns": returns_figure(snap, threshold=threshold, show_shaped=show_shaped),
         "lengths": lengths_figure(snap),
-        "losses": losses_figure(snap),
+        "losses": losses_figure(snap, algo),
     }
     with _cache_lock:
         _cache[run_id] = (version, now, figures)

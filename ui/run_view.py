@@ -13,6 +13,7 @@ from agents.runs.live import SOLVE_WINDOW, RunSnapshot
 from agents.runs.run import Run, RunStatus
 from ui.charts import run_figures
 from ui.common import can_control, format_duration, manager, plain
+from ui.explain import lengths_caption, logged_values_help, metric_help, returns_caption
 from ui.run_files import download_buttons, resume_button
 
 REFRESH_S = 1.0
@@ -61,10 +62,13 @@ def _draw(run: Run) -> None:
     _progress(snap, run)
     _metrics(snap, config.env_info.solved_threshold)
     shaped = not config.shaping.is_identity()
-    figures = run_figures(run.id, snap, threshold=config.env_info.solved_threshold, show_shaped=shaped)
+    figures = run_figures(
+        run.id, snap, threshold=config.env_info.solved_threshold, show_shaped=shaped, algo=config.algo
+    )
     left, right = st.columns([3, 2])
     with left:
         st.plotly_chart(figures["returns"], key=f"returns-{run.id}")
+        st.caption(returns_caption(config.env_info.solved_threshold, shaped=shaped))
         if shaped:
             _divergence_note(snap)
     with right:
@@ -72,9 +76,11 @@ def _draw(run: Run) -> None:
     left, right = st.columns(2)
     with left:
         st.plotly_chart(figures["lengths"], key=f"lengths-{run.id}")
+        st.caption(lengths_caption())
     with right:
         if snap.losses:
             st.plotly_chart(figures["losses"], key=f"losses-{run.id}")
+            logged_values_help(snap.losses, config.algo)
     if not run.status.active:
         download_buttons(run)
 
@@ -131,15 +137,15 @@ def _metrics(snap: RunSnapshot, threshold: float | None) -> None:
     cols = st.columns(4)
     mean = snap.mean_last(snap.episode_true_returns)
     best = max(snap.episode_true_returns) if snap.episode_true_returns else None
-    cols[0].metric("Episodes", f"{len(snap.episode_returns):,}")
+    cols[0].metric("Episodes", f"{len(snap.episode_returns):,}", help=metric_help("episode"))
     cols[1].metric(
         f"Mean return, last {SOLVE_WINDOW}",
         "–" if mean is None else f"{mean:,.1f}",
-        help=f"The env counts as solved at {threshold:g}." if threshold is not None else None,
+        help=f"{metric_help('mean of last 20')} {metric_help('return')}",
     )
-    cols[2].metric("Best episode", "–" if best is None else f"{best:,.1f}")
+    cols[2].metric("Best episode", "–" if best is None else f"{best:,.1f}", help=metric_help("best episode"))
     solved = f"step {snap.solved_at_step:,}" if snap.solved_at_step is not None else "not yet"
-    cols[3].metric("Solved", solved, help="When the mean of the last 20 episodes first reached the threshold.")
+    cols[3].metric("Solved", solved, help=metric_help("solved", threshold))
 
 
 def _divergence_note(snap: RunSnapshot) -> None:

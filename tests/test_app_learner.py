@@ -1,0 +1,44 @@
+"""AppTest: the words a learner meets on the pages (explanations, estimates, hints, run names, lessons)."""
+
+from __future__ import annotations
+
+import json
+
+from agents.config.run_config import build_config
+from agents.runs.manager import get_manager
+from tests.test_app_pages import app_at, texts
+from ui.glossary import TERMS, logged_value
+
+
+def finished_run(env_id: str = "CartPole-v1", algo: str = "ppo", timesteps: int = 3_000, **kwargs: object):  # type: ignore[no-untyped-def]
+    run = get_manager().start(build_config(env_id, algo, timesteps=timesteps, **kwargs), owner="learner-" * 3)  # type: ignore[arg-type]
+    assert run.join(120), "the run did not finish"
+    return run
+
+
+def test_a_runs_numbers_and_charts_are_explained_where_they_appear() -> None:
+    run = finished_run()
+    at = app_at("pages/train.py", run=run.id)
+    assert not at.exception
+    helps = {m.label: m.help for m in at.metric}
+    assert helps["Episodes"] == TERMS["episode"]
+    assert (
+        TERMS["mean of last 20"] in helps["Mean return, last 20"] and TERMS["return"] in helps["Mean return, last 20"]
+    )
+    assert "475" in helps["Solved"]
+    shown = texts(at)
+    assert "Each dot is one episode's **return**" in shown and "dashed line at 475" in shown
+    assert TERMS["episode length"] in shown and TERMS["logged values"] in shown
+
+    spec = next(
+        json.loads(c.proto.spec)
+        for c in at.get("plotly_chart")
+        if "own scale" in json.loads(c.proto.spec)["layout"]["title"]["text"]
+    )
+    names = [trace["name"] for trace in spec["data"]]
+    assert names[:2] == ["explained_variance", "value_loss"], "the informative values come first"
+    assert len({trace["yaxis"] for trace in spec["data"]}) == len(names), "each on its own scale"
+    (expander,) = [e for e in at.expander if e.label == "What these values mean"]
+    explained = "\n".join(m.value for m in expander.markdown)
+    for name in names:
+        assert f"`{name}`" in explained and logged_value("ppo", name).text in explained

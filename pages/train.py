@@ -8,6 +8,7 @@ from agents.config.share import query_to_config
 from agents.runs.manager import RUN_ID_PATTERN
 from ui.common import plain, require_entrypoint, start_run, view_flag
 from ui.config_form import config_sidebar, load_from_url_once, mirror_into_url
+from ui.estimate import show_estimate
 from ui.lessons_panel import current_lesson, lesson_intro, lesson_picker, lesson_reminder
 from ui.run_view import show_run
 from ui.train_extras import export_buttons, seeds_form, share_panel
@@ -30,6 +31,7 @@ if hide_controls:
         st.caption(config.env_info.description)
         if st.button("Start training", type="primary", icon=":material/play_arrow:"):
             run_id = start_run(config)
+        show_estimate(config)
 else:
     with st.sidebar:
         st.header("Configure")
@@ -39,6 +41,7 @@ else:
             "Start training", type="primary", disabled=config is None, width="stretch", icon=":material/play_arrow:"
         )
         if config is not None:
+            show_estimate(config)
             seeds_form(config)
             with st.expander("Share and export", icon=":material/share:"):
                 share_panel(config, run_id or None)

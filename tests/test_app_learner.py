@@ -42,3 +42,22 @@ def test_a_runs_numbers_and_charts_are_explained_where_they_appear() -> None:
     explained = "\n".join(m.value for m in expander.markdown)
     for name in names:
         assert f"`{name}`" in explained and logged_value("ppo", name).text in explained
+
+
+def test_the_train_page_estimates_the_run_time_before_start_and_warns_of_a_long_one() -> None:
+    at = app_at("pages/train.py", env="CartPole-v1", algo="ppo")
+    assert not at.exception
+    (caption,) = [c.value for c in at.sidebar.caption if "Estimated training time" in c.value]
+    assert "steps/s measured for CartPole · PPO with the demo preset" in caption
+    assert not [w for w in at.sidebar.warning if "Estimated" in w.value]
+
+    at = app_at("pages/train.py", env="MountainCar-v0", algo="dqn")
+    assert not at.exception
+    (warning,) = [w.value for w in at.sidebar.warning if "Estimated training time" in w.value]
+    assert " min**" in warning and "Lower the step budget or turn on *Stop when solved*" in warning
+
+
+def test_an_embedded_reader_sees_the_estimate_too() -> None:
+    at = app_at("pages/train.py", env="CartPole-v1", algo="ppo", hide_controls="1")
+    assert not at.exception
+    assert any("Estimated training time" in c.value for c in at.caption)

@@ -13,8 +13,10 @@ or a size.
 from __future__ import annotations
 
 import logging
+import atexit
 import os
 import threading
+import time
 
 from agents.config.run_config import RunConfig
 from agents.runs.run import DEFAULT_CHECKPOINT_EVERY_S, Run, RunStatus
@@ -175,15 +177,16 @@ class RunManager:
         with self._cond:
             return len(self._active)
 
-    def stop_all(self, timeout: float = 10.0) -> None:
-        """Stop every run and wait for their threads (server shutdown, tests)."""
+    def stop_all(self, timeout: float = 10.0, reason: str = "stopped by the user") -> None:
+        """Stop every run and wait up to ``timeout`` seconds in all for their threads (server shutdown, tests)."""
         runs = self.runs()
         for run in runs:
-            run.stop()
+            run.stop(reason)
         with self._cond:
             self._cond.notify_all()
+        deadline = time.monotonic() + timeout
         for run in runs:
-            run.join(timeout)
+            run.join(max(0.0, deadline - time.monotonic()))
 
     # --- called from run threads --------------------------------------------------------------------------
 
@@ -239,7 +242,23 @@ def get_manager() -> RunManager:
                 max_bytes=max_bytes,
                 checkpoint_every_s=_checkpoint_every_s(),
             )
+            atexit.register(_stop_at_exit, _manager)
         return _manager
+
+
+SERVER_STOPPED = "the server stopped"
+"""The end reason of runs stopped because the server shut down."""
+SHUTDOWN_TIMEOUT_S = 15.0
+
+
+def _stop_at_exit(manager: RunManager) -> None:
+    """Stop the server's runs before the interpreter exits.
+
+    A training thread still inside torch while Python finalizes aborts the process ("terminate called
+    without an active exception") and leaves its run half-written. Stopped here, each run saves its
+    checkpoint and status and ends as *stopped*, resumable, with the reason its page shows.
+    """
+    manager.stop_all(timeout=SHUTDOWN_TIMEOUT_S, reason=SERVER_STOPPED)
 
 
 def _checkpoint_every_s() -> float:

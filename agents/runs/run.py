@@ -121,6 +121,7 @@ class Run(RunPersistence):
         self.status = RunStatus.QUEUED
         self.error = ""
         self.end_reason = ""
+        self._stop_reason = "stopped by the user"
         self.start_latency_s: float | None = None
         """Seconds from the run leaving the queue to its first training step."""
         self.resumed_from_step: int | None = None
@@ -196,8 +197,12 @@ class Run(RunPersistence):
                 self.control.resume()
                 self.status = RunStatus.RUNNING
 
-    def stop(self) -> None:
-        """Ask the run to end; ``learn()`` returns within one env step or optimizer step."""
+    def stop(self, reason: str = "stopped by the user") -> None:
+        """Ask the run to end; ``learn()`` returns within one env step or optimizer step.
+
+        ``reason`` becomes the stopped run's ``end_reason``, the words its page shows."""
+        if not self.control.stop_requested:
+            self._stop_reason = reason
         self.control.stop()
 
     def join(self, timeout: float | None = None) -> bool:
@@ -229,7 +234,7 @@ class Run(RunPersistence):
             self.status = RunStatus.STARTING
             self._train()
         except StopTraining:
-            self.status, self.end_reason = RunStatus.STOPPED, "stopped by the user"
+            self.status, self.end_reason = RunStatus.STOPPED, self._stop_reason
             if self.model is not None:
                 self._save_checkpoint()  # so a stopped run can be resumed where it stopped
         except Exception as error:

@@ -2,8 +2,8 @@
 
     streamlit run app.py
 
-This file only sets up navigation and shared chrome. Importing ``agents.algos.sb3.algorithm`` here loads torch and
-stable-baselines3 once when the server starts, not inside the first run's thread (where, under load, it
+This file only sets up navigation and shared chrome. ``import_libraries`` loads torch and stable-baselines3
+at the first visit, not inside the first run's thread (where, under load, it
 delayed the first training step by 5-45 s).
 """
 
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-import agents.algos.sb3.algorithm  # noqa: F401  (imports torch and SB3 at server start)
-import envs  # noqa: F401  (registers the playground's own environments)
-from agents.runs.warmup import warm_up_in_background
-from ui.common import view_flag
+from agents.runs.warmup import import_libraries, warm_up_in_background
+
+import_libraries()  # torch and SB3 once, at the first visit, never in two sessions at once
+from ui.common import view_flag  # noqa: E402  (after the libraries: it imports SB3)
 
 hide_controls = view_flag("hide_controls")  # explainers hide the controls, as TF Playground does
 st.set_page_config(

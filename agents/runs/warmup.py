@@ -11,6 +11,20 @@ import threading
 
 _done = threading.Event()
 _lock = threading.Lock()
+_import_lock = threading.Lock()
+
+
+def import_libraries() -> None:
+    """Import torch, stable-baselines3 and the playground's envs once per process, one thread at a time.
+
+    Every browser session runs ``app.py`` in a thread of its own. On a cold server two first visitors would
+    import SB3 in two threads at once, and SB3's circular imports then deadlock: Python raises
+    ``_DeadlockError`` in one of them and leaves ``stable_baselines3`` half-initialised for the rest of the
+    process (every later checkpoint save failed). Under this lock the second visitor waits instead.
+    """
+    with _import_lock:
+        import agents.algos.sb3.algorithm  # noqa: F401  (registers SB3's algorithms)
+        import envs  # noqa: F401  (registers the playground's own environments)
 
 
 def warm_up() -> None:
@@ -40,6 +54,9 @@ def warm_up() -> None:
 
 
 def warm_up_in_background() -> None:
-    """Start :func:`warm_up` in a daemon thread so the first visitor's page is not held up by it."""
+    """Start :func:`warm_up` in a thread so the first visitor's page is not held up by it.
+
+    Not a daemon: a server stopped within its second or two waits for it rather than exiting with torch
+    still running in it (which aborts the process)."""
     if not _done.is_set() and not _lock.locked():
-        threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
+        threading.Thread(target=warm_up, name="warm-up").start()

@@ -9,6 +9,8 @@ delayed the first training step by 5-45 s).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from agents.runs.warmup import import_libraries, warm_up_in_background
@@ -16,10 +18,13 @@ from agents.runs.warmup import import_libraries, warm_up_in_background
 import_libraries()  # torch and SB3 once, at the first visit, never in two sessions at once
 from ui.common import view_flag  # noqa: E402  (after the libraries: it imports SB3)
 
+ICON = str(Path(__file__).parent / "assets" / "icon.png")
+"""Served by the app itself (a Material icon name would make every browser fetch it from a font host)."""
+
 hide_controls = view_flag("hide_controls")  # explainers hide the controls, as TF Playground does
 st.set_page_config(
     page_title="RL Playground",
-    page_icon=":material/smart_toy:",
+    page_icon=ICON,
     layout="wide",
     initial_sidebar_state="collapsed" if hide_controls else "auto",
 )

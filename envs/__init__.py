@@ -9,4 +9,4 @@ import os
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 
-import envs.gridworld  # noqa: E402, F401  (registers GridWorld-v0)
+import envs.gridworld  # noqa: F401  (registers GridWorld-v0)

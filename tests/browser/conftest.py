@@ -45,12 +45,15 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start the app once for the browser tests; yield its base URL."""
+def start_server(folder: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
+    """Start ``streamlit run app.py`` on a free loopback port with its runs and log in ``folder``.
+
+    Returns the process, its base URL once ``/_stcore/health`` answers, and the log's path."""
     port = _free_port()
-    log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
-    env = {**os.environ, "RUNS_DIR": str(tmp_path_factory.mktemp("runs")), "PYTHONUNBUFFERED": "1"}
+    log_path = folder / "streamlit.log"
+    runs_dir = folder / "runs"
+    runs_dir.mkdir(exist_ok=True)
+    env = {**os.environ, "RUNS_DIR": str(runs_dir), "PYTHONUNBUFFERED": "1"}
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [
@@ -76,26 +79,39 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"streamlit exited early:\n{log_path.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return process, base, log_path
+        except OSError:
+            time.sleep(0.3)
+    stop_server(process)
+    pytest.fail(f"streamlit did not become healthy:\n{log_path.read_text()[-3000:]}")
+
+
+def stop_server(process: subprocess.Popen[bytes], timeout: float = 30.0) -> int | None:
+    """Stop the server as an operator does (SIGTERM, as Ctrl+C or ``docker stop``); its exit status."""
+    process.terminate()
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"streamlit exited early:\n{log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            pytest.fail(f"streamlit did not become healthy:\n{log_path.read_text()[-3000:]}")
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return None
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start the app once for the browser tests; yield its base URL."""
+    process, base, log_path = start_server(tmp_path_factory.mktemp("server"))
+    try:
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_server(process)
         server_log = log_path.read_text()
         assert "Traceback" not in server_log, f"the server logged a traceback:\n{server_log[-4000:]}"
 

@@ -218,7 +218,8 @@ def test_every_env_and_algorithm_pair_draws_its_controls(env_id: str, algo_id: s
     at = app_at("pages/train.py", env=env_id, algo=algo_id)
     assert not at.exception
     assert at.selectbox(key="cfg_env").value == env_id and at.selectbox(key="cfg_algo").value == algo_id
-    assert not at.warning, [w.value for w in at.warning]
+    problems = [w.value for w in at.warning if "Estimated training time" not in w.value]  # a long run's is expected
+    assert not problems, problems
     assert [b.disabled for b in at.button if b.label == "Start training"] == [False]
 
 

@@ -10,12 +10,11 @@ from agents.analysis.compare import (
     RunCurve,
     aggregate,
     aggregate_groups,
-    bootstrap_iqm_ci,
     group_key,
     interquartile_mean,
     moving_average,
-    summary_table,
 )
+from agents.analysis.summary import bootstrap_iqm_ci, summary_table
 from agents.config.run_config import build_config
 from agents.runs.live import SOLVE_WINDOW, RunStats
 

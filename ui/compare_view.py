@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from agents.analysis.compare import GroupCurve, RunCurve, aggregate, group_key, summary_table
+from agents.analysis.compare import GroupCurve, RunCurve, aggregate, group_key
+from agents.analysis.summary import summary_table
 from agents.runs.live import SOLVE_WINDOW
 from agents.runs.manager import RUN_ID_PATTERN
 from agents.runs.run import Run

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.common import manager, require_entrypoint
-from ui.compare_view import compare_figure, curves_for, default_selection, run_label, runs_from_link, summary_frame
+from ui.common import manager, plain, require_entrypoint
+from ui.compare_view import (
+    compare_figure,
+    curves_for,
+    default_selection,
+    group_notes,
+    progress_notes,
+    run_label,
+    runs_from_link,
+    summary_view,
+)
 
 require_entrypoint()
 st.title("Compare runs")
 st.caption(
-    "Runs with the same configuration and different seeds are grouped: the bold line is their mean, the band "
-    "its 95% bootstrap confidence interval, the dotted line the interquartile mean (IQM, as rliable recommends)."
+    "Runs with the same configuration and different seeds are grouped: the bold line is the mean of the distinct "
+    "seeds, the band its 95% bootstrap confidence interval, and from 4 seeds on the dotted line is the interquartile "
+    "mean (IQM, as rliable recommends)."
 )
 
 runs = manager().runs()
@@ -37,10 +47,21 @@ if not chosen:
     st.stop()
 
 
+def _bullets(lines: list[str]) -> str:
+    return "\n".join(f"- {plain(line)}" for line in lines)
+
+
 def _chart_and_table() -> None:
-    curves = curves_for([by_id[run_id] for run_id in chosen if run_id in by_id])
+    selected = [by_id[run_id] for run_id in chosen if run_id in by_id]
+    waiting = progress_notes(selected)
+    if waiting:
+        st.info(_bullets(waiting))
+    curves = curves_for(selected)
     st.plotly_chart(compare_figure(curves, x_axis=x_axis, shaped=shaped), key="compare_chart")
-    st.dataframe(summary_frame(curves), hide_index=True, width="stretch")
+    notes = group_notes(curves)
+    if notes:
+        st.warning(_bullets(notes))
+    st.dataframe(summary_view(curves), hide_index=True, width="stretch")
 
 
 live = any(by_id[run_id].status.active for run_id in chosen)

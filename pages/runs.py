@@ -8,10 +8,14 @@ import streamlit as st
 from agents.runs.run import Run
 from ui.common import format_duration, manager, require_entrypoint
 from ui.run_files import delete_button, download_buttons, resume_button
+from ui.tables import RETURN, STEPS, styled
 
 require_entrypoint()
 st.title("Runs")
 st.caption("Every run on this server, newest first. Runs are kept on disk and survive a server restart.")
+
+
+RUNS_FORMATS = {"steps": STEPS, "best return": RETURN, "last return (mean of 20)": RETURN, "solved at step": STEPS}
 
 
 def _row(run: Run) -> dict[str, object]:
@@ -39,16 +43,12 @@ if not runs:
 
 table = pd.DataFrame([_row(run) for run in runs])
 selection = st.dataframe(
-    table,
+    styled(table, RUNS_FORMATS),
     hide_index=True,
     width="stretch",
     on_select="rerun",
     selection_mode="single-row",
     key="runs_table",
-    column_config={
-        "best return": st.column_config.NumberColumn(format="%.1f"),
-        "last return (mean of 20)": st.column_config.NumberColumn(format="%.1f"),
-    },
 )
 chosen_rows = selection.selection.rows if selection else []
 if not chosen_rows:

@@ -5,13 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from pandas.io.formats.style import Styler
 
 from agents.analysis.compare import GroupCurve, RunCurve, aggregate, group_key
+from agents.analysis.seeds import SeedGroup, seed_groups
 from agents.analysis.summary import summary_table
 from agents.runs.live import SOLVE_WINDOW
 from agents.runs.manager import RUN_ID_PATTERN
-from agents.runs.run import Run
+from agents.runs.run import Run, RunStatus
 from ui.charts import MAX_POINTS, thin_indices
+from ui.common import manager
+from ui.tables import RETURN, SECONDS, STEPS, styled
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 MAX_LINK_RUNS = 50
@@ -34,12 +38,12 @@ def runs_from_link(raw: str) -> list[str]:
 
 
 def default_selection(runs: list[Run]) -> list[str]:
-    """The newest group with several seeds, or else the three newest runs."""
+    """The newest group with several distinct seeds, or else the three newest runs."""
     groups: dict[str, list[Run]] = {}
     for run in runs:  # newest first
         groups.setdefault(group_key(run.config), []).append(run)
     for members in groups.values():
-        if len(members) > 1:
+        if len({run.config.seed for run in members}) > 1:
             return [r.id for r in members]
     return [r.id for r in runs[:3]]
 
@@ -52,7 +56,9 @@ def curves_for(runs: list[Run]) -> list[RunCurve]:
         label = labels.setdefault(key, _unique(group_label(run), labels.values()))
         snap = run.snapshot()
         curves.append(
-            RunCurve.from_snapshot(run.id, snap, label=run_label(run), group=key, group_label=label, cpu_s=snap.cpu_s)
+            RunCurve.from_snapshot(
+                run.id, snap, label=run_label(run), group=key, group_label=label, cpu_s=snap.cpu_s, seed=run.config.seed
+            )
         )
     return curves
 
@@ -68,18 +74,13 @@ def _unique(label: str, taken: object) -> str:
 
 
 def compare_figure(curves: list[RunCurve], *, x_axis: str, shaped: bool) -> go.Figure:
-    """Per group: thin per-seed lines, the mean with its bootstrap band, and the IQM for 3+ seeds."""
+    """Per configuration: thin per-seed lines, the mean of its distinct seeds with a bootstrap band where every seed
+    has data, and the IQM from 4 seeds on (below that it equals the mean); a single seed is drawn as itself."""
     fig = go.Figure()
-    groups: dict[str, list[RunCurve]] = {}
-    for curve in curves:
-        groups.setdefault(curve.group, []).append(curve)
-    for index, members in enumerate(groups.values()):
-        colour = PALETTE[index % len(PALETTE)]
-        members = [m for m in members if m.episodes]
-        if not members:
-            continue
-        group = aggregate(members, x=x_axis, shaped=shaped, min_runs=1, n_boot=500)  # type: ignore[arg-type]
-        _draw_group(fig, group, members[0].group_label, colour)
+    for index, group in enumerate(seed_groups(curves)):
+        if group.seeds:
+            line = aggregate(list(group.seeds), x=x_axis, shaped=shaped, min_runs=1, n_boot=500)  # type: ignore[arg-type]
+            _draw_group(fig, line, group, PALETTE[index % len(PALETTE)])
     what = "shaped return" if shaped else "true return"
     fig.update_layout(
         title={"text": f"{what.capitalize()} (mean of last {SOLVE_WINDOW} episodes)", "font": {"size": 18}},
@@ -94,13 +95,22 @@ def compare_figure(curves: list[RunCurve], *, x_axis: str, shaped: bool) -> go.F
     return fig
 
 
-def _draw_group(fig: go.Figure, group: GroupCurve, label: str, colour: str) -> None:
-    n_runs = len(group.run_ids)
-    for row in group.runs:
+def _draw_group(fig: go.Figure, line: GroupCurve, group: SeedGroup, colour: str) -> None:
+    label = group.label
+    if group.n_seeds == 1:
+        keep = thin_indices(line.runs[0])
+        name = f"{label}: seed {group.seeds[0].seed} (one run)"
+        fig.add_trace(
+            go.Scatter(
+                x=line.x[keep], y=line.runs[0][keep], mode="lines", line={"width": 3, "color": colour}, name=name
+            )
+        )
+        return
+    for row in line.runs:
         keep = thin_indices(row)
         fig.add_trace(
             go.Scatter(
-                x=group.x[keep],
+                x=line.x[keep],
                 y=row[keep],
                 mode="lines",
                 line={"width": 1, "color": colour},
@@ -109,54 +119,64 @@ def _draw_group(fig: go.Figure, group: GroupCurve, label: str, colour: str) -> N
                 hoverinfo="skip",
             )
         )
-    keep = thin_indices(
-        group.mean, group.ci_low, group.ci_high, group.iqm, max_points=MAX_POINTS // 2
-    )  # the band: twice
-    x, mean, ci_low, ci_high, iqm = (
-        values[keep] for values in (group.x, group.mean, group.ci_low, group.ci_high, group.iqm)
+    # Statistics only where every seed has data: elsewhere they would summarise a changing subset of the runs.
+    complete = line.n_runs == group.n_seeds
+    mean, ci_low, ci_high, iqm = (
+        np.where(complete, values, np.nan) for values in (line.mean, line.ci_low, line.ci_high, line.iqm)
     )
-    if n_runs > 1:
-        band = ~np.isnan(ci_low)
-        fig.add_trace(
-            go.Scatter(
-                x=np.concatenate([x[band], x[band][::-1]]),
-                y=np.concatenate([ci_high[band], ci_low[band][::-1]]),
-                fill="toself",
-                fillcolor=colour,
-                opacity=0.2,
-                line={"width": 0},
-                hoverinfo="skip",
-                name=f"{label}: 95% bootstrap CI of the mean",
-            )
+    keep = thin_indices(mean, ci_low, ci_high, iqm, max_points=MAX_POINTS // 2)  # the band draws each x twice
+    x, mean, ci_low, ci_high, iqm = (values[keep] for values in (line.x, mean, ci_low, ci_high, iqm))
+    band = ~np.isnan(ci_low)
+    fig.add_trace(
+        go.Scatter(
+            x=np.concatenate([x[band], x[band][::-1]]),
+            y=np.concatenate([ci_high[band], ci_low[band][::-1]]),
+            fill="toself",
+            fillcolor=colour,
+            opacity=0.2,
+            line={"width": 0},
+            hoverinfo="skip",
+            name=f"{label}: 95% bootstrap CI of the mean",
         )
+    )
     fig.add_trace(
         go.Scatter(
             x=x,
             y=mean,
             mode="lines",
             line={"width": 3, "color": colour},
-            name=f"{label}: mean of {n_runs} seed{'s' if n_runs > 1 else ''}",
+            name=f"{label}: mean of {group.n_seeds} seeds",
         )
     )
-    if n_runs >= 3:
+    if group.shows_iqm:
         fig.add_trace(
             go.Scatter(
                 x=x,
                 y=iqm,
                 mode="lines",
                 line={"width": 2, "color": colour, "dash": "dot"},
-                name=f"{label}: IQM",
+                name=f"{label}: IQM of {group.n_seeds} seeds",
             )
         )
 
 
+SUMMARY_FORMATS = {
+    "steps to solve": STEPS,
+    "seconds to solve": SECONDS,
+    "final return": RETURN,
+    "IQM": RETURN,
+    "CPU s": SECONDS,
+}
+
+
 def summary_frame(curves: list[RunCurve]) -> pd.DataFrame:
+    """The table's values, one row per run then one per group of distinct seeds (None where a value does not exist)."""
     rows = []
     for row in summary_table(curves, n_boot=500):
         ci = (
-            f"[{row.final_return_ci_low:.1f}, {row.final_return_ci_high:.1f}]"
-            if row.final_return_ci_low is not None
-            else ""
+            f"[{row.final_return_ci_low:,.1f}, {row.final_return_ci_high:,.1f}]"
+            if row.final_return_ci_low is not None and row.final_return_ci_high is not None
+            else None
         )
         rows.append(
             {
@@ -173,3 +193,29 @@ def summary_frame(curves: list[RunCurve]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def summary_view(curves: list[RunCurve]) -> Styler:
+    """:func:`summary_frame` as the page shows it: dashes for missing values, steps and seconds rounded."""
+    return styled(summary_frame(curves), SUMMARY_FORMATS)
+
+
+def group_notes(curves: list[RunCurve]) -> list[str]:
+    """What each group's statistics do not hold (repeated seeds, lengths, one seed, too few for the IQM), in words."""
+    return [f"{group.label}: {note}" for group in seed_groups(curves) for note in group.notes()]
+
+
+def progress_notes(runs: list[Run]) -> list[str]:
+    """Which selected runs are still queued (and their place in the queue) or training, so a thin group is explained."""
+    notes = []
+    for run in runs:
+        status = run.status
+        if status == RunStatus.QUEUED:
+            position = manager().queue_position(run)
+            place = f"number {position} in the queue" if position else "in the queue"
+            notes.append(f"{run_label(run)} is waiting to start: {place}.")
+        elif status.active:
+            snap = run.snapshot()
+            verb = "paused" if status == RunStatus.PAUSED else "still training"
+            notes.append(f"{run_label(run)} is {verb}: {snap.timesteps:,} of {run.config.total_timesteps:,} steps.")
+    return notes

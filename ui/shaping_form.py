@@ -16,6 +16,7 @@ from envs.reward_expr import FUNCTIONS
 from envs.shaping import preview_shaping
 from envs.shaping_config import NUMBER_LIMITS, ShapingConfig, ShapingError
 from ui.common import plain
+from ui.tables import REWARD, styled
 
 PREVIEW_STEPS = 6
 NUMBER_FIELDS = {
@@ -150,4 +151,4 @@ def _preview(env: EnvInfo, config: ShapingConfig, learner_gamma: float | None) -
         }
     )
     st.caption(f"Preview on {PREVIEW_STEPS} random steps of {env.id}:")
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(styled(table, {"env reward": REWARD, "shaped": REWARD}), hide_index=True, width="stretch")

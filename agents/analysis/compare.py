@@ -1,10 +1,11 @@
-"""Statistics for comparing runs: seeds grouped into one curve with a bootstrap band and the IQM, and a table.
+"""Statistics for comparing runs: seeds grouped into one curve with a bootstrap band and the IQM.
 
 A single seed says little in RL, so runs that differ only in their seed are grouped (:func:`group_key`) and
 drawn as one line. Following Agarwal et al. (2021, "Deep RL at the Edge of the Statistical Precipice", the
 ``rliable`` library) each group shows its mean with a percentile-bootstrap confidence band over runs, and the
 interquartile mean (IQM: the mean of the middle 50% of runs), which one lucky or broken seed cannot drag.
 
+Which runs count as distinct seeds is :mod:`agents.analysis.seeds`; the table is :mod:`agents.analysis.summary`.
 Plain numpy: no streamlit, no plotting, no scipy. Everything is vectorised over the grid and the bootstrap
 resamples, so a page can recompute it on every refresh.
 """
@@ -48,6 +49,7 @@ class SnapshotLike(Protocol):
     episode_wall_s: list[float]
     episode_returns: list[float]
     episode_true_returns: list[float]
+    timesteps: int
     solved_at_step: int | None
     solved_at_s: float | None
 
@@ -70,6 +72,10 @@ class RunCurve:
     solved_at_s: float | None = None
     cpu_s: float | None = None
     """CPU seconds the run used (the run record provides it)."""
+    seed: int | None = None
+    """The run's seed; None: unknown, so the run counts as a seed of its own."""
+    timesteps: int | None = None
+    """Environment steps the run trained (None: up to its last episode)."""
 
     def __post_init__(self) -> None:
         for name in ("steps", "wall_s", "returns", "true_returns"):
@@ -88,6 +94,7 @@ class RunCurve:
         group: str = "",
         group_label: str = "",
         cpu_s: float | None = None,
+        seed: int | None = None,
     ) -> RunCurve:
         return cls(
             run_id,
@@ -101,11 +108,20 @@ class RunCurve:
             solved_at_step=snapshot.solved_at_step,
             solved_at_s=snapshot.solved_at_s,
             cpu_s=cpu_s,
+            seed=seed,
+            timesteps=snapshot.timesteps,
         )
 
     @property
     def episodes(self) -> int:
         return len(self.steps)
+
+    @property
+    def trained_steps(self) -> int:
+        """How far the run got: its step count, or its last episode's end when that is unknown."""
+        if self.timesteps is not None:
+            return int(self.timesteps)
+        return int(self.steps[-1]) if self.episodes else 0
 
     def final_return(self, window: int = WINDOW) -> float | None:
         """Mean true return of the last ``window`` episodes (None before the first episode)."""

@@ -12,17 +12,19 @@ from typing import Any, Literal
 import numpy as np
 
 from agents.analysis.compare import WINDOW, RunCurve, bootstrap_mean_ci, interquartile_mean
+from agents.analysis.seeds import seed_groups
 
 
 @dataclass(frozen=True)
 class SummaryRow:
-    """One line of the comparison table: a run, or (``kind="group"``) the seeds of one configuration."""
+    """One line of the comparison table: a run, or (``kind="group"``) the distinct seeds of one configuration."""
 
     kind: Literal["run", "group"]
     label: str
     group: str
     run_id: str | None
     n_runs: int
+    """1 for a run; for a group, its distinct seeds (repeats of a seed are not counted twice)."""
     solved_runs: int
     steps_to_solve: float | None
     """A run's step at solving; for a group, the median over the runs that solved."""
@@ -32,6 +34,7 @@ class SummaryRow:
     final_return_ci_low: float | None = None
     final_return_ci_high: float | None = None
     final_return_iqm: float | None = None
+    """None below :data:`~agents.analysis.seeds.MIN_SEEDS_FOR_IQM` seeds, where it would only repeat the mean."""
     final_return_iqm_ci_low: float | None = None
     final_return_iqm_ci_high: float | None = None
     cpu_s: float | None = None
@@ -44,7 +47,11 @@ class SummaryRow:
 def summary_table(
     runs: Sequence[RunCurve], n_boot: int = 1000, ci: float = 0.95, rng_seed: int = 0, window: int = WINDOW
 ) -> list[SummaryRow]:
-    """One row per run, then one aggregate row per group that has more than one run with episodes."""
+    """One row per run, then one aggregate row per group with two or more distinct seeds that have episodes.
+
+    A group row summarises one run per distinct seed (:func:`~agents.analysis.seeds.seed_groups`); its IQM and
+    the IQM's interval are None when there are too few seeds for the IQM to differ from the mean.
+    """
     rows = [
         SummaryRow(
             kind="run",
@@ -60,23 +67,24 @@ def summary_table(
         )
         for run in runs
     ]
-    groups: dict[str, list[RunCurve]] = {}
-    for run in runs:
-        groups.setdefault(run.group or run.run_id, []).append(run)
-    for key, members in groups.items():
-        finals = np.array([r.final_return(window) for r in members if r.episodes], dtype=np.float64)
-        if finals.size < 2:
+    for group in seed_groups(runs):
+        members = group.seeds
+        if group.n_seeds < 2:
             continue
+        finals = np.array([r.final_return(window) for r in members], dtype=np.float64)
         mean, low, high = bootstrap_mean_ci(finals, n_boot=n_boot, ci=ci, rng_seed=rng_seed)
-        iqm_low, iqm_high = bootstrap_iqm_ci(finals, n_boot=n_boot, ci=ci, rng_seed=rng_seed)
+        iqm = interquartile_mean(finals)[0] if group.shows_iqm else None
+        iqm_low, iqm_high = (
+            bootstrap_iqm_ci(finals, n_boot=n_boot, ci=ci, rng_seed=rng_seed) if group.shows_iqm else (None, None)
+        )
         solved = [r for r in members if r.solved_at_step is not None]
         timed = [r.solved_at_s for r in solved if r.solved_at_s is not None]
         cpu = [r.cpu_s for r in members if r.cpu_s is not None]
         rows.append(
             SummaryRow(
                 kind="group",
-                label=members[0].group_label or members[0].label,
-                group=key,
+                label=group.label,
+                group=group.key,
                 run_id=None,
                 n_runs=int(finals.size),
                 solved_runs=len(solved),
@@ -85,7 +93,7 @@ def summary_table(
                 final_return=float(mean[0]),
                 final_return_ci_low=float(low[0]),
                 final_return_ci_high=float(high[0]),
-                final_return_iqm=float(interquartile_mean(finals)[0]),
+                final_return_iqm=None if iqm is None else float(iqm),
                 final_return_iqm_ci_low=iqm_low,
                 final_return_iqm_ci_high=iqm_high,
                 cpu_s=float(np.mean(cpu)) if cpu else None,

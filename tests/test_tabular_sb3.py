@@ -187,7 +187,7 @@ def test_agents_refuse_continuous_observations() -> None:
 
 
 def test_the_six_tabular_algorithms_are_registered_for_discrete_envs() -> None:
-    tabular = {a.id: a for a in algorithms().values() if a.family == "tabular"}
+    tabular = {a.id: a for a in algorithms().values() if a.entry_point.startswith("agents.algos.tabular.")}
     assert set(tabular) == set(LEARNERS + PLANNERS)
     for info in tabular.values():
         assert info.description and info.title
@@ -253,7 +253,7 @@ def test_tabular_algorithms_are_found_after_sb3_algos_was_imported_first() -> No
     code = (
         "import agents.algos.sb3.algorithm\n"
         "from agents.algos.registry import algorithms, get_algo\n"
-        "assert get_algo('q_learning').family == 'tabular'\n"
+        "assert get_algo('q_learning').checkpoint_file == 'model.npz'\n"
         "print(len(algorithms()))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)

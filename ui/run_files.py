@@ -42,7 +42,7 @@ def _mp4(gif: bytes) -> bytes:
 def download_buttons(run: Run) -> None:
     """Model, metrics and the latest evaluation episode, as files."""
     cols = st.columns(4)
-    checkpoint = run.folder.checkpoint_path(run.config.algo_info.family) if run.folder else None
+    checkpoint = run.folder.checkpoint_path(run.config.algo_info.checkpoint_file) if run.folder else None
     if checkpoint is not None and checkpoint.exists() and not run.status.active:
         cols[0].download_button(
             "Model",

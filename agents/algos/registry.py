@@ -1,16 +1,25 @@
-"""The algorithm registry: which learners exist, what they apply to, and how to build one.
+"""The algorithm registry: which learners exist, what they apply to, and everything the app needs to know of each.
 
-Ids are RL Baselines3 Zoo's lowercase ones (``ppo``, ``dqn``, ...). Each entry carries its hyperparameter
-:class:`~agents.config.schema.Schema` and a ``build`` function, so stable-baselines3's algorithms and the
-playground's own tabular agents are started the same way by the run, the CLI and the tests.
+Ids are RL Baselines3 Zoo's lowercase ones (``ppo``, ``dqn``, ...). An :class:`AlgoInfo` is an algorithm's one home:
+what it applies to (its observation and action spaces), its hyperparameter :class:`~agents.config.schema.Schema`,
+its own checks of a combination of values (as SB3's PPO checks its batch size), its checkpoint file, whether it
+exports as code, and an ``entry_point`` (``"module:attribute"``, gymnasium's habit) naming the :class:`Algorithm`
+that builds, saves and loads its models and names their optimizers. The entry point is imported on first use, so
+listing algorithms and checking a configuration never import torch.
+
+Adding an algorithm: a package of its own (its schema, its :class:`Algorithm`, a module that calls
+:func:`register_algorithm`) and one line in :data:`BUILTIN_REGISTRATIONS`. ``tests/test_algo_contract.py`` builds,
+trains, saves and loads every registered algorithm, so a forgotten hook fails there, loudly.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import gymnasium as gym
 
@@ -18,6 +27,12 @@ from agents.config.schema import Schema, Value
 from envs.registry import EnvInfo, SpaceKind
 
 EnvFactory = Callable[[], gym.Env]
+CheckFn = Callable[[Mapping[str, Value], EnvInfo], None]
+"""Raise :class:`~agents.config.schema.HyperParamError` (naming the field) if these individually valid values
+cannot train together on this env."""
+
+BUILTIN_REGISTRATIONS = ("agents.algos.sb3.registry", "agents.algos.tabular.registry")
+"""Modules that register the built-in algorithms when imported; each must import without torch."""
 
 
 class Model(Protocol):
@@ -34,36 +49,96 @@ class Model(Protocol):
     def save(self, path: Any) -> None: ...
 
 
-BuildFn = Callable[[EnvFactory, Mapping[str, Value], int], Model]
-LoadFn = Callable[[Path, EnvFactory, Mapping[str, Value], int], Model]
+class ReplayBuffer(Protocol):
+    """How an off-policy algorithm keeps its replay buffer across a stop and resume (SB3's own methods)."""
+
+    def nbytes(self, model: Any) -> int:
+        """Bytes the buffer takes when saved (SB3 pickles every allocated row, filled or not)."""
+        ...
+
+    def save(self, model: Any, path: Path) -> None:
+        """Write the buffer to ``path`` (the caller makes the write atomic)."""
+        ...
+
+    def load(self, model: Any, path: Path) -> int | None:
+        """Put the buffer saved at ``path`` into ``model``: the transitions it holds, or None (the model keeps its
+        empty buffer) when it was saved at another step than the model's."""
+        ...
+
+    def restart_warmup(self, model: Any, values: Mapping[str, Value]) -> int:
+        """Without its buffer, wait ``learning_starts`` more steps before learning again; the step it resumes at."""
+        ...
+
+
+class Algorithm(Protocol):
+    """What an :class:`AlgoInfo`'s entry point names: the code that makes and keeps one algorithm's models."""
+
+    replay_buffer: ReplayBuffer | None
+    """How the replay buffer survives a resume; None for an algorithm without one (on-policy, tabular)."""
+
+    def build(self, env_fn: EnvFactory, values: Mapping[str, Value], seed: int) -> Model:
+        """A new model on fresh environments made by ``env_fn``, with checked hyperparameters and a seed."""
+        ...
+
+    def save(self, model: Any, path: Path) -> None:
+        """Write the model's checkpoint to exactly ``path`` (the caller makes the write atomic)."""
+        ...
+
+    def load(self, path: Path, env_fn: EnvFactory, values: Mapping[str, Value], seed: int) -> Model:
+        """Rebuild a model from a checkpoint the app saved itself (never a user's file: loading may unpickle)."""
+        ...
+
+    def optimizers(self, model: Any) -> list[Any]:
+        """Every torch optimizer the model trains with, so pause and stop can act before each optimizer step."""
+        ...
 
 
 @dataclass(frozen=True)
 class AlgoInfo:
-    """One algorithm the playground can train."""
+    """One algorithm the playground can train, and all the app knows of it."""
 
     id: str
     title: str
     description: str
     """One line for a learner: the idea, not the maths."""
-    family: Literal["sb3", "tabular"]
     obs_kinds: frozenset[SpaceKind]
     action_kinds: frozenset[SpaceKind]
     schema: Schema
-    build: BuildFn
-    """Build a model on fresh environments made by the factory, with checked hyperparameters and a seed."""
-    load: LoadFn | None = None
-    """Rebuild a model from a checkpoint the app saved itself, on fresh environments (to resume a run)."""
+    entry_point: str
+    """``"module:attribute"`` of its :class:`Algorithm`, imported on first use (may import torch)."""
+    checkpoint_file: str = "model.zip"
+    """The checkpoint's file name in a run folder; its suffix is the format (SB3's zip, tabular agents' npz)."""
+    check: CheckFn | None = None
+    """Rules across several hyperparameters (run by ``build_config`` before anything is built); torch-free."""
+    export_class: str | None = None
+    """stable_baselines3's class the exported script and Zoo YAML entry use (``"PPO"``); None: not exportable."""
+
+    @cached_property
+    def algorithm(self) -> Algorithm:
+        """The entry point, imported now; ValueError naming the entry point if it cannot be."""
+        module_name, _, attribute = self.entry_point.partition(":")
+        try:
+            return getattr(importlib.import_module(module_name), attribute)  # type: ignore[no-any-return]
+        except (ImportError, AttributeError) as error:
+            raise ValueError(f"algorithm {self.id!r}: entry point {self.entry_point!r} fails: {error}") from None
+
+    def build(self, env_fn: EnvFactory, values: Mapping[str, Value], seed: int) -> Model:
+        return self.algorithm.build(env_fn, values, seed)
 
     def restore(self, path: Path, env_fn: EnvFactory, values: Mapping[str, Value], seed: int) -> Model:
         """Load a checkpoint written by this app's run code (never a user's file: loading may unpickle)."""
-        if self.load is not None:
-            return self.load(path, env_fn, values, seed)
-        if self.family == "tabular":  # plain arrays and JSON, one class method for every tabular agent
-            from agents.algos.tabular.base import TabularAgent
+        return self.algorithm.load(path, env_fn, values, seed)
 
-            return TabularAgent.load(path, env=env_fn())
-        raise ValueError(f"{self.title} runs cannot be resumed from a checkpoint")
+    def save(self, model: Any, path: Path) -> None:
+        self.algorithm.save(model, path)
+
+    def optimizers(self, model: Any) -> list[Any]:
+        return self.algorithm.optimizers(model)
+
+    def check_values(self, values: Mapping[str, Value], env: EnvInfo) -> None:
+        """The algorithm's own :attr:`check`: HyperParamError (with the field at fault) if the values cannot train."""
+        if self.check is not None:
+            self.check(values, env)
 
     def supports(self, env: EnvInfo) -> bool:
         return env.action_kind in self.action_kinds and env.obs_kind in self.obs_kinds
@@ -95,6 +170,8 @@ def register_algorithm(info: AlgoInfo) -> None:
     """Add an algorithm to the registry (like gymnasium's ``register``); ids are unique."""
     if info.id in ALGOS:
         raise ValueError(f"algorithm {info.id!r} is already registered")
+    if info.entry_point.count(":") != 1:
+        raise ValueError(f"algorithm {info.id!r}: entry_point must read 'module:attribute', not {info.entry_point!r}")
     ALGOS[info.id] = info
 
 
@@ -128,11 +205,9 @@ def _suggest(env: EnvInfo) -> str:
 
 
 def _load_builtin() -> None:
-    """Import the modules that register the built-in algorithms (deferred to avoid import cycles).
+    """Import the modules that register the built-in algorithms (deferred: they import this module).
 
-    Not guarded by ``if not ALGOS``: a module that imports ``agents.algos.sb3.algorithm`` directly (the app, the
-    exporter) fills the registry with SB3's algorithms first, and the tabular ones must still be added. Importing a
-    module again is only a lookup in ``sys.modules``.
+    Importing a module again is only a lookup in ``sys.modules``.
     """
-    import agents.algos.sb3.algorithm  # both modules register their algorithms on import
-    import agents.algos.tabular.registry  # noqa: F401
+    for module in BUILTIN_REGISTRATIONS:
+        importlib.import_module(module)

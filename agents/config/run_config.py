@@ -2,7 +2,8 @@
 
 :func:`build_config` is the one door through which the Train page, the headless trainer and share links
 turn untrusted input into a :class:`RunConfig`: unknown names, values out of bounds, incompatible choices
-and memory-hungry buffers are refused here with one clear message (:class:`ConfigError`).
+and what an algorithm's own checks refuse (a memory-hungry buffer) are refused here with one clear message
+(:class:`ConfigError`).
 """
 
 from __future__ import annotations
@@ -28,8 +29,6 @@ from envs.registry import EnvInfo, UnknownEnvError, get_env
 from envs.shaping_config import ShapingConfig, ShapingError
 
 __all__ = ["DEFAULT_WALL_S", "MAX_SEED", "MAX_TIMESTEPS", "MAX_WALL_S", "ConfigError", "RunConfig", "build_config"]
-MAX_BUFFER_BYTES = 2 * 1024**3
-"""Replay buffers are allocated up front; refuse one that would take more than this."""
 
 
 class ConfigError(ValueError):
@@ -134,9 +133,9 @@ def build_config(
     chosen = _choose_preset(env_id, algo, preset)
     try:
         hyperparams = algo_info.schema.resolve(chosen.hyperparams, overrides or {})
+        algo_info.check_values(hyperparams, env)  # the algorithm's own rules across its values
     except HyperParamError as error:
         raise ConfigError(str(error), error.field) from None
-    _check_combination(algo_info, env, hyperparams)
 
     budget = (chosen.timesteps or env.default_timesteps) if timesteps is None else timesteps
     shaping_config = _shaping(shaping, env_id)
@@ -162,48 +161,6 @@ def _choose_preset(env_id: str, algo: str, name: str | None) -> Preset:
             f"unknown preset {name!r} for {algo} on {env_id}; choose one of: {', '.join(available)}", "preset"
         )
     return available[name]
-
-
-def _check_combination(algo: AlgoInfo, env: EnvInfo, values: Mapping[str, Value]) -> None:
-    """Rules that involve several hyperparameters at once, checked before anything is built."""
-    if "n_steps" in values and "n_envs" in values:
-        rollout = int(values["n_steps"]) * int(values["n_envs"])
-        if algo.id == "ppo" and rollout < 2:
-            raise ConfigError("n_steps x n_envs must be at least 2 for PPO", "n_steps")
-        if "batch_size" in values and int(values["batch_size"]) > rollout:
-            raise ConfigError(
-                f"batch_size ({values['batch_size']}) must not exceed n_steps x n_envs ({rollout}), "
-                "the number of steps collected per update",
-                "batch_size",
-            )
-    if "buffer_size" in values:
-        from agents.algos.sb3.algorithm import memory_estimate_bytes
-
-        probe = env.make()
-        try:
-            obs_size = int(_flat_size(probe.observation_space))
-            action_size = int(_flat_size(probe.action_space))
-        finally:
-            probe.close()
-        needed = memory_estimate_bytes(values, obs_size, action_size)
-        if needed > MAX_BUFFER_BYTES:
-            raise ConfigError(
-                f"buffer_size {values['buffer_size']} would need about {needed / 1024**3:.1f} GiB; "
-                f"the limit is {MAX_BUFFER_BYTES / 1024**3:.0f} GiB",
-                "buffer_size",
-            )
-
-
-def _flat_size(space: Any) -> int:
-    """Numbers a replay buffer stores per observation or action: SB3 keeps a Discrete value as one index.
-
-    (``flatdim`` would count Taxi's 500 states one-hot and refuse a 1M buffer that needs ~40 MB.)
-    """
-    import gymnasium as gym
-
-    if isinstance(space, gym.spaces.Discrete):
-        return 1
-    return int(gym.spaces.flatdim(space))
 
 
 def _shaping(raw: Mapping[str, object] | ShapingConfig | None, env_id: str) -> ShapingConfig:

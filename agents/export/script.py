@@ -21,7 +21,8 @@ from typing import Any
 import gymnasium as gym
 from stable_baselines3.common.utils import LinearSchedule
 
-from agents.algos.sb3.algorithm import net_arch_layers, sb3_kwargs
+from agents.algos.sb3.algorithm import sb3_kwargs
+from agents.algos.sb3.schemas import net_arch_layers
 from agents.config.presets import presets_for
 from agents.config.run_config import RunConfig
 from agents.config.schema import HyperParamError, Value
@@ -42,7 +43,7 @@ def export_unavailable_reason(config: RunConfig, kind: str = "script") -> str | 
 
     Lets a page say so up front instead of offering a download that fails.
     """
-    if config.algo_info.family != "sb3":
+    if config.algo_info.export_class is None:
         return f"{config.algo_info.title} is the playground's own agent; only stable-baselines3 runs export as code."
     if kind == "script" and not _is_gymnasium_env(config.env_id):
         return f"{config.env_id} is the playground's own environment, which a standalone script cannot build."
@@ -64,8 +65,8 @@ def zoo_filename(config: RunConfig) -> str:
 def export_script(config: RunConfig) -> str:
     """A runnable Python script that trains this configuration with gymnasium and stable-baselines3 only."""
     values = _checked_hyperparams(config, "script")
-    info, algo = config.env_info, config.algo_info
-    cls = algo.title
+    info = config.env_info
+    cls = str(config.algo_info.export_class)
     kwargs = sb3_kwargs(values)
     shaping = config.shaping
     shaped = not shaping.is_identity()
@@ -181,7 +182,7 @@ class StopWhenSolved(BaseCallback):
 
 
 def _build_model_section(config: RunConfig, kwargs: Mapping[str, Any], noise: float) -> str:
-    cls = config.algo_info.title
+    cls = str(config.algo_info.export_class)
     schema = config.algo_info.schema
     body = [
         f"def build_model(seed: int = SEED) -> {cls}:",

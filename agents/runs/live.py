@@ -275,6 +275,7 @@ class LiveCallback(BaseCallback):
         control: RunControl,
         evaluate: Callable[[Any, int], EvalResult] | None = None,
         *,
+        optimizers: Callable[[Any], list[Any]],
         stop_when_solved: bool = False,
         max_wall_s: float = float("inf"),
         schedule: EvalSchedule | None = None,
@@ -283,6 +284,8 @@ class LiveCallback(BaseCallback):
         self.stats = stats
         self.control = control
         self.evaluate = evaluate
+        self.optimizers = optimizers
+        """The model's torch optimizers (its algorithm's ``AlgoInfo.optimizers``): pause and stop act before each step."""
         self.stop_when_solved = stop_when_solved
         self.max_wall_s = max_wall_s
         self.schedule = schedule or EvalSchedule()
@@ -292,7 +295,7 @@ class LiveCallback(BaseCallback):
 
     def _on_training_start(self) -> None:
         self._cpu_start = time.thread_time() - (self.stats.cpu_s or 0.0)  # a resumed run counts on
-        for optimizer in _optimizers(self.model):
+        for optimizer in self.optimizers(self.model):
             self._hooks.append(optimizer.register_step_pre_hook(lambda *_: self.control.checkpoint()))
 
     def _on_training_end(self) -> None:
@@ -339,18 +342,3 @@ class LiveCallback(BaseCallback):
             recent = self.stats.episode_lengths[-SOLVE_WINDOW:]
         return float(np.mean(recent)) if recent else 1.0
 
-
-def _optimizers(model: Any) -> list[Any]:
-    """Every torch optimizer an SB3 model (or a look-alike) trains with."""
-    import torch
-
-    found: list[Any] = []
-    for owner_name in ("policy", "actor", "critic", "q_net"):
-        owner = getattr(model, owner_name, None)
-        optimizer = getattr(owner, "optimizer", None)
-        if isinstance(optimizer, torch.optim.Optimizer) and all(optimizer is not f for f in found):
-            found.append(optimizer)
-    ent_optimizer = getattr(model, "ent_coef_optimizer", None)
-    if isinstance(ent_optimizer, torch.optim.Optimizer):
-        found.append(ent_optimizer)
-    return found

@@ -126,7 +126,7 @@ class RunPersistence:
 
     def _checkpoint_path(self) -> Path:
         assert self.folder is not None
-        return self.folder.checkpoint_path(self.config.algo_info.family)
+        return self.folder.checkpoint_path(self.config.algo_info.checkpoint_file)
 
     def _resume_point(self) -> tuple[int, float]:
         """(steps, training seconds) of the checkpoint to continue from; (0, 0) when there is none."""
@@ -161,7 +161,7 @@ class RunPersistence:
             return
         started = time.perf_counter()
         try:
-            self.folder.save_checkpoint(self.model, self.config.algo_info.family)
+            self.folder.save_checkpoint(self.model, self.config.algo_info)
         except OSError:
             log.warning("could not write a checkpoint of run %s", self.id, exc_info=True)
             return

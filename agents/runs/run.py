@@ -275,6 +275,7 @@ class Run(RunPersistence):
             self.stats,
             self.control,
             evaluator,
+            optimizers=config.algo_info.optimizers,
             stop_when_solved=config.stop_when_solved,
             max_wall_s=config.max_wall_s,
             schedule=EvalSchedule(),

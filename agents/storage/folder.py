@@ -6,7 +6,7 @@ Every run has a folder ``<root>/<run_id>/`` in the ecosystem's formats, readable
     status.json            status, reason, timings, solved step, checkpoint step, owner token's SHA-256
     monitor/<i>.monitor.csv  SB3 Monitor CSV per env copy: r, l, t, true_return, timesteps, train_s
     progress.csv           the SB3 logger's CSV (losses, fps, ...; one row per dump)
-    model.zip              SB3 checkpoint (tabular agents: model.npz), replaced atomically
+    model.zip              the checkpoint, named by the algorithm (tabular agents: model.npz), replaced atomically
     latest_episode.gif     the latest evaluation episode, replaced atomically
     .lock                  held (flock) by the process training the run; the OS drops it when that process dies
 
@@ -25,12 +25,15 @@ import os
 import tempfile
 import time
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from agents.algos.registry import AlgoInfo
 
 FORMAT = "rl-playground-run"
 """Marks a status.json this app wrote; ``--resume`` refuses a folder without it."""
@@ -43,7 +46,6 @@ CONFIG_FILE, STATUS_FILE, PROGRESS_FILE, GIF_FILE, LOCK_FILE = (
     ".lock",
 )
 MONITOR_DIR = "monitor"
-CHECKPOINT_NAMES = {"sb3": "model.zip", "tabular": "model.npz"}
 ACTIVE_STATUSES = frozenset({"queued", "starting", "running", "paused"})
 RESUMABLE_STATUSES = frozenset({"interrupted", "stopped"})
 
@@ -74,18 +76,23 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def atomic_save_model(model: Any, path: Path) -> None:
-    """``model.save`` to a hidden temporary file with the same extension (so SB3 adds none), then rename."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+def atomic_save(path: Path, write: Callable[[Path], None]) -> None:
+    """``write`` a hidden temporary file with the same extension (so SB3 adds none), flush it, then rename it."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
     os.close(fd)
     try:
-        model.save(tmp)
+        write(Path(tmp))
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_save_model(model: Any, path: Path) -> None:
+    """``model.save`` to ``path`` atomically (see :func:`atomic_save`)."""
+    atomic_save(path, model.save)
 
 
 def checkpoint_timesteps(path: Path) -> int:
@@ -177,8 +184,9 @@ class RunFolder:
     def gif_path(self) -> Path:
         return self.path / GIF_FILE
 
-    def checkpoint_path(self, family: str) -> Path:
-        return self.path / CHECKPOINT_NAMES.get(family, "model.zip")
+    def checkpoint_path(self, file_name: str) -> Path:
+        """Where a checkpoint file of this name lives (an algorithm names its own: ``AlgoInfo.checkpoint_file``)."""
+        return self.path / file_name
 
     def monitor_files(self) -> list[Path]:
         """Per env copy, in index order."""
@@ -219,8 +227,9 @@ class RunFolder:
 
     # --- checkpoints and the evaluation GIF -------------------------------------------------------------
 
-    def save_checkpoint(self, model: Any, family: str) -> None:
-        atomic_save_model(model, self.checkpoint_path(family))
+    def save_checkpoint(self, model: Any, algo: AlgoInfo) -> None:
+        """The algorithm's own ``save``, written atomically to its checkpoint file."""
+        atomic_save(self.checkpoint_path(algo.checkpoint_file), lambda path: algo.save(model, path))
 
     def write_gif(self, gif: bytes) -> None:
         atomic_write_bytes(self.gif_path, gif)
@@ -233,10 +242,9 @@ class RunFolder:
 
     def remove_temporary_files(self) -> None:
         """Half-written temporary files left by a process killed while saving."""
-        for leftover in self.path.glob(".*.tmp"):
-            leftover.unlink(missing_ok=True)
-        for leftover in self.path.glob(".model.*"):
-            leftover.unlink(missing_ok=True)
+        for pattern in (".*.tmp", ".*.tmp.*", ".model.*"):  # .model.*: left by versions before the .tmp marker
+            for leftover in self.path.glob(pattern):
+                leftover.unlink(missing_ok=True)
 
     # --- who trains it ------------------------------------------------------------------------------------
 

@@ -1,13 +1,15 @@
-"""stable-baselines3's algorithms in the registry: how to build and load them from checked schema values.
+"""stable-baselines3's algorithms as the registry's entry points: build, save and load models from checked values.
 
-Their schemas (SB3's own hyperparameter names, bounds and help) are declared in :mod:`agents.algos.sb3.schemas`; this
-module turns checked values into constructor arguments, builds a model on fresh env copies, loads a checkpoint the
-app wrote, and registers each algorithm under RL Zoo's lowercase id.
+Their schemas (SB3's own hyperparameter names, bounds and help) are declared in :mod:`agents.algos.sb3.schemas` and
+their registry entries in :mod:`agents.algos.sb3.registry`; this module (which imports torch) turns checked values
+into constructor arguments, builds a model on fresh env copies, saves and loads checkpoints and replay buffers, and
+names each model's optimizers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +20,12 @@ from stable_baselines3.common.noise import NormalActionNoise
 from stable_baselines3.common.utils import LinearSchedule
 from stable_baselines3.common.vec_env import DummyVecEnv
 
-from agents.algos.registry import AlgoInfo, EnvFactory, register_algorithm
-from agents.algos.sb3.schemas import A2C_SCHEMA, DDPG_SCHEMA, DQN_SCHEMA, PPO_SCHEMA, SAC_SCHEMA, TD3_SCHEMA
+from agents.algos.registry import EnvFactory
+from agents.algos.sb3.schemas import net_arch_layers
 from agents.config.schema import Value
 
 _RUN_ONLY = ("n_envs", "net_arch", "learning_rate_schedule", "action_noise")
 """Schema entries that shape how we build the model rather than being constructor arguments."""
-
-
-def net_arch_layers(text: str) -> list[int]:
-    """``"64x64"`` -> ``[64, 64]``."""
-    return [int(part) for part in str(text).split("x")]
 
 
 def sb3_kwargs(values: Mapping[str, Value]) -> dict[str, Any]:
@@ -43,117 +40,89 @@ def sb3_kwargs(values: Mapping[str, Value]) -> dict[str, Any]:
     return kwargs
 
 
-def memory_estimate_bytes(values: Mapping[str, Value], obs_size: int, action_size: int) -> int:
-    """Rough bytes a replay buffer will allocate up front (SB3 only warns, so we check before building)."""
-    buffer_size = int(values.get("buffer_size", 0))
-    per_transition = 4 * (2 * obs_size + action_size + 2)
-    return buffer_size * per_transition
-
-
 def _vec_env(env_fn: EnvFactory, values: Mapping[str, Value], seed: int) -> DummyVecEnv:
     vec_env = DummyVecEnv([env_fn] * int(values.get("n_envs", 1)))
     vec_env.seed(seed)
     return vec_env
 
 
-def _loader(cls: type[BaseAlgorithm]):  # type: ignore[no-untyped-def]
-    def load(path: Path, env_fn: EnvFactory, values: Mapping[str, Value], seed: int) -> BaseAlgorithm:
+def _build(cls: type[BaseAlgorithm], env_fn: EnvFactory, values: Mapping[str, Value], seed: int) -> BaseAlgorithm:
+    vec_env = _vec_env(env_fn, values, seed)
+    kwargs = sb3_kwargs(values)
+    if values.get("action_noise"):
+        # SB3 adds the noise to the policy's action in its normalised [-1, 1] space, before unscaling to the
+        # env's bounds; RL Zoo's noise_std is that same std. No multiplying by the env's bound.
+        n_actions = int(np.prod(vec_env.action_space.shape))
+        sigma = float(values["action_noise"])
+        kwargs["action_noise"] = NormalActionNoise(np.zeros(n_actions), sigma * np.ones(n_actions))
+    return cls("MlpPolicy", vec_env, seed=seed, verbose=0, device="cpu", **kwargs)
+
+
+class SB3ReplayBuffer:
+    """An off-policy model's replay buffer across a resume, through SB3's ``save_replay_buffer``/``load_replay_buffer``.
+
+    The buffer is saved with the model's step count, so a buffer left from another checkpoint (the process killed
+    between writing the buffer and the model) is told apart and not used.
+    """
+
+    def nbytes(self, model: Any) -> int:
+        buffer = model.replay_buffer
+        return sum(value.nbytes for value in vars(buffer).values() if isinstance(value, np.ndarray))
+
+    def save(self, model: Any, path: Path) -> None:
+        model.replay_buffer.saved_at_timesteps = int(model.num_timesteps)  # pickled with the buffer
+        model.save_replay_buffer(path)
+
+    def load(self, model: Any, path: Path) -> int | None:
+        """Transitions loaded; None (and the model keeps its empty buffer) when the file is of another step."""
+        empty = model.replay_buffer
+        model.load_replay_buffer(path)
+        if getattr(model.replay_buffer, "saved_at_timesteps", None) != int(model.num_timesteps):
+            model.replay_buffer = empty
+            return None
+        return int(model.replay_buffer.size()) * int(model.replay_buffer.n_envs)
+
+    def restart_warmup(self, model: Any, values: Mapping[str, Value]) -> int:
+        """Collect ``learning_starts`` fresh steps before the next gradient step, as a new run would."""
+        model.learning_starts = int(model.num_timesteps) + int(values.get("learning_starts", 0))
+        return int(model.learning_starts)
+
+
+@dataclass(frozen=True)
+class SB3Algorithm:
+    """One SB3 class as the registry's :class:`~agents.algos.registry.Algorithm`."""
+
+    cls: type[BaseAlgorithm]
+    optimizer_attributes: tuple[str, ...]
+    """Where the model keeps its torch optimizers (dotted attribute paths; a None value is skipped: SAC's
+    ``ent_coef_optimizer`` with a fixed ``ent_coef``)."""
+    replay_buffer: SB3ReplayBuffer | None = None
+
+    def build(self, env_fn: EnvFactory, values: Mapping[str, Value], seed: int) -> BaseAlgorithm:
+        return _build(self.cls, env_fn, values, seed)
+
+    def save(self, model: BaseAlgorithm, path: Path) -> None:
+        model.save(path)
+
+    def load(self, path: Path, env_fn: EnvFactory, values: Mapping[str, Value], seed: int) -> BaseAlgorithm:
         """SB3's own ``load`` (it unpickles: only for checkpoints the app wrote) onto fresh env copies."""
-        return cls.load(path, env=_vec_env(env_fn, values, seed), device="cpu")
+        return self.cls.load(path, env=_vec_env(env_fn, values, seed), device="cpu")
 
-    return load
-
-
-def _builder(cls: type[BaseAlgorithm]):  # type: ignore[no-untyped-def]
-    def build(env_fn: EnvFactory, values: Mapping[str, Value], seed: int) -> BaseAlgorithm:
-        vec_env = _vec_env(env_fn, values, seed)
-        kwargs = sb3_kwargs(values)
-        if values.get("action_noise"):
-            # SB3 adds the noise to the policy's action in its normalised [-1, 1] space, before unscaling to the
-            # env's bounds; RL Zoo's noise_std is that same std. No multiplying by the env's bound.
-            n_actions = int(np.prod(vec_env.action_space.shape))
-            sigma = float(values["action_noise"])
-            kwargs["action_noise"] = NormalActionNoise(np.zeros(n_actions), sigma * np.ones(n_actions))
-        return cls("MlpPolicy", vec_env, seed=seed, verbose=0, device="cpu", **kwargs)
-
-    return build
+    def optimizers(self, model: BaseAlgorithm) -> list[Any]:
+        found: list[Any] = []
+        for dotted in self.optimizer_attributes:
+            value: Any = model
+            for name in dotted.split("."):
+                value = getattr(value, name)  # a renamed attribute fails here, loudly
+            if value is not None:
+                found.append(value)
+        return found
 
 
-_DISCRETE = frozenset({"discrete"})
-_BOX = frozenset({"box"})
-_ANY_OBS = frozenset({"box", "discrete"})
-
-for _info in (
-    AlgoInfo(
-        "ppo",
-        "PPO",
-        "Proximal Policy Optimisation: improves the policy in small, clipped steps from "
-        "fresh batches of experience. A reliable first choice.",
-        "sb3",
-        _ANY_OBS,
-        _DISCRETE | _BOX,
-        PPO_SCHEMA,
-        _builder(PPO),
-        _loader(PPO),
-    ),
-    AlgoInfo(
-        "a2c",
-        "A2C",
-        "Advantage Actor-Critic: an actor picks actions, a critic judges them; updates "
-        "after every few steps from several environments at once.",
-        "sb3",
-        _ANY_OBS,
-        _DISCRETE | _BOX,
-        A2C_SCHEMA,
-        _builder(A2C),
-        _loader(A2C),
-    ),
-    AlgoInfo(
-        "dqn",
-        "DQN",
-        "Deep Q-Network: learns the value of each action from replayed past experience "
-        "and acts greedily on it, exploring with epsilon-random actions.",
-        "sb3",
-        _ANY_OBS,
-        _DISCRETE,
-        DQN_SCHEMA,
-        _builder(DQN),
-        _loader(DQN),
-    ),
-    AlgoInfo(
-        "sac",
-        "SAC",
-        "Soft Actor-Critic: for continuous actions; maximises reward plus the policy's "
-        "randomness, learning from replayed experience.",
-        "sb3",
-        _ANY_OBS,
-        _BOX,
-        SAC_SCHEMA,
-        _builder(SAC),
-        _loader(SAC),
-    ),
-    AlgoInfo(
-        "td3",
-        "TD3",
-        "Twin Delayed DDPG: for continuous actions; two critics and delayed policy updates curb DDPG's over-optimism.",
-        "sb3",
-        _ANY_OBS,
-        _BOX,
-        TD3_SCHEMA,
-        _builder(TD3),
-        _loader(TD3),
-    ),
-    AlgoInfo(
-        "ddpg",
-        "DDPG",
-        "Deep Deterministic Policy Gradient: a deterministic actor for continuous "
-        "actions, trained by a learned critic; explores with action noise.",
-        "sb3",
-        _ANY_OBS,
-        _BOX,
-        DDPG_SCHEMA,
-        _builder(DDPG),
-        _loader(DDPG),
-    ),
-):
-    register_algorithm(_info)
+_OFF_POLICY = SB3ReplayBuffer()
+PPO_ALGORITHM = SB3Algorithm(PPO, ("policy.optimizer",))
+A2C_ALGORITHM = SB3Algorithm(A2C, ("policy.optimizer",))
+DQN_ALGORITHM = SB3Algorithm(DQN, ("policy.optimizer",), _OFF_POLICY)
+SAC_ALGORITHM = SB3Algorithm(SAC, ("actor.optimizer", "critic.optimizer", "ent_coef_optimizer"), _OFF_POLICY)
+TD3_ALGORITHM = SB3Algorithm(TD3, ("actor.optimizer", "critic.optimizer"), _OFF_POLICY)
+DDPG_ALGORITHM = SB3Algorithm(DDPG, ("actor.optimizer", "critic.optimizer"), _OFF_POLICY)

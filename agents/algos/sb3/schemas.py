@@ -15,6 +15,12 @@ from agents.config.schema import HyperParam, Schema, Value
 NET_ARCHS = ("32", "64", "32x32", "64x64", "128x128", "256x256", "400x300")
 """Hidden layer sizes offered for the policy and value networks, written as in the UI."""
 
+
+def net_arch_layers(text: str) -> list[int]:
+    """``"64x64"`` -> ``[64, 64]``."""
+    return [int(part) for part in str(text).split("x")]
+
+
 # --- parameters shared by several algorithms -------------------------------------------------------------
 
 LEARNING_RATE = HyperParam(

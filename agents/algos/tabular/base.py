@@ -16,16 +16,18 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
 
 import gymnasium as gym
 import numpy as np
-from stable_baselines3.common.callbacks import BaseCallback, CallbackList, ConvertCallback
-from stable_baselines3.common.logger import Logger
 
 from agents.config.schema import Schema, Value
 
-MaybeCallback = None | BaseCallback | list[BaseCallback] | Callable[[dict[str, Any], dict[str, Any]], bool]
+if TYPE_CHECKING:  # SB3 (and so torch) is imported only when an agent learns: the registry lists agents without it
+    from stable_baselines3.common.callbacks import BaseCallback
+    from stable_baselines3.common.logger import Logger
+
+MaybeCallback: TypeAlias = "BaseCallback | list[BaseCallback] | Callable[[dict[str, Any], dict[str, Any]], bool] | None"
 FALLBACK_EPISODE_LIMIT = 1000
 """Steps after which :meth:`TabularAgent.run_episode` gives up when the env has no time limit of its own."""
 
@@ -202,6 +204,8 @@ class TabularAgent(ABC):
     @property
     def logger(self) -> Logger:
         if self._logger is None:
+            from stable_baselines3.common.logger import Logger
+
             self._logger = Logger(folder=None, output_formats=[])
         return self._logger
 
@@ -260,6 +264,8 @@ class TabularAgent(ABC):
 
     def _init_callback(self, callback: MaybeCallback) -> BaseCallback:
         """SB3's own conversion: a list becomes a CallbackList, a function or None a ConvertCallback."""
+        from stable_baselines3.common.callbacks import BaseCallback, CallbackList, ConvertCallback
+
         if isinstance(callback, list):
             callback = CallbackList(callback)
         if not isinstance(callback, BaseCallback):

@@ -1,19 +1,17 @@
 """The tabular agents in the algorithm registry, so the Train page and the headless trainer run them too.
 
 They apply to envs with discrete states and actions (GridWorld, FrozenLake, CliffWalking, Taxi); the
-planners also need the env's model ``P``, which all four publish.
+planners also need the env's model ``P``, which all four publish. Torch-free: building, saving and loading are
+:mod:`agents.algos.tabular.algorithm`'s, named by entry point.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from agents.algos.registry import AlgoInfo, EnvFactory, register_algorithm
+from agents.algos.registry import AlgoInfo, register_algorithm
 from agents.algos.tabular.base import TabularAgent
 from agents.algos.tabular.monte_carlo import MonteCarloControl
 from agents.algos.tabular.planning import PolicyIteration, ValueIteration
 from agents.algos.tabular.td import ExpectedSarsa, QLearning, Sarsa
-from agents.config.schema import Value
 
 _DISCRETE = frozenset({"discrete"})
 
@@ -33,24 +31,16 @@ DESCRIPTIONS: dict[type[TabularAgent], str] = {
 }
 
 
-def _builder(cls: type[TabularAgent]):  # type: ignore[no-untyped-def]
-    def build(env_fn: EnvFactory, values: Mapping[str, Value], seed: int) -> TabularAgent:
-        """One env (a table needs no parallel copies), the checked hyperparameters, the run's seed."""
-        return cls(env_fn(), seed=seed, **dict(values))  # type: ignore[arg-type]
-
-    return build
-
-
 for _cls, _description in DESCRIPTIONS.items():
     register_algorithm(
         AlgoInfo(
             id=_cls.algo_id,
             title=_cls.title,
             description=_description,
-            family="tabular",
             obs_kinds=_DISCRETE,
             action_kinds=_DISCRETE,
             schema=_cls.schema,
-            build=_builder(_cls),
+            entry_point=f"agents.algos.tabular.algorithm:{_cls.algo_id.upper()}",
+            checkpoint_file="model.npz",
         )
     )

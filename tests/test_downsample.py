@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from agents.analysis.compare import RunCurve, aggregate, moving_average
-from agents.analysis.downsample import minmax_indices
+from agents.runs.downsample import minmax_indices
 from agents.runs.live import MAX_LOSS_POINTS, SOLVE_WINDOW, RunSnapshot, RunStats
 from ui.charts import MAX_POINTS, lengths_figure, losses_figure, returns_figure
 from ui.compare_view import compare_figure

@@ -1,7 +1,7 @@
 """Plotly figures of a run's progress, built from a :class:`~agents.runs.live.RunSnapshot`.
 
 Plotly sends the whole figure on every update (2,000 points are ~26 kB, 200,000 are ~2.25 MB), so long
-histories are thinned out for the wire here (:func:`~agents.analysis.downsample.minmax_indices`: each bucket
+histories are thinned out for the wire here (:func:`~agents.runs.downsample.minmax_indices`: each bucket
 keeps its lowest and highest point, so a crash is never thinned away), after the moving average is computed on
 the full data; the raw data stays on the server. ``uirevision`` keeps a user's zoom across live updates.
 """
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from agents.analysis.downsample import minmax_indices
+from agents.runs.downsample import minmax_indices
 from agents.runs.live import SOLVE_WINDOW, RunSnapshot
 from ui.glossary import GROUP_BY_ID, ordered, solved_text
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 
-from agents.analysis.downsample import minmax_indices
+from agents.runs.downsample import minmax_indices
 
 if TYPE_CHECKING:
     from agents.config.run_config import RunConfig

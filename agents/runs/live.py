@@ -18,7 +18,7 @@ import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.logger import KVWriter
 
-from agents.analysis.downsample import minmax_indices
+from agents.runs.downsample import minmax_indices
 
 SOLVE_WINDOW = 20
 """Episodes averaged to decide whether an env is solved (gymnasium's and RL Zoo's habit)."""

@@ -34,11 +34,24 @@ if "compare_runs" not in st.session_state:
     linked = [run_id for run_id in runs_from_link(st.query_params.get("runs", "")) if run_id in by_id]
     st.session_state.compare_runs = linked or default_selection(runs)
 
-chosen = st.multiselect("Runs", list(by_id), key="compare_runs", format_func=lambda i: run_label(by_id[i]))
+# persist_state: the selection and view survive a visit to another page (Streamlit drops them otherwise)
+chosen = st.multiselect(
+    "Runs", list(by_id), key="compare_runs", format_func=lambda i: run_label(by_id[i]), persist_state="session"
+)
 cols = st.columns([1, 1, 3])
-shaped = cols[0].toggle("Shaped return", help="Show the reward the agents were trained on instead of the env's own.")
+shaped = cols[0].toggle(
+    "Shaped return",
+    key="compare_shaped",
+    help="Show the reward the agents were trained on instead of the env's own.",
+    persist_state="session",
+)
 x_axis = cols[1].radio(
-    "Against", ["steps", "wall_s"], horizontal=True, format_func=lambda x: "steps" if x == "steps" else "wall-clock"
+    "Against",
+    ["steps", "wall_s"],
+    key="compare_x",
+    horizontal=True,
+    format_func=lambda x: "steps" if x == "steps" else "wall-clock",
+    persist_state="session",
 )
 st.query_params["runs"] = ",".join(chosen)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from agents.config.run_config import build_config
-from ui.common import OWNER_PARAM, owner_token, require_entrypoint, start_runs
+from ui.common import require_entrypoint, start_runs
 
 require_entrypoint()
 st.title("RL Playground")
@@ -21,7 +21,7 @@ if st.button("Train CartPole now", type="primary", icon=":material/play_arrow:")
     if started:
         st.switch_page(
             "pages/train.py",
-            query_params={"run": started[0], OWNER_PARAM: owner_token(), "env": "CartPole-v1", "algo": "ppo"},
+            query_params={"run": started[0], "env": "CartPole-v1", "algo": "ppo"},
         )
 
 st.divider()

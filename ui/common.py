@@ -1,7 +1,18 @@
-"""Small helpers every page shares: the run manager, who may control a run, and safe text."""
+"""Small helpers every page shares: the run manager, who may control a run, and safe text.
+
+Who may control a run: the browser that started it, and whoever opened the run's control link. Control
+is never carried by an address a person may copy: a browser is recognised by the XSRF cookie Streamlit's
+server sets once per browser (``server.enableXsrfProtection``, on in ``.streamlit/config.toml``), read with
+``st.context.cookies``; so ownership survives a reload of any page and is shared by the browser's tabs.
+Streamlit 1.67 cannot set a cookie of our own without replacing ``streamlit run app.py`` by an ASGI
+``st.App``; its XSRF cookie is already per browser, server-set and sent with every connection.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 import secrets
 
@@ -12,9 +23,14 @@ from agents.config.share import read_flag
 from agents.runs.manager import RunActionError, RunManager, get_manager
 from agents.runs.run import Run
 
-OWNER_PARAM = "ctl"
-"""Query key of the token that lets a tab control the runs it started (kept in the URL for reloads)."""
-_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+XSRF_COOKIE = "_streamlit_xsrf"
+"""Streamlit's XSRF cookie: ``2|mask|masked secret|timestamp`` in hex, the secret fixed for the browser."""
+CONTROL_PARAM = "control"
+"""Query key of a run's control link (``/train?run=ID&control=...``); removed from the address once read."""
+_OWNER_KEY = "owner_token"
+_GRANTS_KEY = "control_grants"
+_GRANT_SECRET = secrets.token_bytes(32)
+"""Signs control links; a new one at each server start, so a restart ends every handed-over control."""
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
@@ -44,20 +60,58 @@ def manager() -> RunManager:
 
 
 def owner_token() -> str:
-    """This browser tab's control token: from the URL after a reload, else a new one."""
-    if "owner_token" not in st.session_state:
-        from_url = st.query_params.get(OWNER_PARAM, "")
-        st.session_state.owner_token = from_url if _TOKEN_PATTERN.match(from_url) else secrets.token_urlsafe(18)
-    return st.session_state.owner_token
+    """This browser's control token: from its XSRF cookie (the same after a reload, in every tab), else
+    (XSRF protection off, or under AppTest) a token for this session only."""
+    state = st.session_state
+    if _OWNER_KEY not in state:
+        state[_OWNER_KEY] = browser_token(st.context.cookies.get(XSRF_COOKIE)) or secrets.token_urlsafe(18)
+    return state[_OWNER_KEY]
+
+
+def browser_token(cookie: str | None) -> str | None:
+    """The control token of the browser holding Streamlit's XSRF ``cookie``: the secret behind its mask,
+    hashed with a purpose string (the cookie's own value changes its mask at each page load). None if the
+    cookie is absent or not in Streamlit's version-2 format."""
+    parts = (cookie or "").strip("\"'").split("|")
+    if len(parts) != 4 or parts[0] != "2":
+        return None
+    try:
+        mask, masked = bytes.fromhex(parts[1]), bytes.fromhex(parts[2])
+    except ValueError:
+        return None
+    if len(mask) != 4 or len(masked) < 16:
+        return None
+    secret = bytes(byte ^ mask[i % 4] for i, byte in enumerate(masked))
+    return hashlib.sha256(b"rl-playground run owner|" + secret).hexdigest()
+
+
+def control_link_token(run: Run) -> str:
+    """The token of ``run``'s control link: it lets whoever opens the link pause, resume and stop this run
+    (not delete it, not resume it from a checkpoint), until the server restarts."""
+    digest = hmac.new(_GRANT_SECRET, f"{run.id}|{run.owner_hash}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:18]).decode()
+
+
+def accept_control_link(run_id: str) -> bool:
+    """Read a control link's token from the address (and remove it there): True if it is ``run_id``'s."""
+    token = st.query_params.get(CONTROL_PARAM)
+    if token is None:
+        return False
+    del st.query_params[CONTROL_PARAM]
+    run = manager().get(run_id) if run_id else None
+    if run is None or not hmac.compare_digest(control_link_token(run), token):
+        return False
+    st.session_state.setdefault(_GRANTS_KEY, set()).add(run.id)
+    return True
 
 
 def can_control(run: Run) -> bool:
-    """Only the tab that started a run may pause or stop it; everyone else watches."""
-    return run.is_owner(owner_token())
+    """Pause, resume and stop: the browser that started the run, or a session that opened its control link."""
+    return run.is_owner(owner_token()) or run.id in st.session_state.get(_GRANTS_KEY, set())
 
 
 def start_runs(configs: list[RunConfig]) -> list[str]:
-    """Start runs owned by this tab; if the server refuses one (queue full), say why and start no more."""
+    """Start runs owned by this browser; if the server refuses one (queue full), say why and start no more."""
     ids: list[str] = []
     for config in configs:
         try:
@@ -69,13 +123,12 @@ def start_runs(configs: list[RunConfig]) -> list[str]:
 
 
 def start_run(config: RunConfig) -> str:
-    """Start a run owned by this tab and put its id and the tab's control token in the address bar.
+    """Start a run owned by this browser and put its id (never a control token) in the address bar.
 
     Returns "" (after showing why) when the server refuses it."""
     ids = start_runs([config])
     if ids:
         st.query_params["run"] = ids[0]
-        st.query_params[OWNER_PARAM] = owner_token()
     return ids[0] if ids else ""
 
 

@@ -29,7 +29,7 @@ def group_label(run: Run) -> str:
     """What a group of seeds has in common, in words."""
     config = run.config
     shaped = " · shaped" if not config.shaping.is_identity() else ""
-    return f"{config.env_id} · {config.algo} · {config.preset or 'custom'}{shaped}"
+    return f"{config.env_id} · {config.algo} · {config.preset_label()}{shaped}"
 
 
 def runs_from_link(raw: str) -> list[str]:

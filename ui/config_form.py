@@ -1,28 +1,32 @@
 """The Train page's sidebar: environment, algorithm, preset, hyperparameters, seed and budget.
 
 Widgets are generated from each algorithm's :class:`~agents.config.schema.Schema`, so a new hyperparameter needs
-no UI code. The widgets' values live in ``st.session_state`` under ``cfg_*`` / ``hp_*`` keys; choosing
-another env, algorithm or preset loads that preset's values into them. What the widgets say is turned into
-a :class:`~agents.config.run_config.RunConfig` by the same ``build_config`` the CLI uses, and mirrored into the URL.
+no UI code. The widgets' values live in ``st.session_state`` under ``cfg_*`` / ``hp_*`` keys, kept across page
+switches (``persist_state="session"``); choosing another env, algorithm or preset loads that preset's values
+into them. Number fields have no browser bounds (:mod:`ui.inputs`): each value is checked by its schema and a
+refusal shows under its field. What the widgets say is turned into a
+:class:`~agents.config.run_config.RunConfig` by the same ``build_config`` the CLI uses.
 """
 
 from __future__ import annotations
 
-import math
-
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
-from agents.algos.registry import algorithms, get_algo
+from agents.algos.registry import AlgoInfo, algorithms, get_algo
+from agents.config.fields import SEED, STOP_WHEN_SOLVED, TIMESTEPS
 from agents.config.presets import presets_for
 from agents.config.run_config import ConfigError, RunConfig, build_config
-from agents.config.schema import HyperParam
-from agents.config.share import VIEW_KEYS, config_to_query, query_to_config
+from agents.config.schema import HyperParam, format_value
 from envs.registry import ENVS, get_env
 from envs.shaping_config import ShapingConfig, ShapingError
 from ui.common import plain
+from ui.inputs import checked, number_input, show_error
 from ui.shaping_form import load_shaping_into_widgets, shaping_controls, shaping_is_default, shaping_key
 
-LOADED_FLAG = "cfg_loaded_from_url"
+PERSIST = "session"
+"""Every configuration widget keeps its value across page switches (Streamlit drops it otherwise)."""
+PRESET_LABELS = {"demo": "Demo (fast on a CPU)", "zoo": "RL Zoo tuned"}
 
 
 def hp_key(name: str) -> str:
@@ -32,22 +36,12 @@ def hp_key(name: str) -> str:
 def load_config_into_widgets(config: RunConfig) -> None:
     """Put every value of ``config`` into the widgets' session state (before they are drawn)."""
     state = st.session_state
-    state.cfg_env, state.cfg_algo, state.cfg_preset = config.env_id, config.algo, config.preset
+    state.cfg_env, state.cfg_algo, state.cfg_preset = config.env_id, config.algo, config.preset_info.name
     state.cfg_seed, state.cfg_timesteps = config.seed, config.total_timesteps
     state.cfg_stop_when_solved = config.stop_when_solved
     for name, value in config.hyperparams.items():
         state[hp_key(name)] = value
     load_shaping_into_widgets(config.shaping)
-
-
-def load_from_url_once() -> list[str]:
-    """On a tab's first visit, restore the configuration a link carries; return what was ignored."""
-    if st.session_state.get(LOADED_FLAG):
-        return []
-    shared = query_to_config(st.query_params.to_dict())
-    load_config_into_widgets(shared.config)
-    st.session_state[LOADED_FLAG] = True
-    return shared.warnings
 
 
 def _reset_to_preset(env_id: str, algo_id: str, preset: str | None, *, keep_shaping: bool = True) -> None:
@@ -59,8 +53,16 @@ def _reset_to_preset(env_id: str, algo_id: str, preset: str | None, *, keep_shap
             shaping.validate(env_id)
         except (ShapingError, ValueError, KeyError):
             shaping = {}
-    seed = st.session_state.get("cfg_seed", 0)
+    seed = SEED.parse(st.session_state.get("cfg_seed", 0)) if _valid(SEED, "cfg_seed") else 0
     load_config_into_widgets(build_config(env_id, algo_id, preset=preset, seed=seed, shaping=shaping))
+
+
+def _valid(param: HyperParam, key: str) -> bool:
+    try:
+        param.parse(st.session_state.get(key, param.default))
+    except ValueError:
+        return False
+    return True
 
 
 def _on_env_change() -> None:
@@ -79,45 +81,28 @@ def _on_preset_change() -> None:
     _reset_to_preset(st.session_state.cfg_env, st.session_state.cfg_algo, st.session_state.cfg_preset)
 
 
-def _float_step(param: HyperParam) -> float:
-    """A +/- step that suits the parameter's scale (fixed per parameter so the widget keeps its identity)."""
-    if param.log and isinstance(param.default, int | float) and param.default:
-        return float(10 ** math.floor(math.log10(abs(float(param.default)))))
-    span = (param.high or 1.0) - (param.low or 0.0)
-    return 0.01 if span <= 1.0 else float(round(span / 100, 6))
-
-
-def param_widget(param: HyperParam, *, disabled: bool = False) -> None:
-    """Draw one hyperparameter's widget; its value stays in session state under ``hp_<name>``."""
+def param_widget(param: HyperParam, *, disabled: bool = False) -> DeltaGenerator:
+    """Draw one hyperparameter's widget (its value stays in session state under ``hp_<name>``); return the
+    slot under it for its error."""
     key, label, help_text = hp_key(param.name), param.name, param.help
     if param.kind == "bool":
-        st.toggle(label, key=key, help=help_text, disabled=disabled)
+        st.toggle(label, key=key, help=help_text, disabled=disabled, persist_state=PERSIST)
     elif param.kind == "choice":
-        st.selectbox(label, param.choices, key=key, help=help_text, disabled=disabled)
+        st.selectbox(label, param.choices, key=key, help=help_text, disabled=disabled, persist_state=PERSIST)
     elif param.allow_auto:
         st.session_state[key] = str(st.session_state.get(key, param.default))
-        st.text_input(label, key=key, help=f"{help_text} Type a number or 'auto'.", disabled=disabled)
-    elif param.kind == "int":
-        low = min(int(param.low or 0), *param.special) if param.special else int(param.low or 0)
-        st.number_input(
-            label, min_value=low, max_value=int(param.high or 10**9), step=1, key=key, help=help_text, disabled=disabled
+        st.text_input(
+            label, key=key, help=f"{help_text} Type a number or 'auto'.", disabled=disabled, persist_state=PERSIST
         )
     else:
-        st.session_state[key] = float(st.session_state.get(key, param.default))
-        st.number_input(
-            label,
-            min_value=float(param.low or 0.0),
-            max_value=float(param.high or 1e9),
-            step=_float_step(param),
-            format="%g",
-            key=key,
-            help=help_text,
-            disabled=disabled,
-        )
+        return number_input(param, key, disabled=disabled)
+    return st.empty()
 
 
 def config_sidebar(*, disabled: bool = False) -> tuple[RunConfig | None, str | None]:
-    """Draw the configuration controls; return the configuration they describe, or why it cannot run."""
+    """Draw the configuration controls; return the configuration they describe, or why it cannot run.
+
+    Each refused value is shown under its own field; the returned reason names the first one."""
     state = st.session_state
     st.selectbox(
         "Environment",
@@ -126,6 +111,7 @@ def config_sidebar(*, disabled: bool = False) -> tuple[RunConfig | None, str | N
         on_change=_on_env_change,
         disabled=disabled,
         format_func=lambda e: f"{ENVS[e].title} ({e})",
+        persist_state=PERSIST,
     )
     env = get_env(state.cfg_env)
     st.caption(env.description)
@@ -137,6 +123,7 @@ def config_sidebar(*, disabled: bool = False) -> tuple[RunConfig | None, str | N
         on_change=_on_algo_change,
         disabled=disabled,
         format_func=lambda a: get_algo(a).title,
+        persist_state=PERSIST,
     )
     algo = get_algo(state.cfg_algo)
     reason = algo.incompatibility(env)
@@ -154,49 +141,42 @@ def config_sidebar(*, disabled: bool = False) -> tuple[RunConfig | None, str | N
         key="cfg_preset",
         on_change=_on_preset_change,
         disabled=disabled,
-        format_func=lambda p: {"demo": "Demo (fast on a CPU)", "zoo": "RL Zoo tuned"}.get(p, "SB3 defaults"),
+        format_func=lambda p: PRESET_LABELS.get(p, "SB3 defaults"),
         help=presets[state.cfg_preset].note,
+        persist_state=PERSIST,
     )
+    preset_note = st.empty()
 
+    errors: dict[str, str] = {}
+    slots: dict[str, DeltaGenerator] = {}
     cols = st.columns(2)
-    cols[0].number_input(
-        "Seed",
-        min_value=0,
-        max_value=2**31 - 1,
-        step=1,
-        key="cfg_seed",
-        disabled=disabled,
-        help="Same seed, same configuration: the same run (on the same machine).",
-    )
-    cols[1].number_input(
-        "Steps",
-        min_value=1_000,
-        max_value=5_000_000,
-        step=10_000,
-        key="cfg_timesteps",
-        disabled=disabled,
-        help="Training budget in environment steps.",
+    state.setdefault("cfg_seed", SEED.default)
+    slots["seed"] = number_input(SEED, "cfg_seed", label="Seed", where=cols[0], disabled=disabled)
+    state.setdefault("cfg_timesteps", TIMESTEPS.default)
+    slots["timesteps"] = number_input(
+        TIMESTEPS, "cfg_timesteps", label="Steps", where=cols[1], step=10_000, disabled=disabled
     )
     state.setdefault("cfg_stop_when_solved", False)
     st.toggle(
         "Stop when solved",
         key="cfg_stop_when_solved",
         disabled=disabled,
-        help="End the run as soon as the mean return of the last 20 episodes reaches the env's threshold.",
+        help=STOP_WHEN_SOLVED.help,
+        persist_state=PERSIST,
     )
+    for param, key in ((SEED, "cfg_seed"), (TIMESTEPS, "cfg_timesteps")):
+        if checked(param, state[key], slots[param.name]) is None:
+            errors[param.name] = "seed" if param is SEED else "steps"
 
-    with st.expander("Hyperparameters", expanded=False):
-        for param in algo.schema:
-            if hp_key(param.name) not in state:
-                state[hp_key(param.name)] = param.default
-            param_widget(param, disabled=disabled)
+    overrides = _hyperparameters(algo, disabled=disabled, errors=errors, slots=slots)
 
     with st.expander("Reward shaping", expanded=not shaping_is_default()):
         shaping, shaping_problem = shaping_controls(env, disabled=disabled, learner_gamma=state.get(hp_key("gamma")))
     if shaping is None:
-        return None, shaping_problem
+        errors["shaping"] = shaping_problem or "reward shaping"
+    if errors:
+        return None, _fix_these(errors)
 
-    overrides = {p.name: state[hp_key(p.name)] for p in algo.schema}
     try:
         config = build_config(
             env.id,
@@ -208,15 +188,43 @@ def config_sidebar(*, disabled: bool = False) -> tuple[RunConfig | None, str | N
             stop_when_solved=state.cfg_stop_when_solved,
             shaping=shaping,
         )
-    except ConfigError as error:
-        st.error(plain(str(error)))
+    except ConfigError as error:  # several values at once (batch_size against n_steps x n_envs, memory)
+        show_error(slots.get(error.field or ""), str(error))
         return None, str(error)
+    _preset_note(preset_note, config)
     return config, None
 
 
-def mirror_into_url(config: RunConfig) -> None:
-    """Keep the address bar a share link for what the widgets say (view keys such as ``run`` survive)."""
-    kept = {k: st.query_params[k] for k in VIEW_KEYS if k in st.query_params}
-    wanted = {**config_to_query(config), **kept}
-    if wanted != st.query_params.to_dict():
-        st.query_params.from_dict(wanted)
+def _hyperparameters(
+    algo: AlgoInfo, *, disabled: bool, errors: dict[str, str], slots: dict[str, DeltaGenerator]
+) -> dict[str, object]:
+    """The algorithm's widgets in an expander that opens by itself while one of them is refused."""
+    state = st.session_state
+    missing = [p.name for p in algo.schema if hp_key(p.name) not in state]
+    if missing:  # the preset's values, never the schema's defaults beside the preset's name
+        preset = build_config(state.cfg_env, algo.id, preset=state.cfg_preset).hyperparams
+        for name in missing:
+            state[hp_key(name)] = preset[name]
+    # Opens by itself when a value is refused, and stays open (a flipping expander would close on the person).
+    state.cfg_hp_open = state.get("cfg_hp_open", False) or not all(_valid(p, hp_key(p.name)) for p in algo.schema)
+    with st.expander("Hyperparameters", expanded=state.cfg_hp_open):
+        for param in algo.schema:
+            slots[param.name] = param_widget(param, disabled=disabled)
+            if checked(param, state[hp_key(param.name)], slots[param.name]) is None:
+                errors[param.name] = f"{param.name} (Hyperparameters)"
+    return {p.name: state[hp_key(p.name)] for p in algo.schema}
+
+
+def _fix_these(errors: dict[str, str]) -> str:
+    return "fix " + ", ".join(errors.values())
+
+
+def _preset_note(slot: DeltaGenerator, config: RunConfig) -> None:
+    """Say what differs from the preset, so its name never stands beside values that are not its own."""
+    changes = config.preset_changes()
+    if not changes:
+        return
+    shown = ", ".join(
+        f"{name} {format_value(value)} (preset: {format_value(preset)})" for name, (value, preset) in changes.items()
+    )
+    slot.caption(f"Changed from this preset: {plain(shown)}.")

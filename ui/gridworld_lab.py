@@ -12,7 +12,6 @@ it cannot use. Nothing in it is evaluated.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -20,10 +19,11 @@ import gymnasium as gym
 
 from agents.algos.tabular import AGENTS, Learner, Planner, Sweep, TabularAgent
 from agents.algos.tabular.params import EXPLORATION_FINAL_EPS, GAMMA, LEARNING_RATE
-from agents.config.run_config import MAX_SEED
-from agents.config.schema import HyperParamError, Value
+from agents.config.fields import SEED
+from agents.config.schema import HyperParam, HyperParamError, Value
 from agents.lessons.gridworld import Setup
 from envs.gridworld import ENV_ID, LAYOUTS, GridLayout, resolve_layout
+from envs.gridworld_layouts import MAX_ABS_REWARD
 
 DEFAULT_LAYOUT = "4x3"
 DEFAULT_ALGO = "q_learning"
@@ -31,7 +31,23 @@ DEFAULT_EPSILON = 0.1
 """A constant ε: the lab steps without a budget, so a decaying schedule would have no end to decay to."""
 QUERY_KEYS = ("layout", "algo", "gamma", "learning_rate", "epsilon", "seed")
 _SHOWN_CHARS = 40
-_WHOLE_NUMBER = re.compile(r"[0-9]{1,10}")
+STEP_REWARD = HyperParam(
+    "step_reward",
+    "float",
+    0.0,
+    "Paid on every move, on top of the reward of the cell entered.",
+    low=-MAX_ABS_REWARD,
+    high=MAX_ABS_REWARD,
+)
+CELL_REWARD = HyperParam(
+    "reward",
+    "float",
+    0.0,
+    "Paid for entering the cell (an exit's reward ends the episode).",
+    low=-MAX_ABS_REWARD,
+    high=MAX_ABS_REWARD,
+)
+"""The lab's typed numbers, bounded as the layout bounds them (:data:`MAX_ABS_REWARD`)."""
 
 
 @dataclass(frozen=True)
@@ -214,11 +230,10 @@ def settings_from_query(query: Mapping[str, str | Sequence[str]]) -> tuple[LabSe
                 warnings.append(f"{name} was ignored ({str(error)[:120]}); using {getattr(defaults, name):g}")
     raw = _first(query.get("seed"))
     if raw is not None:
-        text = raw.strip()
-        if _WHOLE_NUMBER.fullmatch(text) and int(text) <= MAX_SEED:
-            values["seed"] = int(text)
-        else:
-            warnings.append(f"seed {_show(raw)} is not a whole number from 0 to {MAX_SEED}; using {defaults.seed}")
+        try:
+            values["seed"] = int(SEED.parse(raw))
+        except HyperParamError as error:
+            warnings.append(f"seed was ignored ({str(error)[:120]}); using {defaults.seed}")
     return replace(defaults, **values), warnings  # type: ignore[arg-type]
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from agents.config.schema import HyperParamError
 from envs.gridworld import ACTION_ARROWS, ACTION_NAMES, Cell, follow_policy
-from envs.gridworld_layouts import CYCLE, MAX_ABS_REWARD
-from ui.gridworld_lab import Lab
+from envs.gridworld_layouts import CYCLE
+from ui.gridworld_lab import CELL_REWARD, Lab
 from ui.gridworld_sidebar import RUNNING_KEY, SELECTED_KEY, SPEEDS, get_lab, warn
 from ui.gridworld_view import (
     NARROW_PLOT_WIDTH,
@@ -22,6 +23,7 @@ from ui.gridworld_view import (
     q_values_fit,
     returns_figure,
 )
+from ui.inputs import accept, number_input, refusal, refuse, show_refusal
 
 TICK_S = 0.35
 """Seconds between two batches while running."""
@@ -58,8 +60,12 @@ def lab_panel() -> None:
         help="Keep stepping at the speed chosen in the sidebar.",
     )
     reset = cols[3].button("Reset", icon=":material/restart_alt:", width="stretch", help="Forget everything learnt.")
-    show_q = cols[4].toggle("Q-values", key="gw_show_q", help="Show the value of each action at the cell's edges.")
-    show_route = cols[5].toggle("Route", value=True, key="gw_show_route", help="Where the greedy policy leads.")
+    show_q = cols[4].toggle(
+        "Q-values", key="gw_show_q", help="Show the value of each action at the cell's edges.", persist_state="session"
+    )
+    show_route = cols[5].toggle(
+        "Route", value=True, key="gw_show_route", help="Where the greedy policy leads.", persist_state="session"
+    )
 
     if toggle:
         st.session_state[RUNNING_KEY] = not running
@@ -174,6 +180,7 @@ def _on_grid_select() -> None:
         data = point.get("customdata")
         if isinstance(data, list | tuple) and len(data) == 2 and all(isinstance(v, int | float) for v in data):
             st.session_state[SELECTED_KEY] = (int(data[0]), int(data[1]))
+            accept("gw_reward")  # another cell: its own reward, not the one refused for the last
             return
 
 
@@ -192,7 +199,13 @@ def _edit(change: str) -> None:
         elif change == "kind":
             layout = lab.layout.with_cell(cell, state.gw_kind)
         else:
-            layout = lab.layout.with_cell(cell, lab.layout.kind(cell), float(state.gw_reward))
+            try:
+                reward = float(CELL_REWARD.parse(state.gw_reward))
+            except HyperParamError as error:
+                refuse("gw_reward", str(error))
+                return
+            accept("gw_reward")
+            layout = lab.layout.with_cell(cell, lab.layout.kind(cell), reward)
     except ValueError as error:
         warn(f"Cell {cell} was not changed: {error}")
         return
@@ -215,7 +228,7 @@ def _editor(lab: Lab) -> None:
     reward = layout.reward_at(cell)
     state = st.session_state
     state.gw_kind = kind
-    if reward is not None:
+    if reward is not None and refusal("gw_reward") is None:
         state.gw_reward = reward
     with st.container(border=True):
         st.markdown(f"#### Cell ({cell[0]}, {cell[1]}): {KIND_LABELS[kind].lower()}")
@@ -230,16 +243,15 @@ def _editor(lab: Lab) -> None:
             width="stretch",
         )
         if reward is not None:
-            st.number_input(
-                "Exit reward" if kind == "terminal" else "Reward for entering (every time)",
-                -MAX_ABS_REWARD,
-                MAX_ABS_REWARD,
+            slot = number_input(
+                CELL_REWARD,
+                "gw_reward",
+                label="Exit reward" if kind == "terminal" else "Reward for entering (every time)",
                 step=0.1,
-                format="%g",
-                key="gw_reward",
                 on_change=_edit,
                 args=("reward",),
             )
+            show_refusal("gw_reward", slot)
         cols = st.columns(2)
         cols[0].button(
             "Cycle", icon=":material/autorenew:", on_click=_edit, args=("cycle",), width="stretch",

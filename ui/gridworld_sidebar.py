@@ -15,12 +15,21 @@ import streamlit as st
 
 from agents.algos.tabular import AGENTS
 from agents.algos.tabular.registry import DESCRIPTIONS
-from agents.config.run_config import MAX_SEED
+from agents.config.fields import SEED
+from agents.config.schema import HyperParamError
 from agents.lessons.gridworld import LESSONS
 from envs.gridworld import LAYOUT_NOTES, LAYOUTS, resolve_layout
-from envs.gridworld_layouts import MAX_ABS_REWARD, MAX_STRING_LENGTH
+from envs.gridworld_layouts import MAX_STRING_LENGTH
 from ui.common import plain
-from ui.gridworld_lab import Lab, LabSettings, settings_for_setup, settings_from_query, settings_to_query
+from ui.gridworld_lab import (
+    STEP_REWARD,
+    Lab,
+    LabSettings,
+    settings_for_setup,
+    settings_from_query,
+    settings_to_query,
+)
+from ui.inputs import accept, number_input, refusal, refuse, show_refusal
 
 LAB_KEY = "gw_lab"
 WARNINGS_KEY = "gw_warnings"
@@ -66,6 +75,7 @@ def mirror_url(lab: Lab) -> None:
 
 
 def _rebuild(settings: LabSettings) -> None:
+    accept("gw_seed", "gw_step_reward")  # the widgets show the new settings
     lab = get_lab()
     lab.rebuild(settings)
     selected = st.session_state.get(SELECTED_KEY)
@@ -83,7 +93,13 @@ def _on_layout_pick() -> None:
 def _on_floor_change() -> None:
     lab = get_lab()
     try:
-        layout = replace(lab.layout, slip=float(st.session_state.gw_slip), step_reward=st.session_state.gw_step_reward)
+        step_reward = float(STEP_REWARD.parse(st.session_state.gw_step_reward))
+    except HyperParamError as error:
+        refuse("gw_step_reward", str(error))
+        return
+    accept("gw_step_reward")
+    try:
+        layout = replace(lab.layout, slip=float(st.session_state.gw_slip), step_reward=step_reward)
     except ValueError as error:
         warn(f"That floor setting was not applied: {error}")
         return
@@ -92,7 +108,12 @@ def _on_floor_change() -> None:
 
 def _on_algo_or_seed() -> None:
     state = st.session_state
-    _rebuild(replace(get_lab().settings, algo=state.gw_algo, seed=int(state.gw_seed)))
+    try:
+        seed = int(SEED.parse(state.gw_seed))
+    except HyperParamError as error:
+        refuse("gw_seed", str(error))
+        return
+    _rebuild(replace(get_lab().settings, algo=state.gw_algo, seed=seed))
 
 
 def _on_tune() -> None:
@@ -118,17 +139,23 @@ def _load_setup(lesson_id: str, index: int) -> None:
 
 
 def _sync_widgets(lab: Lab) -> None:
-    """Set every sidebar widget from the lab (before the widgets are drawn in this run)."""
+    """Set every sidebar widget from the lab (before the widgets are drawn in this run); a refused value
+    stays in its field, with its reason under it, until it is corrected."""
     settings, state = lab.settings, st.session_state
-    state.gw_layout_name = settings.layout_name or CUSTOM
-    state.gw_slip = settings.layout.slip
-    state.gw_step_reward = settings.layout.step_reward
-    state.gw_algo = settings.algo
-    state.gw_gamma = settings.gamma
-    state.gw_learning_rate = settings.learning_rate
-    state.gw_epsilon = settings.epsilon
-    state.gw_seed = settings.seed
-    state.gw_layout_text = settings.layout.to_string()
+    values = {
+        "gw_layout_name": settings.layout_name or CUSTOM,
+        "gw_slip": settings.layout.slip,
+        "gw_step_reward": settings.layout.step_reward,
+        "gw_algo": settings.algo,
+        "gw_gamma": settings.gamma,
+        "gw_learning_rate": settings.learning_rate,
+        "gw_epsilon": settings.epsilon,
+        "gw_seed": settings.seed,
+        "gw_layout_text": settings.layout.to_string(),
+    }
+    for key, value in values.items():
+        if refusal(key) is None:
+            state[key] = value
 
 
 # --- drawing ----------------------------------------------------------------------------------------------
@@ -158,15 +185,13 @@ def lab_sidebar(lab: Lab) -> None:
             on_change=_on_floor_change,
             help="Probability that a move goes sideways instead (half to each side).",
         )
-        cols[1].number_input(
-            "Reward per step",
-            -MAX_ABS_REWARD,
-            MAX_ABS_REWARD,
+        step_reward = number_input(
+            STEP_REWARD,
+            "gw_step_reward",
+            label="Reward per step",
+            where=cols[1],
             step=0.01,
-            format="%g",
-            key="gw_step_reward",
             on_change=_on_floor_change,
-            help="Paid on every move, on top of the reward of the cell entered.",
         )
         st.selectbox(
             "Algorithm",
@@ -199,13 +224,16 @@ def lab_sidebar(lab: Lab) -> None:
             disabled=planner,
             help="Probability of a random action, constant over time." + planner_note,
         )
+        show_refusal("gw_step_reward", step_reward)
         cols = st.columns(2)
-        cols[0].number_input("Seed", 0, MAX_SEED, step=1, key="gw_seed", on_change=_on_algo_or_seed)
+        seed = number_input(SEED, "gw_seed", label="Seed", where=cols[0], on_change=_on_algo_or_seed, help="")
+        show_refusal("gw_seed", seed)
         cols[1].select_slider(
             "Speed",
             SPEEDS,
             value=SPEEDS[1],
             key="gw_speed",
+            persist_state="session",
             format_func=lambda n: f"{n}/tick",
             help="Steps (sweeps for planners) per tick of Run, about three ticks a second.",
         )

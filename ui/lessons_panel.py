@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from agents.lessons.rewards import LESSONS, Lesson
-from ui.common import OWNER_PARAM, owner_token, plain, start_runs
+from ui.common import plain, start_runs
 from ui.config_form import load_config_into_widgets
 
 LESSON_KEY = "lesson"
@@ -37,6 +37,7 @@ def lesson_picker() -> None:
         ["", *LESSONS],
         key="lesson_pick",
         on_change=_on_pick,
+        persist_state="session",
         format_func=lambda i: "Free play (no lesson)" if not i else LESSONS[i].title,
         help="Load a whole configuration that makes one point about rewards, with what to watch for.",
     )
@@ -58,9 +59,7 @@ def lesson_intro(lesson: Lesson) -> None:
         if col.button(f"Run: {variant.label}", key=f"lesson-run-{variant.label}", width="stretch"):
             ids = start_runs([variant.config()])
             if ids:
-                st.switch_page(
-                    "pages/train.py", query_params={"run": ids[0], OWNER_PARAM: owner_token(), LESSON_KEY: lesson.id}
-                )
+                st.switch_page("pages/train.py", query_params={"run": ids[0], LESSON_KEY: lesson.id})
     if len(lesson.runs) > 1 and cols[-1].button(
         "Run all side by side", type="primary", width="stretch", icon=":material/stacked_line_chart:"
     ):

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
+from agents.config.schema import HyperParam
 from envs.potentials import potentials_for
 from envs.registry import EnvInfo
 from envs.reward_expr import FUNCTIONS
 from envs.shaping import preview_shaping
 from envs.shaping_config import NUMBER_LIMITS, ShapingConfig, ShapingError
 from ui.common import plain
+from ui.inputs import number_input, show_error
 from ui.tables import REWARD, styled
 
 PREVIEW_STEPS = 6
@@ -48,6 +51,8 @@ def shaping_controls(
     """Draw the shaping controls for ``env``; return the shaping they describe, or why it is invalid.
 
     ``learner_gamma`` is the algorithm's γ, which the potential's γ follows unless a person sets another.
+    Number fields have no browser bounds (:mod:`ui.inputs`); each setting is checked on its own by
+    :meth:`ShapingConfig.validate` and a refusal shows directly under its field.
     """
     if not isinstance(learner_gamma, int | float) or isinstance(learner_gamma, bool):
         learner_gamma = None  # a widget still holding something else: no number to follow or compare
@@ -56,6 +61,7 @@ def shaping_controls(
     for name, value in vars(defaults).items():
         state.setdefault(shaping_key(name), value)
 
+    slots: dict[str, DeltaGenerator] = {}
     names = ", ".join(("reward", "obs[i]", *env.feature_names, "action", "t", "terminated", "truncated"))
     st.text_input(
         "Custom reward expression",
@@ -65,19 +71,11 @@ def shaping_controls(
         f"Functions: {', '.join(FUNCTIONS)}. "
         "Arithmetic, comparisons, and/or/not and `a if cond else b`. Leave empty to keep the env's reward.",
         disabled=disabled,
+        persist_state="session",
     )
+    slots["reward_expr"] = st.empty()
     for name, (label, help_text) in NUMBER_FIELDS.items():
-        low, high = NUMBER_LIMITS[name]
-        st.number_input(
-            label,
-            min_value=low,
-            max_value=high,
-            step=0.1 if name != "reward_scale" else 0.5,
-            format="%g",
-            key=shaping_key(name),
-            help=help_text,
-            disabled=disabled,
-        )
+        slots[name] = _number(name, label, help_text, disabled=disabled)
 
     potentials = potentials_for(env.id)
     if potentials:
@@ -92,46 +90,61 @@ def shaping_controls(
             help="Adds γΦ(s') − Φ(s) for a potential Φ (Ng, Harada & Russell, 1999): guides exploration "
             "without changing which policy is optimal.",
             disabled=disabled,
+            persist_state="session",
         )
         if state[shaping_key("potential")]:
             cols = st.columns(2)
             follows = f"the learner's γ ({learner_gamma:g})" if learner_gamma is not None else "the learner's γ"
-            cols[0].number_input(
-                "γ of the potential",
-                value=None,  # empty: follow the learner's γ
-                min_value=0.01,
-                max_value=1.0,
-                step=0.01,
-                format="%g",
-                placeholder=follows,
-                key=shaping_key("potential_gamma"),
-                disabled=disabled,
-                help=f"Empty: {follows}, as potential-based shaping needs to keep the optimal policy. "
-                "Type a number only to see what setting them apart does.",
-            )
-            cols[1].number_input(
-                "Potential scale",
-                min_value=-1000.0,
-                max_value=1000.0,
-                step=0.5,
-                format="%g",
-                key=shaping_key("potential_scale"),
-                disabled=disabled,
-            )
+            with cols[0]:
+                slots["potential_gamma"] = _number(
+                    "potential_gamma",
+                    "γ of the potential",
+                    f"Empty: {follows}, as potential-based shaping needs to keep the optimal policy. "
+                    "Type a number only to see what setting them apart does.",
+                    disabled=disabled,
+                    placeholder=follows,
+                )
+            with cols[1]:
+                slots["potential_scale"] = _number("potential_scale", "Potential scale", None, disabled=disabled)
     else:
         state[shaping_key("potential")] = ""
 
-    try:
-        config = ShapingConfig.from_dict({name: state[shaping_key(name)] for name in vars(defaults)})
-        config.validate(env.id)
-    except (ShapingError, ValueError) as error:
-        st.error(plain(str(error)))
-        return None, str(error)
+    values = {name: state[shaping_key(name)] for name in vars(defaults)}
+    problems = [_problem(env, name, value) for name, value in values.items()]
+    for name, problem in zip(values, problems, strict=True):
+        if problem:
+            show_error(slots.get(name), problem)
+    first = next((p for p in problems if p), None)
+    if first:
+        return None, first
+    config = ShapingConfig.from_dict(values)
     warning = config.potential_gamma_warning(learner_gamma) if learner_gamma is not None else None
     if warning:
-        st.warning(warning)
+        (slots.get("potential_gamma") or st).warning(warning)
     _preview(env, config, learner_gamma)
     return config, None
+
+
+def _number(
+    name: str, label: str, help_text: str | None, *, disabled: bool, placeholder: str | None = None
+) -> DeltaGenerator:
+    """A shaping number; with a ``placeholder`` it may be left empty (None: the potential's γ follows)."""
+    low, high = NUMBER_LIMITS[name]
+    default = getattr(ShapingConfig(), name)
+    param = HyperParam(name, "float", default if default is not None else high, help_text or "", low=low, high=high)
+    step = 0.5 if name in ("reward_scale", "potential_scale") else 0.01 if name == "potential_gamma" else 0.1
+    return number_input(
+        param, shaping_key(name), label=label, step=step, help=help_text, disabled=disabled, placeholder=placeholder
+    )
+
+
+def _problem(env: EnvInfo, name: str, value: object) -> str | None:
+    """Why this one setting cannot be used with ``env`` (the others at their defaults), or None."""
+    try:
+        ShapingConfig.from_dict({name: value}).validate(env.id)
+    except (ShapingError, ValueError) as error:
+        return str(error)
+    return None
 
 
 def _preview(env: EnvInfo, config: ShapingConfig, learner_gamma: float | None) -> None:

@@ -7,6 +7,7 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
+from agents.config.fields import SEED_COUNT
 from agents.config.run_config import RunConfig
 from agents.config.share import config_to_query
 from agents.export.script import (
@@ -17,9 +18,9 @@ from agents.export.script import (
     script_filename,
     zoo_filename,
 )
-from ui.common import plain, start_runs
-
-MAX_SEEDS = 10
+from agents.runs.run import Run
+from ui.common import can_control, control_link_token, manager, plain, start_runs
+from ui.inputs import checked, number_input
 
 
 def _base_url() -> str:
@@ -37,9 +38,23 @@ def share_panel(config: RunConfig, run_id: str | None) -> None:
     st.code(f"{base}/train?{urlencode(query)}", language=None, wrap_lines=True)
     st.caption("For an explainer: the same without the controls (the reader presses Start):")
     st.code(f"{base}/train?{urlencode({**query, 'hide_controls': '1'})}", language=None, wrap_lines=True)
-    if run_id:
+    run = manager().get(run_id) if run_id else None
+    if run is not None:
         st.caption("To let others watch this run live (they cannot pause or stop it):")
-        st.code(f"{base}/train?{urlencode({'run': run_id})}", language=None, wrap_lines=True)
+        st.code(f"{base}/train?{urlencode({'run': run.id})}", language=None, wrap_lines=True)
+        if run.status.active and can_control(run):
+            _control_link(base, run)
+
+
+def _control_link(base: str, run: Run) -> None:
+    """Handing over control is explicit: a separate, labelled link, shown only on request."""
+    if st.toggle("Show a control link for this run", key=f"control-link-{run.id}"):
+        st.caption(
+            ":orange[**Control link**: whoever opens it can pause, resume and stop this run (not delete it), "
+            "until the server restarts. Share it only with someone you trust to do that.]"
+        )
+        query = urlencode({"run": run.id, "control": control_link_token(run)})
+        st.code(f"{base}/train?{query}", language=None, wrap_lines=True)
 
 
 def export_buttons(config: RunConfig) -> None:
@@ -75,22 +90,17 @@ def export_buttons(config: RunConfig) -> None:
 def seeds_form(config: RunConfig) -> None:
     """Queue the same configuration with seeds 0..N-1 and open the Compare page on them."""
     cols = st.columns([1, 2])
-    count = cols[0].number_input(
-        "Number of seeds",
-        min_value=2,
-        max_value=MAX_SEEDS,
-        value=3,
-        step=1,
-        key="seed_count",
-        label_visibility="collapsed",
-    )
+    st.session_state.setdefault("seed_count", SEED_COUNT.default)
+    slot = number_input(SEED_COUNT, "seed_count", label="Number of seeds", where=cols[0], label_visibility="collapsed")
+    count = checked(SEED_COUNT, st.session_state.seed_count, slot)
     if cols[1].button(
-        f"Run {count} seeds",
+        f"Run {count} seeds" if count is not None else "Run N seeds",
         icon=":material/stacked_line_chart:",
         width="stretch",
+        disabled=count is None,
         help="Queues this configuration with seeds 0, 1, ... and compares them with a confidence band.",
     ):
-        ids = start_runs([replace(config, seed=seed) for seed in range(int(count))])
+        ids = start_runs([replace(config, seed=seed) for seed in range(int(count or 0))])
         if ids:
             st.session_state.pop("compare_runs", None)
             st.switch_page("pages/compare.py", query_params={"runs": ",".join(ids)})

@@ -24,7 +24,7 @@ from agents.config.fields import (
     TIMESTEPS,
 )
 from agents.config.presets import Preset, default_preset, presets_for
-from agents.config.schema import HyperParam, HyperParamError, Value
+from agents.config.schema import HyperParam, HyperParamError, Value, format_value
 from envs.registry import EnvInfo, UnknownEnvError, get_env
 from envs.shaping_config import ShapingConfig, ShapingError
 
@@ -79,6 +79,37 @@ class RunConfig:
         """Settings a person set apart that the learner needs equal: valid, but worth a warning beside them."""
         warning = self.shaping.potential_gamma_warning(self.learner_gamma)
         return [warning] if warning else []
+
+    @property
+    def preset_info(self) -> Preset:
+        """The preset this configuration started from (the pair's default when its name is not one of them)."""
+        return presets_for(self.env_id, self.algo).get(self.preset) or default_preset(self.env_id, self.algo)
+
+    def preset_changes(self) -> dict[str, tuple[Value, Value]]:
+        """What differs from the preset: ``{name: (this value, the preset's value)}`` for each hyperparameter,
+        and ``timesteps`` when the budget is not the preset's. Empty when the values are exactly the preset's."""
+        preset = self.preset_info
+        baseline = self.algo_info.schema.resolve(preset.hyperparams)
+        changes: dict[str, tuple[Value, Value]] = {
+            name: (value, baseline[name]) for name, value in self.hyperparams.items() if baseline.get(name) != value
+        }
+        budget = preset.timesteps or self.env_info.default_timesteps
+        if self.total_timesteps != budget:
+            changes["timesteps"] = (self.total_timesteps, budget)
+        return changes
+
+    def preset_label(self) -> str:
+        """The preset's name, and what was changed from it: a preset's name never stands beside other values.
+
+        ``demo``, ``demo with learning_rate 0.0005``, ``zoo with 3 changes``."""
+        changes = self.preset_changes()
+        name = self.preset_info.name
+        if not changes:
+            return name
+        if len(changes) == 1:
+            ((key, (value, _)),) = changes.items()
+            return f"{name} with {key} {format_value(value)}"
+        return f"{name} with {len(changes)} changes"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data (what a run folder stores)."""

@@ -139,6 +139,15 @@ class HyperParam:
         return str(value)
 
 
+def format_value(value: Value) -> str:
+    """A value as a person reads it: ``0.0005``, ``120,000``, ``True``, ``auto``."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
 def _fmt(number: float | None) -> str:
     if number is None:
         return "any"

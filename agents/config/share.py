@@ -38,22 +38,20 @@ class SharedConfig:
 
 def config_to_query(config: RunConfig) -> dict[str, str]:
     """The query parameters that reproduce ``config`` exactly (defaults left out)."""
-    algo = get_algo(config.algo)
     query = {"env": config.env_id, "algo": config.algo}
-    preset = presets_for(config.env_id, config.algo).get(config.preset) or default_preset(config.env_id, config.algo)
+    preset = config.preset_info
     if preset.name != default_preset(config.env_id, config.algo).name:
         query["preset"] = preset.name
-    baseline = algo.schema.resolve(preset.hyperparams)
+    algo = get_algo(config.algo)
+    changes = config.preset_changes()
     for param in algo.schema:
-        value = config.hyperparams[param.name]
-        if baseline[param.name] != value:
-            query[param.name] = param.to_text(value)
+        if param.name in changes:
+            query[param.name] = param.to_text(config.hyperparams[param.name])
     if config.seed != 0:
         query["seed"] = str(config.seed)
     if config.stop_when_solved:
         query["stop_when_solved"] = "true"
-    budget = preset.timesteps or config.env_info.default_timesteps
-    if config.total_timesteps != budget:
+    if "timesteps" in changes:
         query["timesteps"] = str(config.total_timesteps)
     for key, value in config.shaping.to_dict().items():
         query[key] = value if isinstance(value, str) else repr(float(value))

@@ -29,6 +29,7 @@ from agents.config.run_config import DEFAULT_WALL_S, ConfigError, RunConfig, bui
 from agents.config.schema import HyperParamError, parse_assignments
 from agents.export.script import ExportError, export_script, export_zoo_yaml
 from agents.runs.live import SOLVE_WINDOW
+from agents.runs.names import next_run_name
 from agents.runs.run import DEFAULT_CHECKPOINT_EVERY_S, Run, RunStatus
 from agents.storage.store import RunStore, StorageError, default_root, limits_from_env
 
@@ -143,6 +144,7 @@ def summarise(run: Run, wall_s: float) -> dict[str, Any]:
     config = run.config
     return {
         "run_id": run.id,
+        "run_name": run.name,
         "run_dir": None if run.folder is None else str(run.folder.path),
         "resumed_from_step": run.resumed_from_step,
         "env": config.env_id,
@@ -185,7 +187,8 @@ def resumable_run(run_dir: str, checkpoint_every_s: float = DEFAULT_CHECKPOINT_E
 def new_stored_run(config: RunConfig, runs_dir: str | None, checkpoint_every_s: float) -> Run:
     """A run with its own folder under the runs folder (config.json written now), pruning old ones first."""
     store = RunStore(runs_dir or default_root())
-    run = Run(config, record_episodes=False, store=store, checkpoint_every_s=checkpoint_every_s)
+    name = next_run_name(config, store.names())
+    run = Run(config, record_episodes=False, store=store, checkpoint_every_s=checkpoint_every_s, name=name)
     max_runs, max_bytes = limits_from_env()
     store.prune(max_runs, max_bytes, protect={run.id})
     return run

@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from agents.runs.run import Run
-from ui.common import format_duration, manager, require_entrypoint
+from ui.common import format_duration, manager, plain, require_entrypoint
+from ui.glossary import TERMS
 from ui.run_files import delete_button, download_buttons, resume_button
 from ui.tables import RETURN, STEPS, styled
 
@@ -22,16 +23,14 @@ def _row(run: Run) -> dict[str, object]:
     snap = run.snapshot()
     returns = snap.episode_true_returns
     return {
-        "run": run.id,
-        "environment": run.config.env_id,
-        "algorithm": run.config.algo,
-        "seed": run.config.seed,
+        "name": run.name,
         "status": str(run.status),
         "steps": snap.timesteps,
         "best return": max(returns) if returns else None,
         "last return (mean of 20)": snap.mean_last(returns),
         "solved at step": snap.solved_at_step,
         "wall time": format_duration(snap.elapsed_s),
+        "run": run.id,
     }
 
 
@@ -49,6 +48,14 @@ selection = st.dataframe(
     on_select="rerun",
     selection_mode="single-row",
     key="runs_table",
+    column_config={  # help only: the formats are the Styler's
+        "name": st.column_config.Column(help="Environment, algorithm, seed, and which repeat of them."),
+        "steps": st.column_config.Column(help=TERMS["steps"]),
+        "best return": st.column_config.Column(help=TERMS["best episode"]),
+        "last return (mean of 20)": st.column_config.Column(help=TERMS["mean of last 20"]),
+        "solved at step": st.column_config.Column(help=TERMS["solved"]),
+        "run": st.column_config.Column(help="The run's id: its folder and its links use it."),
+    },
 )
 chosen_rows = selection.selection.rows if selection else []
 if not chosen_rows:
@@ -60,7 +67,7 @@ if run is None:
     st.warning("That run is gone (it was deleted or pruned).")
     st.stop()
 
-st.subheader(f"{run.config.env_info.title} · {run.config.algo_info.title} · seed {run.config.seed}")
+st.subheader(plain(run.name))
 if run.end_reason:
     st.caption(run.end_reason)
 cols = st.columns(3)

@@ -7,6 +7,7 @@ import json
 from agents.config.run_config import build_config
 from agents.runs.manager import get_manager
 from tests.test_app_pages import app_at, texts
+from ui.common import plain
 from ui.glossary import TERMS, logged_value
 
 
@@ -61,3 +62,16 @@ def test_an_embedded_reader_sees_the_estimate_too() -> None:
     at = app_at("pages/train.py", env="CartPole-v1", algo="ppo", hide_controls="1")
     assert not at.exception
     assert any("Estimated training time" in c.value for c in at.caption)
+
+
+def test_a_run_is_shown_by_its_readable_name_on_train_runs_and_compare() -> None:
+    run = finished_run(timesteps=1_000)
+    assert run.name.startswith("CartPole · PPO · seed 0 · #")
+    at = app_at("pages/train.py", run=run.id)
+    assert any(m.value.startswith(f"### {plain(run.name)} ") for m in at.markdown)
+    at = app_at("pages/runs.py")
+    table = at.dataframe[0].value
+    assert table[table["run"] == run.id].iloc[0]["name"] == run.name
+    at = app_at("pages/compare.py", runs=run.id)
+    assert not at.exception
+    assert run.name in at.multiselect[0].options

@@ -22,7 +22,7 @@ MAX_LINK_RUNS = 50
 
 
 def run_label(run: Run) -> str:
-    return f"{run.config.env_id} · {run.config.algo} · seed {run.config.seed} · {run.id[-6:]}"
+    return run.name
 
 
 def group_label(run: Run) -> str:

@@ -54,9 +54,7 @@ def _live(run_id: str) -> None:
 def _draw(run: Run) -> None:
     snap = run.snapshot()
     config = run.config
-    st.markdown(
-        f"### {config.env_info.title} · {config.algo_info.title} · seed {config.seed} {STATUS_BADGES[run.status]}"
-    )
+    st.markdown(f"### {plain(run.name)} {STATUS_BADGES[run.status]}")
     _controls(run)
     _status_message(run, snap)
     _progress(snap, run)

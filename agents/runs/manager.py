@@ -19,6 +19,7 @@ import threading
 import time
 
 from agents.config.run_config import RunConfig
+from agents.runs.names import next_run_name
 from agents.runs.run import DEFAULT_CHECKPOINT_EVERY_S, Run, RunStatus
 from agents.storage.store import (
     DEFAULT_MAX_BYTES,
@@ -106,12 +107,16 @@ class RunManager:
         return run
 
     def _new_run(self, config: RunConfig, owner: str) -> Run:
+        """Called under the lock, so the new run's name is unique among the server's runs."""
+        name = next_run_name(config, (run.name for run in self._runs.values()))
         if self.store is not None:
             try:
-                return Run(config, owner=owner, store=self.store, checkpoint_every_s=self.checkpoint_every_s)
+                return Run(
+                    config, owner=owner, store=self.store, checkpoint_every_s=self.checkpoint_every_s, name=name
+                )
             except (StorageError, OSError) as error:  # a full or read-only disk must not stop the demo
                 log.warning("run not stored (%s); it is kept in memory only", error)
-        return Run(config, owner=owner)
+        return Run(config, owner=owner, name=name)
 
     def resume(self, run_id: str, owner: str) -> Run:
         """Continue an interrupted or stopped run from its last checkpoint, queued like a new run.

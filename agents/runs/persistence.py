@@ -34,6 +34,7 @@ class RunPersistence:
 
     # Set by Run.__init__; listed here so a reader sees what this half relies on.
     id: str
+    name: str
     config: RunConfig
     status: RunStatus
     end_reason: str
@@ -178,6 +179,7 @@ class RunPersistence:
             cpu_s = stats.cpu_s
         return RunRecord(
             run_id=self.id,
+            name=self.name,
             status=str(self.status),
             created_at=self.created_at,
             total_timesteps=self.config.total_timesteps,

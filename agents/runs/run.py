@@ -30,6 +30,7 @@ from stable_baselines3.common.monitor import Monitor
 
 from agents.config.run_config import RunConfig
 from agents.runs.evaluation import encode_gif, play_episode
+from agents.runs.names import fallback_name
 from agents.runs.live import (
     EvalResult,
     EvalSchedule,
@@ -106,11 +107,14 @@ class Run(RunPersistence):
         checkpoint_every_s: float = DEFAULT_CHECKPOINT_EVERY_S,
         stored: tuple[RunFolder, RunRecord] | None = None,
         resume: bool = False,
+        name: str = "",
     ) -> None:
         """``store``: persist a new run there. ``stored``: a run found on disk (see :meth:`restore`);
         ``resume`` then continues it from its checkpoint when started."""
         folder, record = stored if stored else (None, None)
         self.id = record.run_id if record else (run_id or new_run_id())
+        self.name = (record.name if record else name) or fallback_name(config, self.id)
+        """What a person reads: "CartPole · PPO · seed 0 · #3" (:mod:`agents.runs.names`); the id stays the id."""
         self.record_episodes = record_episodes
         """Play and render evaluation episodes (the headless trainer turns this off: nobody watches)."""
         self.config = config

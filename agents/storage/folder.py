@@ -3,7 +3,7 @@
 Every run has a folder ``<root>/<run_id>/`` in the ecosystem's formats, readable without this app::
 
     config.json            RunConfig.to_dict(), written before training starts
-    status.json            status, reason, timings, solved step, checkpoint step, owner token's SHA-256
+    status.json            name, status, reason, timings, solved step, checkpoint step, owner token's SHA-256
     monitor/<i>.monitor.csv  SB3 Monitor CSV per env copy: r, l, t, true_return, timesteps, train_s
     progress.csv           the SB3 logger's CSV (losses, fps, ...; one row per dump)
     model.zip              the checkpoint, named by the algorithm (tabular agents: model.npz), replaced atomically
@@ -129,6 +129,8 @@ class RunRecord:
     """index, step, episode_return and length of ``latest_episode.gif``."""
     cpu_s: float | None = None
     """CPU seconds of the training thread, for the Compare page's table."""
+    name: str = ""
+    """The run's readable name, e.g. "CartPole · PPO · seed 0 · #3" (empty for runs stored before names)."""
     format: str = FORMAT
     version: int = FORMAT_VERSION
 
@@ -143,7 +145,7 @@ class RunRecord:
                 created_at=float(data["created_at"]),
                 total_timesteps=int(data["total_timesteps"]),
             )
-            for name in ("end_reason", "error", "owner_sha256"):
+            for name in ("end_reason", "error", "owner_sha256", "name"):
                 setattr(record, name, str(data.get(name) or ""))
             for name in ("updated_at", "train_s", "checkpoint_train_s"):
                 setattr(record, name, float(data.get(name) or 0.0))

@@ -71,6 +71,16 @@ class RunStore:
             if RUN_ID_PATTERN.match(entry.name) and entry.is_dir(follow_symlinks=False)
         )
 
+    def names(self) -> list[str]:
+        """The readable names of the stored runs (a folder whose status.json cannot be read is skipped)."""
+        names = []
+        for run_id in self.run_ids():
+            try:
+                names.append(self.folder(run_id).read_status().name)
+            except (StorageError, OSError):
+                continue
+        return names
+
     def delete(self, run_id: str) -> None:
         """Remove a run folder; StorageError if a process is training it."""
         folder = self.folder(run_id)

@@ -124,3 +124,13 @@ def test_train_page_follows_and_warns() -> None:
     at.number_input(key="sh_potential_gamma").set_value(None).run()
     assert not any("differs" in shown(w.value) for w in at.warning)
     assert "potential_gamma" not in at.query_params
+
+
+def test_the_exported_scripts_solved_test_uses_the_playgrounds_window(tmp_path: Path) -> None:
+    """Another number that must equal the playground's: the script's stop-when-solved window and threshold."""
+    from agents.runs.live import SOLVE_WINDOW
+
+    config = build_config("CartPole-v1", "ppo", stop_when_solved=True)
+    module = load_module(export_script(config), tmp_path, "cartpole_solved")
+    assert module.SOLVE_WINDOW == SOLVE_WINDOW and config.env_info.solved_threshold == module.SOLVED_THRESHOLD
+    assert module.StopWhenSolved().returns.maxlen == SOLVE_WINDOW

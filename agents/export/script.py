@@ -27,6 +27,7 @@ from agents.config.presets import presets_for
 from agents.config.run_config import RunConfig
 from agents.config.schema import HyperParamError, Value
 from agents.export.shaping import ShapingExportError, shaping_code
+from agents.runs.live import SOLVE_WINDOW
 
 ALLOWED_SCRIPT_IMPORTS = frozenset(
     {"argparse", "collections", "math", "gymnasium", "numpy", "torch", "stable_baselines3", "__future__"}
@@ -82,7 +83,8 @@ def export_script(config: RunConfig) -> str:
     if noise:
         constants.append(f"ACTION_NOISE = {noise!r}  # exploration noise std, in SB3's normalised actions [-1, 1]")
     if stop_when_solved:
-        constants.append(f"SOLVED_THRESHOLD = {float(info.solved_threshold or 0.0)!r}  # mean of the last 20 returns")
+        constants.append(f"SOLVED_THRESHOLD = {float(info.solved_threshold or 0.0)!r}  # mean of the last SOLVE_WINDOW")
+        constants.append(f"SOLVE_WINDOW = {SOLVE_WINDOW!r}  # episodes averaged, as the playground's solved test")
 
     sections = ["\n".join(constants)]
     if shaped:
@@ -161,11 +163,11 @@ def _make_env_section(config: RunConfig, shaped: bool) -> str:
 
 _STOP_WHEN_SOLVED = '''
 class StopWhenSolved(BaseCallback):
-    """Ends training once the env's own return, averaged over the last 20 episodes, reaches SOLVED_THRESHOLD."""
+    """Ends training once the mean of the env's own return over SOLVE_WINDOW episodes reaches SOLVED_THRESHOLD."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.returns: deque[float] = deque(maxlen=20)
+        self.returns: deque[float] = deque(maxlen=SOLVE_WINDOW)
         self.solved = False
 
     def _on_step(self) -> bool:
@@ -173,7 +175,7 @@ class StopWhenSolved(BaseCallback):
             episode = info.get("episode")
             if episode:
                 self.returns.append(float(episode.get("true_return", episode["r"])))
-                if len(self.returns) == 20 and float(np.mean(self.returns)) >= SOLVED_THRESHOLD:
+                if len(self.returns) == SOLVE_WINDOW and float(np.mean(self.returns)) >= SOLVED_THRESHOLD:
                     self.solved = True
         if self.solved:
             print(f"solved after {self.num_timesteps} steps")

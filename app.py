@@ -18,8 +18,9 @@ from agents.runs.warmup import import_libraries, warm_up_in_background
 import_libraries()  # torch and SB3 once, at the first visit, never in two sessions at once
 from ui.common import view_flag  # noqa: E402  (after the libraries: it imports SB3)
 
+# Served by the app itself (a Material icon name would make every browser fetch it from a font host).
+# No bare strings in this file: Streamlit's "magic" would draw them on every page.
 ICON = str(Path(__file__).parent / "assets" / "icon.png")
-"""Served by the app itself (a Material icon name would make every browser fetch it from a font host)."""
 
 hide_controls = view_flag("hide_controls")  # explainers hide the controls, as TF Playground does
 st.set_page_config(

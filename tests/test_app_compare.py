@@ -18,6 +18,7 @@ from agents.runs.run import Run, RunStatus
 from tests.conftest import wait_until
 from tests.test_app_pages import _no_entrypoint_rerun, app_at, shown  # noqa: F401  (autouse fixture)
 from tests.test_app_runs_compare import _finished_runs
+from ui.compare_view import run_label
 
 SMALL = {"net_arch": "32"}
 
@@ -84,10 +85,8 @@ def test_compare_says_which_selected_runs_are_queued_and_where_or_training() -> 
     assert not at.exception
     info = " ".join(shown(i.value) for i in at.info)
     for run in queued:
-        seed = f"seed {run.config.seed}"
-        assert re.search(
-            rf"{seed} · {run.id[-6:]} is waiting to start: number {manager.queue_position(run)} in the queue", info
-        )
+        place = f"number {manager.queue_position(run)} in the queue"
+        assert f"{run_label(run)} is waiting to start: {place}" in info
     assert "number 1 in the queue" in info and "number 2 in the queue" in info
     assert "still training" in info or "waiting to start" in info
     for run in runs:

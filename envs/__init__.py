@@ -9,4 +9,5 @@ import os
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 
+import envs.fixed_horizon  # registers FixedHorizonCartPole-v0)
 import envs.gridworld  # noqa: F401  (registers GridWorld-v0)

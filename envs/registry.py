@@ -55,6 +55,18 @@ ENVS: dict[str, EnvInfo] = {
             feature_names=("x", "x_dot", "theta", "theta_dot"),
         ),
         EnvInfo(
+            id="FixedHorizonCartPole-v0",
+            title="CartPole (fixed horizon)",
+            description="CartPole that always lasts 500 steps: +1 while the pole is up, 0 after it falls. "
+            "Made for learning from preferences, where an episode's length must not give the answer away.",
+            obs_kind="box",
+            action_kind="discrete",
+            solved_threshold=475.0,
+            default_timesteps=60_000,
+            default_algo="ppo",
+            feature_names=("x", "x_dot", "theta", "theta_dot"),
+        ),
+        EnvInfo(
             id="MountainCar-v0",
             title="MountainCar",
             description="Rock an underpowered car up a hill; -1 every step until it reaches the flag, so "

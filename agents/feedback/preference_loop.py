@@ -1,0 +1,173 @@
+"""The preference loop: ask for labels on a schedule while the agent trains, and refit the reward model.
+
+Christiano et al. 2017 (arXiv 1706.03741) run three processes at once: the policy trains on the learned reward,
+clips of the current policy are shown to a labeler, and the reward model is refit on all labels so far. Here
+the loop is one SB3 callback (:class:`PreferenceCallback`), so any SB3 algorithm trains on the learned reward
+unchanged. Labels are asked *throughout* training, front-loaded (most early, fewer later, as their schedule
+does): a reward learned once and frozen gets gamed (their Pong agent learned endless volleys).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from stable_baselines3.common.callbacks import BaseCallback
+
+from agents.feedback.fragments import Fragment, FragmentSampler, pair_up
+from agents.feedback.labelers import Labeler, agreement
+from agents.feedback.reward_model import RewardModelTrainer, reward_correlation
+
+
+@dataclass(frozen=True)
+class FeedbackSettings:
+    """How many labels, when, and on what clips. Field names follow ``imitation``'s preference comparisons."""
+
+    total_labels: int = 200
+    """Labels asked over the whole run (Christiano et al.: 700 nearly matched the true reward in MuJoCo)."""
+    initial_labels: int = 20
+    """Labels collected before the agent takes its first step on the learned reward."""
+    fragment_length: int = 25
+    """Steps per clip (their clips lasted 1-2 s)."""
+    query_batch: int = 10
+    """Fewest pairs asked at a time after the initial ones (all that are due are asked together)."""
+    freeze_after: float = 1.0
+    """Fraction of training after which no more labels are asked (1.0: throughout; the frozen-reward lesson
+    sets it low)."""
+    reward_epochs: int = 3
+    """Passes over all pairs each time the reward model is refit."""
+
+    def labels_due(self, progress: float) -> int:
+        """Labels that should have been asked by ``progress`` (0..1 of training): a decreasing rate.
+
+        ``initial + (total - initial) * (1 - (1 - q)^2)`` with ``q = progress / freeze_after`` clipped to 1.
+        """
+        q = min(1.0, max(0.0, progress) / self.freeze_after) if self.freeze_after > 0 else 1.0
+        extra = self.total_labels - self.initial_labels
+        return min(self.total_labels, self.initial_labels + round(extra * (1 - (1 - q) ** 2)))
+
+
+@dataclass
+class FeedbackStats:
+    """What the lab shows live, and what the headless trainer prints."""
+
+    labels_by_source: dict[str, int] = field(default_factory=dict)
+    labeling_s_by_source: dict[str, float] = field(default_factory=dict)
+    reward_model_accuracy: float | None = None
+    reward_correlation: float | None = None
+    reward_loss: float | None = None
+    clip_env_steps: int = 0
+
+    @property
+    def labels_used(self) -> int:
+        return sum(self.labels_by_source.values())
+
+    def labels_per_s(self, source: str) -> float | None:
+        """Labels per second of labelling time for ``source`` (None before its first label)."""
+        seconds = self.labeling_s_by_source.get(source, 0.0)
+        count = self.labels_by_source.get(source, 0)
+        return count / seconds if count and seconds > 0 else None
+
+
+class PreferenceLoop:
+    """Sample pairs of clips from the current policy, have them labelled, refit the reward model.
+
+    Args:
+        sampler: plays clips of the current policy on an env of its own.
+        labeler: answers pairs (an oracle, a rule, or a person's queue).
+        trainer: holds the labelled pairs and the reward model.
+        settings: how many labels and when.
+        reference: an optional second labeler (the oracle) whose answers on the same pairs measure how often the
+            main labeler agrees with the true return; its answers never train the model.
+    """
+
+    def __init__(
+        self,
+        sampler: FragmentSampler,
+        labeler: Labeler,
+        trainer: RewardModelTrainer,
+        settings: FeedbackSettings,
+        reference: Labeler | None = None,
+    ) -> None:
+        self.sampler, self.labeler, self.trainer, self.settings = sampler, labeler, trainer, settings
+        self.reference = reference
+        self.stats = FeedbackStats()
+        self.agreements: list[float] = []
+        self._recent: list[Fragment] = []
+        self.history: list[tuple[int, float | None]] = []
+        """(labels used, held-out accuracy) after each refit: the label-efficiency curve."""
+
+    def query(self, policy: Callable[[np.ndarray], object], n_pairs: int) -> int:
+        """Ask ``n_pairs`` pairs of ``policy``'s clips, add the answers, refit; returns labels kept."""
+        if n_pairs <= 0:
+            return 0
+        fragments = self.sampler.sample(policy, 2 * n_pairs)
+        self.stats.clip_env_steps = self.sampler.env_steps
+        pairs = pair_up(fragments)
+        started = time.perf_counter()
+        labels = self.labeler.label(pairs)
+        spent = time.perf_counter() - started
+        source = self.labeler.source
+        kept = self.trainer.add(pairs, labels)
+        self.stats.labels_by_source[source] = self.stats.labels_by_source.get(source, 0) + kept
+        self.stats.labeling_s_by_source[source] = self.stats.labeling_s_by_source.get(source, 0.0) + spent
+        if self.reference is not None:
+            agreed = agreement(labels, self.reference.label(pairs))
+            if agreed is not None:
+                self.agreements.append(agreed)
+        self._recent = (self._recent + fragments)[-200:]
+        self.stats.reward_loss = self.trainer.train()
+        self.stats.reward_model_accuracy = self.trainer.accuracy()
+        self.stats.reward_correlation = reward_correlation(self.trainer.net, self._recent)
+        self.history.append((self.trainer.labels_used, self.stats.reward_model_accuracy))
+        return kept
+
+    def close(self) -> None:
+        self.sampler.close()
+
+
+class PreferenceCallback(BaseCallback):
+    """Run the :class:`PreferenceLoop` inside any SB3 algorithm's ``learn``.
+
+    Before the first step it collects ``initial_labels``; at each rollout's end it asks the labels that the
+    schedule says are due, refits the reward model and logs ``feedback/*`` values through SB3's logger.
+    """
+
+    def __init__(self, loop: PreferenceLoop, total_timesteps: int, verbose: int = 0) -> None:
+        super().__init__(verbose)
+        self.loop = loop
+        self.total_timesteps = max(1, total_timesteps)
+        self._start_timesteps = 0
+
+    def _policy(self, obs: np.ndarray) -> object:
+        action, _ = self.model.predict(obs, deterministic=False)
+        return action
+
+    def _on_training_start(self) -> None:
+        self._start_timesteps = self.model.num_timesteps
+        self.loop.query(self._policy, self.loop.settings.labels_due(0.0) - self.loop.trainer.labels_used)
+        self._record()
+
+    def _on_rollout_end(self) -> None:
+        progress = self.model.num_timesteps / self.total_timesteps
+        settings, used = self.loop.settings, self.loop.trainer.labels_used
+        due = settings.labels_due(progress) - used
+        if due > 0 and due >= min(settings.query_batch, settings.total_labels - used):
+            self.loop.query(self._policy, due)
+            self._record()
+
+    def _on_step(self) -> bool:
+        return True
+
+    def _record(self) -> None:
+        stats = self.loop.stats
+        self.logger.record("feedback/labels_used", stats.labels_used)
+        for name, value in (
+            ("reward_model_accuracy", stats.reward_model_accuracy),
+            ("reward_correlation", stats.reward_correlation),
+            ("reward_loss", stats.reward_loss),
+        ):
+            if value is not None:
+                self.logger.record(f"feedback/{name}", value)

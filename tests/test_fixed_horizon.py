@@ -1,0 +1,81 @@
+"""Fixed-horizon episodes: a clip's length must never give away which clip was better."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import envs  # noqa: F401  (registers the playground's envs)
+from envs.fixed_horizon import CARTPOLE_HORIZON, FIXED_HORIZON_CARTPOLE_ID, AbsorbAfterTermination
+
+
+def _play(env: gym.Env, actions: list[int], seed: int) -> tuple[list[float], int, bool]:
+    env.reset(seed=seed)
+    rewards, terminated = [], False
+    for action in actions:
+        _, reward, terminated, truncated, _ = env.step(action)
+        rewards.append(float(reward))
+        if terminated or truncated:
+            break
+    return rewards, len(rewards), terminated
+
+
+def test_fixed_horizon_cartpole_always_lasts_500_steps_and_pays_the_steps_the_pole_stayed_up() -> None:
+    rng = np.random.default_rng(0)
+    actions = [int(a) for a in rng.integers(0, 2, size=CARTPOLE_HORIZON)]
+    plain_rewards, plain_length, plain_terminated = _play(gym.make("CartPole-v1"), actions, seed=3)
+    fixed_rewards, fixed_length, fixed_terminated = _play(gym.make(FIXED_HORIZON_CARTPOLE_ID), actions, seed=3)
+
+    assert plain_terminated and plain_length < 100  # random actions drop the pole early
+    assert fixed_length == CARTPOLE_HORIZON and not fixed_terminated
+    assert sum(fixed_rewards) == sum(plain_rewards) == plain_length  # the true return is unchanged
+    assert set(fixed_rewards[plain_length:]) == {0.0}
+
+
+def test_fixed_horizon_cartpole_freezes_the_state_after_the_fall() -> None:
+    env = gym.make(FIXED_HORIZON_CARTPOLE_ID)
+    env.reset(seed=0)
+    observations = []
+    for _ in range(60):
+        obs, _, _, _, info = env.step(0)
+        observations.append(obs)
+    assert info["absorbed"] is True
+    np.testing.assert_array_equal(observations[-1], observations[-2])
+    assert abs(observations[-1][2]) > 0.2  # frozen where the pole fell (beyond 12 degrees)
+
+
+@pytest.mark.parametrize(("env_id", "absorb_reward"), [("MountainCar-v0", 0.0), ("Acrobot-v1", 0.0)])
+def test_absorb_after_termination_keeps_the_horizon_of_the_spec(env_id: str, absorb_reward: float) -> None:
+    env = AbsorbAfterTermination(gym.make(env_id), absorb_reward=absorb_reward)
+    horizon = gym.spec(env_id).max_episode_steps
+    env.reset(seed=0)
+    steps = 0
+    while True:
+        _, _, terminated, truncated, _ = env.step(env.action_space.sample())
+        steps += 1
+        assert not terminated
+        if truncated:
+            break
+    assert steps == horizon
+
+
+def test_absorbing_state_repeats_the_last_observation_and_pays_the_absorb_reward() -> None:
+    env = AbsorbAfterTermination(gym.make("CartPole-v1"), absorb_reward=-1.0, horizon=40)
+    env.reset(seed=1)
+    results = [env.step(1) for _ in range(40)]
+    absorbed = [r for r in results if r[4].get("absorbed")]
+    assert absorbed, "pushing right for 40 steps drops the pole"
+    assert {r[1] for r in absorbed} == {-1.0}
+    assert results[-1][3] is True and not any(r[2] for r in results)
+    first = absorbed[0]
+    np.testing.assert_array_equal(first[0], absorbed[-1][0])
+
+
+def test_a_horizon_is_required() -> None:
+    class NoSpec(gym.Env):
+        observation_space = gym.spaces.Discrete(1)
+        action_space = gym.spaces.Discrete(1)
+
+    with pytest.raises(ValueError, match="horizon"):
+        AbsorbAfterTermination(NoSpec())

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 import envs  # noqa: F401
+from agents.feedback.config import FeedbackConfig, FeedbackConfigError
 from agents.feedback.fragments import Episode, Fragment, FragmentSampler, cut_fragments, pair_up
 from agents.feedback.labelers import ANSWERS, LEFT, RIGHT, SAME, OracleLabeler, RuleLabeler, agreement
 from agents.feedback.learned_reward import LearnedReward
@@ -252,3 +253,39 @@ def test_the_loop_counts_labels_by_source_and_the_clip_steps_it_played() -> None
     assert loop.agreements == [1.0]  # the oracle agrees with itself
     assert loop.stats.labels_per_s("oracle") > 100
     assert loop.history[-1][0] == 10
+
+
+# --- the configuration -------------------------------------------------------------------------------------
+
+
+def test_feedback_config_parses_link_text_within_bounds() -> None:
+    config = FeedbackConfig.parse({"feedback": "rule", "labels": "150", "rule": " -abs(theta) "}, CARTPOLE_FEATURES)
+    assert (config.feedback, config.labels, config.rule) == ("rule", 150, "-abs(theta)")
+    assert config.settings().total_labels == 150
+    assert isinstance(config.labeler(CARTPOLE_FEATURES, seed=0), RuleLabeler)
+    assert isinstance(FeedbackConfig().labeler(CARTPOLE_FEATURES, seed=0), OracleLabeler)
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        ({"labels": "1"}, "labels"),
+        ({"labels": "1e9"}, "labels"),
+        ({"label_noise": "1.5"}, "label_noise"),
+        ({"feedback": "crowd"}, "feedback"),
+        ({"labels": "10", "initial_labels": "20"}, "initial_labels"),
+        ({"feedback": "rule"}, "rule"),
+        ({"feedback": "rule", "rule": "__import__('os').system('x')"}, "rule"),
+        ({"feedback": "rule", "rule": "theta+" * 80 + "1"}, "rule"),
+        ({"labels_secret": "1"}, None),
+    ],
+)
+def test_feedback_config_refuses_bad_values_naming_the_field(raw: dict, field: str | None) -> None:
+    with pytest.raises(FeedbackConfigError) as caught:
+        FeedbackConfig.parse(raw, CARTPOLE_FEATURES)
+    assert caught.value.field == field
+
+
+def test_a_person_has_no_automated_labeler() -> None:
+    with pytest.raises(FeedbackConfigError, match="person"):
+        FeedbackConfig(feedback="human").labeler((), seed=0)

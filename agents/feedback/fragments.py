@@ -93,9 +93,10 @@ def play_episode(env: gym.Env, policy: Policy, seed: int, *, render: bool = Fals
 
 
 def cut_fragments(episode: Episode, fragment_length: int, count: int, rng: np.random.Generator) -> list[Fragment]:
-    """Cut ``count`` clips of ``fragment_length`` steps at uniformly random offsets of ``episode``.
+    """Cut up to ``count`` distinct clips of ``fragment_length`` steps at uniformly random offsets of ``episode``.
 
-    An episode shorter than ``fragment_length`` gives no clip (a fixed-horizon env never has one).
+    Fewer when the episode has fewer distinct windows (a clip as long as the episode: one); none when the
+    episode is shorter than ``fragment_length`` (a fixed-horizon env never is).
     """
     if fragment_length < 1:
         raise ValueError("fragment_length must be at least 1")
@@ -103,7 +104,8 @@ def cut_fragments(episode: Episode, fragment_length: int, count: int, rng: np.ra
     if last_start < 0:
         return []
     fragments = []
-    for start in rng.integers(0, last_start + 1, size=count):
+    starts = rng.choice(last_start + 1, size=min(count, last_start + 1), replace=False)  # no clip twice
+    for start in starts:
         window = slice(int(start), int(start) + fragment_length)
         fragments.append(
             Fragment(

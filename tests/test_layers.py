@@ -4,10 +4,11 @@ From the bottom (DESIGN.md section 3)::
 
     envs
     agents.config.schema           the hyperparameter language every algorithm declares itself in
-    agents.algos                   what can learn: the registry, SB3's algorithms, the tabular agents
+    agents.algos, agents.feedback  what can learn: the registry, SB3's algorithms, the tabular agents, and
+                                   rewards learned from preferences (the worker trains with them)
     agents.config                  what a run is: an env, an algorithm, its values (build_config asks the algorithm)
     agents.storage, agents.runs    run folders; how a run trains and is watched
-    agents.export, analysis, lessons, labs, feedback, sweeps, agents.train
+    agents.export, analysis, lessons, labs, sweeps, agents.train
     ui
     pages, app
 
@@ -28,7 +29,7 @@ PROJECT_PACKAGES = ("agents", "envs", "ui", "pages", "app")
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("envs",),
     ("agents.config.schema",),
-    ("agents.algos",),
+    ("agents.algos", "agents.feedback"),
     ("agents.config",),
     ("agents.storage", "agents.runs"),
     (
@@ -36,7 +37,6 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "agents.analysis",
         "agents.lessons",
         "agents.labs",
-        "agents.feedback",
         "agents.sweeps",
         "agents.train",
     ),

@@ -146,11 +146,12 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    jobs = [(task, seed, learned) for task in args.task or list(TASKS) for seed in args.seeds for learned in (True, False)]
+    tasks = args.task or list(TASKS)
+    jobs = [(task, seed, learned) for task in tasks for seed in args.seeds for learned in (True, False)]
     load = os.getloadavg()[0]
     with ProcessPoolExecutor(args.workers) as pool:
         results = list(pool.map(run_one, *zip(*jobs, strict=True)))
-    for task in args.task or list(TASKS):
+    for task in tasks:
         goal = TASKS[task]["goal"]
         print(f"\n{task} ({TASKS[task]['env_id']}, {TASKS[task]['timesteps']} steps), goal {goal}")
         for reward in ("learned", "true"):

@@ -1,22 +1,6 @@
 """GRPO: Group Relative Policy Optimization, the critic-free method of DeepSeekMath and DeepSeek-R1.
 
-Importing this package does not register anything; ``agents.algos.grpo.registry`` adds ``grpo`` to the algorithm
-registry.
+:mod:`.schema` declares its hyperparameters (torch-free), :mod:`.core` its arithmetic, :mod:`.policy` its one
+network and :mod:`.grpo` the algorithm with stable-baselines3's model surface. Importing this package imports
+nothing heavy, so the registry can list GRPO without loading torch.
 """
-
-from agents.algos.grpo.core import clipped_surrogate, group_advantages, k3_kl, normalise_in_group, returns_to_go
-from agents.algos.grpo.grpo import GRPO
-from agents.algos.grpo.policy import GRPOPolicy, count_parameters
-from agents.algos.grpo.schema import GRPO_SCHEMA
-
-__all__ = [
-    "GRPO",
-    "GRPO_SCHEMA",
-    "GRPOPolicy",
-    "clipped_surrogate",
-    "count_parameters",
-    "group_advantages",
-    "k3_kl",
-    "normalise_in_group",
-    "returns_to_go",
-]

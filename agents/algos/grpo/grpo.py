@@ -102,7 +102,7 @@ class GRPO:
             float(self.hyperparams["learning_rate"]),
             seed=self.seed,
         )
-        self.reference = GRPOPolicy(self.observation_space, self.action_space, self.policy.net_arch, 0.0)
+        self.reference = GRPOPolicy(self.observation_space, self.action_space, self.policy.net_arch)
         self.reference.load_state_dict(self.policy.state_dict())
         self.reference.requires_grad_(False)
         self.rng = np.random.default_rng(self.seed)
@@ -117,6 +117,12 @@ class GRPO:
             self.lr_schedule: Callable[[float], float] = LinearSchedule(float(self.hyperparams["learning_rate"]), 0, 1)
         else:
             self.lr_schedule = lambda _: float(self.hyperparams["learning_rate"])
+
+    @property
+    def optimizer(self) -> torch.optim.Optimizer:
+        """The policy's Adam optimizer (where SB3 keeps it: ``model.policy.optimizer``)."""
+        assert self.policy.optimizer is not None
+        return self.policy.optimizer
 
     @property
     def n_parameters(self) -> int:
@@ -190,7 +196,7 @@ class GRPO:
         ent_coef, max_grad_norm = float(hp["ent_coef"]), float(hp["max_grad_norm"])
         batch_size, n = int(hp["batch_size"]), len(batch.advantages)
         learning_rate = self.lr_schedule(self._progress_remaining())
-        for group in self.policy.optimizer.param_groups:
+        for group in self.optimizer.param_groups:
             group["lr"] = learning_rate
         ref_log_probs = None
         if beta > 0:
@@ -208,10 +214,10 @@ class GRPO:
                 kl = k3_kl(log_prob, ref_log_probs[idx]).mean() if ref_log_probs is not None else torch.zeros(())
                 entropy_loss = -entropy.mean()
                 loss = pg_loss + beta * kl + ent_coef * entropy_loss
-                self.policy.optimizer.zero_grad()
+                self.optimizer.zero_grad()
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(self.policy.parameters(), max_grad_norm)
-                self.policy.optimizer.step()
+                self.optimizer.step()
                 with torch.no_grad():
                     log_ratio = log_prob - batch.old_log_probs[idx]
                     approx_kl = ((log_ratio.exp() - 1) - log_ratio).mean()  # SB3's approx_kl, to the old policy
@@ -372,7 +378,7 @@ class GRPO:
             for name, state in (
                 ("policy.pth", self.policy.state_dict()),
                 ("reference.pth", self.reference.state_dict()),
-                ("policy.optimizer.pth", self.policy.optimizer.state_dict()),
+                ("policy.optimizer.pth", self.optimizer.state_dict()),
             ):
                 buffer = io.BytesIO()
                 torch.save(state, buffer)

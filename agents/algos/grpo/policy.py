@@ -21,7 +21,8 @@ class GRPOPolicy(nn.Module):
     """``pi(a | s)``: an MLP from observations to a categorical or diagonal Gaussian action distribution.
 
     ``observation_space``: a ``Box`` or ``Discrete`` space; ``action_space``: ``Discrete`` or ``Box``.
-    ``net_arch``: hidden layer widths, e.g. ``[64, 64]`` (``[]`` is a linear policy).
+    ``net_arch``: hidden layer widths, e.g. ``[64, 64]`` (``[]`` is a linear policy). With a ``learning_rate`` it
+    gets an Adam ``optimizer`` (SB3's place for it); without, it is a frozen copy (GRPO's reference).
     """
 
     def __init__(
@@ -29,7 +30,7 @@ class GRPOPolicy(nn.Module):
         observation_space: gym.Space,
         action_space: gym.Space,
         net_arch: list[int],
-        learning_rate: float,
+        learning_rate: float | None = None,
         seed: int = 0,
     ) -> None:
         super().__init__()
@@ -51,7 +52,10 @@ class GRPOPolicy(nn.Module):
         self.body = nn.Sequential(*layers)
         self.action_net = self._init(nn.Linear(width, action_dim), 0.01)
         self.log_std = nn.Parameter(torch.zeros(action_dim), requires_grad=not self.discrete)
-        self.optimizer = torch.optim.Adam([p for p in self.parameters() if p.requires_grad], lr=learning_rate, eps=1e-5)
+        self.optimizer: torch.optim.Optimizer | None = None
+        if learning_rate is not None:
+            trainable = [p for p in self.parameters() if p.requires_grad]
+            self.optimizer = torch.optim.Adam(trainable, lr=learning_rate, eps=1e-5)
 
     def _init(self, layer: nn.Linear, gain: float) -> nn.Linear:
         nn.init.orthogonal_(layer.weight, gain=gain, generator=self.generator)

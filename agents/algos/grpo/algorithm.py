@@ -1,0 +1,39 @@
+"""GRPO as the registry's entry point: build, save and load models from checked schema values (imports torch).
+
+A model trains on ``group_size x groups_per_update`` copies of the run's env; its checkpoint is GRPO's own zip
+(JSON and torch tensors read with ``weights_only=True``), so resuming a run unpickles nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agents.algos.grpo.grpo import GRPO
+from agents.algos.registry import EnvFactory
+from agents.config.schema import Value
+
+
+@dataclass(frozen=True)
+class GRPOAlgorithm:
+    """The registry's :class:`~agents.algos.registry.Algorithm` for GRPO; on-policy, so no replay buffer."""
+
+    replay_buffer: None = None
+
+    def build(self, env_fn: EnvFactory, values: Mapping[str, Value], seed: int) -> GRPO:
+        return GRPO(env_fn, seed=seed, **dict(values))
+
+    def save(self, model: GRPO, path: Path) -> None:
+        model.save(path)
+
+    def load(self, path: Path, env_fn: EnvFactory, values: Mapping[str, Value], seed: int) -> GRPO:
+        """The saved weights, optimizer and reference; ``seed`` draws the groups and actions from here on."""
+        return GRPO.load(path, env=env_fn, seed=seed)
+
+    def optimizers(self, model: Any) -> list[Any]:
+        return [model.optimizer]
+
+
+GRPO_ALGORITHM = GRPOAlgorithm()

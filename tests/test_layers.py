@@ -8,7 +8,7 @@ From the bottom (DESIGN.md section 3)::
                                    rewards learned from preferences (the worker trains with them)
     agents.config                  what a run is: an env, an algorithm, its values (build_config asks the algorithm)
     agents.storage, agents.runs    run folders; how a run trains and is watched
-    agents.export, analysis, lessons, labs, sweeps, agents.train
+    agents.export, analysis, distill, lessons, labs, sweeps, agents.train
     ui
     pages, app
 
@@ -35,6 +35,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     (
         "agents.export",
         "agents.analysis",
+        "agents.distill",
         "agents.lessons",
         "agents.labs",
         "agents.sweeps",

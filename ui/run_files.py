@@ -39,6 +39,13 @@ def _mp4(gif: bytes) -> bytes:
     return gif_to_mp4(gif)
 
 
+def _model_help(run: Run) -> str:
+    export_class = run.config.algo_info.export_class
+    if export_class:
+        return f"The trained agent; loads with stable-baselines3's {export_class}.load(path)."
+    return "The trained agent, in the playground's own format (stable-baselines3 cannot load it)."
+
+
 def download_buttons(run: Run) -> None:
     """Model, metrics and the latest evaluation episode, as files."""
     cols = st.columns(4)
@@ -49,7 +56,7 @@ def download_buttons(run: Run) -> None:
             checkpoint.read_bytes(),
             file_name=f"{run.id}-{run.config.algo}{checkpoint.suffix}",
             icon=":material/download:",
-            help="The trained agent. SB3 models load with e.g. PPO.load(path).",
+            help=_model_help(run),
             key=f"dl-model-{run.id}",
         )
     cols[1].download_button(

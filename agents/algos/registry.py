@@ -31,7 +31,7 @@ CheckFn = Callable[[Mapping[str, Value], EnvInfo], None]
 """Raise :class:`~agents.config.schema.HyperParamError` (naming the field) if these individually valid values
 cannot train together on this env."""
 
-BUILTIN_REGISTRATIONS = ("agents.algos.sb3.registry", "agents.algos.tabular.registry")
+BUILTIN_REGISTRATIONS = ("agents.algos.sb3.registry", "agents.algos.grpo.registry", "agents.algos.tabular.registry")
 """Modules that register the built-in algorithms when imported; each must import without torch."""
 
 
@@ -112,6 +112,9 @@ class AlgoInfo:
     """Rules across several hyperparameters (run by ``build_config`` before anything is built); torch-free."""
     export_class: str | None = None
     """stable_baselines3's class the exported script and Zoo YAML entry use (``"PPO"``); None: not exportable."""
+    export_note: str = ""
+    """Why it does not export (when ``export_class`` is None), in words for a learner; empty: it is the playground's
+    own agent."""
 
     @cached_property
     def algorithm(self) -> Algorithm:

@@ -48,7 +48,7 @@ def presets_for(env_id: str, algo_id: str) -> dict[str, Preset]:
         for name, entry in raw.items()
     }
     ordered = {name: found[name] for name in ("demo", "zoo") if name in found}
-    ordered[DEFAULTS] = Preset(DEFAULTS, "The algorithm's own defaults (stable-baselines3's), no tuning.")
+    ordered[DEFAULTS] = Preset(DEFAULTS, "The algorithm's own defaults (for SB3's algorithms, SB3's), no tuning.")
     return ordered
 
 

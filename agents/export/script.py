@@ -45,7 +45,9 @@ def export_unavailable_reason(config: RunConfig, kind: str = "script") -> str | 
     Lets a page say so up front instead of offering a download that fails.
     """
     if config.algo_info.export_class is None:
-        return f"{config.algo_info.title} is the playground's own agent; only stable-baselines3 runs export as code."
+        return config.algo_info.export_note or (
+            f"{config.algo_info.title} is the playground's own agent; only stable-baselines3 runs export as code."
+        )
     if kind == "script" and not _is_gymnasium_env(config.env_id):
         return f"{config.env_id} is the playground's own environment, which a standalone script cannot build."
     return None

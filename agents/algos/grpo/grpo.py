@@ -221,9 +221,7 @@ class GRPO:
                 with torch.no_grad():
                     log_ratio = log_prob - batch.old_log_probs[idx]
                     approx_kl = ((log_ratio.exp() - 1) - log_ratio).mean()  # SB3's approx_kl, to the old policy
-                for key, value in zip(
-                    logs, (pg_loss, kl, approx_kl, clip_fraction, -entropy_loss, loss), strict=True
-                ):
+                for key, value in zip(logs, (pg_loss, kl, approx_kl, clip_fraction, -entropy_loss, loss), strict=True):
                     logs[key].append(float(value.detach()))
         self._n_updates += 1
         if beta > 0 and self._n_updates % int(hp["ref_update_interval"]) == 0:

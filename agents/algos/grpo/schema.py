@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from agents.algos.sb3_schemas import (
+from agents.algos.sb3.schemas import (
     ENT_COEF,
     GAMMA,
     LEARNING_RATE,

@@ -10,8 +10,9 @@ from ui.compare_view import (
     curves_for,
     default_selection,
     group_notes,
+    lessons_of,
     progress_notes,
-    run_label,
+    run_labels,
     runs_from_link,
     summary_view,
 )
@@ -35,8 +36,9 @@ if "compare_runs" not in st.session_state:
     st.session_state.compare_runs = linked or default_selection(runs)
 
 # persist_state: the selection and view survive a visit to another page (Streamlit drops them otherwise)
+labels = run_labels(runs)
 chosen = st.multiselect(
-    "Runs", list(by_id), key="compare_runs", format_func=lambda i: run_label(by_id[i]), persist_state="session"
+    "Runs", list(by_id), key="compare_runs", format_func=lambda i: labels[i], persist_state="session"
 )
 cols = st.columns([1, 1, 3])
 shaped = cols[0].toggle(
@@ -58,6 +60,9 @@ st.query_params["runs"] = ",".join(chosen)
 if not chosen:
     st.info("Pick runs to compare.")
     st.stop()
+
+for lesson in lessons_of([by_id[run_id] for run_id in chosen if run_id in by_id]):
+    st.info(f"**{plain(lesson.title)}.** What to watch for: {plain(lesson.watch_for)}", icon=":material/visibility:")
 
 
 def _bullets(lines: list[str]) -> str:

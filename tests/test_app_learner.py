@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 from agents.config.run_config import build_config
+from agents.lessons.rewards import LESSONS as REWARD_LESSONS
 from agents.runs.manager import get_manager
-from tests.test_app_pages import app_at, texts
+from tests.test_app_pages import app_at, shown, texts
 from ui.common import plain
 from ui.glossary import TERMS, logged_value
 
@@ -75,3 +76,52 @@ def test_a_run_is_shown_by_its_readable_name_on_train_runs_and_compare() -> None
     at = app_at("pages/compare.py", runs=run.id)
     assert not at.exception
     assert run.name in at.multiselect[0].options
+
+
+def test_home_names_the_gridworld_lab_and_the_lessons_as_places_to_start() -> None:
+    at = app_at()
+    assert not at.exception
+    assert "The GridWorld lab" in texts(at) and "gentlest start" in texts(at)
+    links = [(link.proto.label, link.proto.page) for link in at.get("page_link")]
+    assert ("Open the GridWorld lab", "gridworld") in links
+    for lesson in REWARD_LESSONS.values():
+        assert any(label == lesson.title for label, _ in links), lesson.title
+
+
+def test_a_lesson_box_speaks_to_the_learner_and_leaves_test_details_to_the_readme() -> None:
+    lesson = REWARD_LESSONS["mountaincar_shaping"]
+    at = app_at("pages/train.py", lesson="mountaincar_shaping")
+    assert not at.exception
+    shown = texts(at)
+    assert lesson.summary[:60] in shown and lesson.watch_for[:60] in shown
+    assert "Checked by the tests" not in shown and lesson.claim[:40] not in shown
+    assert "Estimated training time" in shown, "how long the lesson's runs take, before starting them"
+
+
+def test_a_flat_mountaincar_curve_points_to_its_shaping_lesson() -> None:
+    run = finished_run("MountainCar-v0", "ppo", timesteps=4_200, preset="defaults")  # one env: 21 episodes
+    snap = run.snapshot()
+    assert len(snap.episode_lengths) >= 20 and min(snap.episode_lengths[-20:]) == 200, "no flag reached: flat"
+    at = app_at("pages/train.py", run=run.id)
+    assert not at.exception
+    lesson = REWARD_LESSONS["mountaincar_shaping"]
+    assert any("Flat by design" in i.value and lesson.flat_curve_hint[:40] in i.value for i in at.info)
+    links = [(link.proto.label, link.proto.query_string) for link in at.get("page_link")]
+    assert (lesson.title, "lesson=mountaincar_shaping") in links
+
+    at = app_at("pages/train.py", run=finished_run(timesteps=1_000).id)
+    assert not any("Flat by design" in i.value for i in at.info), "CartPole's curve is not flat by design"
+
+
+def test_compare_labels_a_lessons_runs_by_their_variants_and_repeats_what_to_watch_for() -> None:
+    lesson = REWARD_LESSONS["cartpole_speed_hack"]
+    runs = [get_manager().start(variant.config(), owner="learner-" * 3) for variant in lesson.runs]
+    for run in runs:
+        run.stop()
+        assert run.join(30)
+    at = app_at("pages/compare.py", runs=",".join(run.id for run in runs))
+    assert not at.exception
+    options = at.multiselect[0].options
+    for run, variant in zip(runs, lesson.runs, strict=True):
+        assert f"{run.name} · {variant.label}" in options
+    assert any(lesson.title in shown(i.value) and lesson.watch_for[:50] in shown(i.value) for i in at.info)

@@ -10,6 +10,8 @@ from pandas.io.formats.style import Styler
 from agents.analysis.compare import GroupCurve, RunCurve, aggregate, group_key
 from agents.analysis.seeds import SeedGroup, seed_groups
 from agents.analysis.summary import summary_table
+from agents.lessons.hints import lesson_variants, lessons_in_view
+from agents.lessons.rewards import Lesson, LessonRun
 from agents.runs.live import SOLVE_WINDOW
 from agents.runs.manager import RUN_ID_PATTERN
 from agents.runs.run import Run, RunStatus
@@ -21,13 +23,19 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
 MAX_LINK_RUNS = 50
 
 
-def run_label(run: Run) -> str:
-    return run.name
+def run_label(run: Run, variant: LessonRun | None = None) -> str:
+    """The run's name, and the lesson variant it is (given, or the one lesson it can belong to)."""
+    if variant is None:
+        found = lesson_variants(run.config)
+        variant = found[0][1] if len(found) == 1 else None
+    return f"{run.name} · {variant.label}" if variant else run.name
 
 
-def group_label(run: Run) -> str:
-    """What a group of seeds has in common, in words."""
+def group_label(run: Run, variant: LessonRun | None = None) -> str:
+    """What a group of seeds has in common, in words: a lesson's variant by its name."""
     config = run.config
+    if variant is not None:
+        return f"{variant.label} ({config.env_info.title} · {config.algo_info.title})"
     shaped = " · shaped" if not config.shaping.is_identity() else ""
     return f"{config.env_id} · {config.algo} · {config.preset_label()}{shaped}"
 
@@ -49,15 +57,23 @@ def default_selection(runs: list[Run]) -> list[str]:
 
 
 def curves_for(runs: list[Run]) -> list[RunCurve]:
+    """One curve per run; a lesson's runs are labelled with their variant's name."""
     labels: dict[str, str] = {}
     curves = []
-    for run in runs:
+    _, variants = lessons_in_view([run.config for run in runs])
+    for run, variant in zip(runs, variants, strict=True):
         key = group_key(run.config)
-        label = labels.setdefault(key, _unique(group_label(run), labels.values()))
+        label = labels.setdefault(key, _unique(group_label(run, variant), labels.values()))
         snap = run.snapshot()
         curves.append(
             RunCurve.from_snapshot(
-                run.id, snap, label=run_label(run), group=key, group_label=label, cpu_s=snap.cpu_s, seed=run.config.seed
+                run.id,
+                snap,
+                label=run_label(run, variant),
+                group=key,
+                group_label=label,
+                cpu_s=snap.cpu_s,
+                seed=run.config.seed,
             )
         )
     return curves
@@ -219,3 +235,14 @@ def progress_notes(runs: list[Run]) -> list[str]:
             verb = "paused" if status == RunStatus.PAUSED else "still training"
             notes.append(f"{run_label(run)} is {verb}: {snap.timesteps:,} of {run.config.total_timesteps:,} steps.")
     return notes
+
+
+def run_labels(runs: list[Run]) -> dict[str, str]:
+    """Every run's label by id, a lesson's runs with their variant among the lessons these runs show."""
+    _, variants = lessons_in_view([run.config for run in runs])
+    return {run.id: run_label(run, variant) for run, variant in zip(runs, variants, strict=True)}
+
+
+def lessons_of(runs: list[Run]) -> list[Lesson]:
+    """The lessons whose variants ``runs`` show side by side (:func:`agents.lessons.hints.lessons_in_view`)."""
+    return lessons_in_view([run.config for run in runs])[0]

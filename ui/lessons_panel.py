@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from agents.lessons.hints import flat_by_design, lesson_for_flat_curve
 from agents.lessons.rewards import LESSONS, Lesson
+from agents.runs.live import RunSnapshot
 from ui.common import plain, start_runs
 from ui.config_form import load_config_into_widgets
+from ui.estimate import show_estimate
 
 LESSON_KEY = "lesson"
 """Query and session key of the lesson in view (a view key: it says what to show, not what to train)."""
@@ -53,7 +56,7 @@ def lesson_intro(lesson: Lesson) -> None:
     st.title(lesson.title)
     st.markdown(plain(lesson.summary))
     st.info(f"**What to watch for.** {plain(lesson.watch_for)}", icon=":material/visibility:")
-    st.caption(f"Checked by the tests with fixed seeds: {plain(lesson.claim)}")
+    show_estimate(lesson.runs[0].config())
     cols = st.columns(len(lesson.runs) + 1)
     for col, variant in zip(cols, lesson.runs, strict=False):
         if col.button(f"Run: {variant.label}", key=f"lesson-run-{variant.label}", width="stretch"):
@@ -72,3 +75,15 @@ def lesson_intro(lesson: Lesson) -> None:
 def lesson_reminder(lesson: Lesson) -> None:
     """Above a running lesson: what to look at."""
     st.info(f"**{plain(lesson.title)}.** {plain(lesson.watch_for)}", icon=":material/visibility:")
+
+
+def flat_curve_hint(env_id: str, snap: RunSnapshot) -> None:
+    """Under a return curve that is flat by design (no episode has reached the goal yet): why, and the lesson."""
+    lesson = lesson_for_flat_curve(env_id)
+    if lesson is None or lesson == current_lesson() or not flat_by_design(snap, env_id):
+        return
+    st.info(
+        f"**Flat by design.** {plain(lesson.flat_curve_hint)} The lesson shows what helps:",
+        icon=":material/lightbulb:",
+    )
+    st.page_link("pages/train.py", label=lesson.title, icon=":material/school:", query_params={LESSON_KEY: lesson.id})

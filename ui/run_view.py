@@ -14,6 +14,7 @@ from agents.runs.run import Run, RunStatus
 from ui.charts import run_figures
 from ui.common import can_control, format_duration, manager, plain
 from ui.explain import lengths_caption, logged_values_help, metric_help, returns_caption
+from ui.lessons_panel import flat_curve_hint
 from ui.run_files import download_buttons, resume_button
 
 REFRESH_S = 1.0
@@ -67,6 +68,7 @@ def _draw(run: Run) -> None:
     with left:
         st.plotly_chart(figures["returns"], key=f"returns-{run.id}")
         st.caption(returns_caption(config.env_info.solved_threshold, shaped=shaped))
+        flat_curve_hint(config.env_id, snap)
         if shaped:
             _divergence_note(snap)
     with right:

@@ -16,6 +16,7 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ import yaml
 from agents.config.run_config import RunConfig, build_config
 from agents.runs.live import SOLVE_WINDOW, RunSnapshot
 from agents.runs.run import Run, RunStatus
-from envs.registry import get_env
+from envs.registry import ENVS, get_env
 
 LESSONS_FILE = Path(__file__).with_name("lessons.yml")
 VALUE_LOSS_KEY = "train/value_loss"
@@ -167,6 +168,11 @@ class Lesson:
     runs: tuple[LessonRun, ...]
     """One or two variants to compare, on the same seed and budget."""
     checks: tuple[Check, ...] = field(default=())
+    flat_curve_envs: tuple[str, ...] = ()
+    """Envs whose return stays flat by design until the agent first reaches the goal; a run on one of them
+    that has not reached it yet gets a hint that points to this lesson (:func:`lesson_for_flat_curve`)."""
+    flat_curve_hint: str = ""
+    """Why such a curve is flat, in words for a learner."""
 
     def run(self, label: str) -> LessonRun:
         """The variant with this label (check labels name runs this way)."""
@@ -236,6 +242,7 @@ def train_and_measure(lesson_run: LessonRun) -> RunOutcome:
     )
 
 
+@cache
 def time_limit(env_id: str) -> int | None:
     """The env's episode step limit as built for training (None when it has none)."""
     env = get_env(env_id).make()
@@ -247,7 +254,8 @@ def time_limit(env_id: str) -> int | None:
 
 # --- loading ---------------------------------------------------------------------------------------------
 
-_LESSON_KEYS = {"title", "summary", "watch_for", "claim", "shared", "runs", "checks"}
+_LESSON_KEYS = {"title", "summary", "watch_for", "claim", "shared", "runs", "checks", "flat_curve"}
+_FLAT_CURVE_KEYS = {"envs", "hint"}
 _SHARED_KEYS = {"env_id", "algo", "preset", "overrides", "seed", "timesteps"}
 _RUN_KEYS = {"label", "shaping"}
 _CHECK_KEYS = {"run", "metric", "at_least", "at_most"}
@@ -281,7 +289,7 @@ def _bound(where: str, value: object) -> float | None:
 
 def _parse_lesson(lesson_id: str, data: object) -> Lesson:
     where = f"lesson {lesson_id!r}"
-    data = _require_keys(where, data, _LESSON_KEYS, _LESSON_KEYS - {"checks"})
+    data = _require_keys(where, data, _LESSON_KEYS, _LESSON_KEYS - {"checks", "flat_curve"})
     shared = _require_keys(f"{where} shared", data["shared"], _SHARED_KEYS, _SHARED_KEYS)
     raw_runs = data["runs"]
     if not isinstance(raw_runs, list) or not 1 <= len(raw_runs) <= 2:
@@ -320,6 +328,13 @@ def _parse_lesson(lesson_id: str, data: object) -> Lesson:
         if check.at_least is None and check.at_most is None:
             raise LessonError(f"{where} check {index + 1}: give at_least, at_most or both")
         checks.append(check)
+    flat_envs: tuple[str, ...] = ()
+    flat_hint = ""
+    if "flat_curve" in data:
+        flat = _require_keys(f"{where} flat_curve", data["flat_curve"], _FLAT_CURVE_KEYS, _FLAT_CURVE_KEYS)
+        if not isinstance(flat["envs"], list) or not all(isinstance(e, str) and e in ENVS for e in flat["envs"]):
+            raise LessonError(f"{where} flat_curve envs must be a list of known env ids")
+        flat_envs, flat_hint = tuple(flat["envs"]), _text(f"{where} flat_curve hint", flat["hint"])
     return Lesson(
         id=lesson_id,
         title=_text(f"{where} title", data["title"]),
@@ -328,6 +343,8 @@ def _parse_lesson(lesson_id: str, data: object) -> Lesson:
         claim=_text(f"{where} claim", data["claim"]),
         runs=tuple(runs),
         checks=tuple(checks),
+        flat_curve_envs=flat_envs,
+        flat_curve_hint=flat_hint,
     )
 
 

@@ -31,6 +31,8 @@ TINY = {
     "gradient_steps": 1,
     "buffer_size": 500,
     "target_update_interval": 10,
+    "group_size": 2,
+    "groups_per_update": 1,
 }
 STEPS = 48
 RECORD = re.compile(r"""record\(\s*["']train/([A-Za-z0-9_]+)["']""")

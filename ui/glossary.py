@@ -62,6 +62,12 @@ class Group:
 
 GROUPS: tuple[Group, ...] = (
     Group("value", "Value predictions", "Is the agent learning to predict how much reward is coming?", "#1f77b4"),
+    Group(
+        "groups",
+        "Group scores (GRPO)",
+        "Do the attempts of a group differ enough to learn from?",
+        "#ff7f0e",
+    ),
     Group("policy", "Policy updates", "How much does each update change what the agent does?", "#d62728"),
     Group("exploration", "Exploration", "How random are the agent's actions still?", "#2ca02c"),
     Group("settings", "Settings and totals", "Schedules and sums: read the values above first.", "#7f7f7f"),
@@ -174,6 +180,34 @@ LOGGED_VALUES: dict[str, LoggedValue] = _values(
         "Minus the critic's rating of the actor's actions (SAC adds an entropy term). It falls as the actor "
         "finds actions the critic rates highly.",
     ),
+    # Group scores (GRPO).
+    LoggedValue(
+        "reward",
+        "mean return of the attempts",
+        "groups",
+        "The mean return (sum of rewards) of the update's attempts: GRPO's own learning curve.",
+    ),
+    LoggedValue(
+        "reward_std",
+        "spread within groups",
+        "groups",
+        "Standard deviation of the returns within a group, averaged over groups: how much better the best "
+        "attempts did. The advantages divide by it, so the signal exists only where it is above 0.",
+    ),
+    LoggedValue(
+        "frac_reward_zero_std",
+        "groups with no signal",
+        "groups",
+        "Share of groups whose attempts all scored the same (TRL's frac_reward_zero_std): their advantages are "
+        "0, so they teach nothing. Near 1 once every attempt succeeds, or while every attempt fails alike.",
+    ),
+    LoggedValue(
+        "kl",
+        "KL to the reference",
+        "policy",
+        "How far the policy has moved from its reference copy (k3 estimate, DeepSeekMath's); beta times it "
+        "is added to the loss. 0 when beta is 0 (no reference is used).",
+    ),
     # Exploration.
     LoggedValue(
         "entropy_loss",
@@ -242,6 +276,21 @@ LOGGED_VALUES: dict[str, LoggedValue] = _values(
 )
 
 ALGO_SPECIFIC: dict[str, dict[str, LoggedValue]] = {
+    "grpo": _values(
+        LoggedValue(
+            "policy_gradient_loss",
+            "policy loss",
+            "policy",
+            "GRPO's clipped objective, negated (PPO's, with group-relative advantages). Noisy; it need not fall.",
+        ),
+        LoggedValue(
+            "loss",
+            "total loss",
+            "settings",
+            "Policy loss plus beta × KL plus ent_coef × entropy loss: there is no value loss, since there is no "
+            "value network.",
+        ),
+    ),
     "dqn": _values(
         LoggedValue(
             "loss",

@@ -15,6 +15,7 @@ import streamlit as st
 
 from agents.runs.warmup import import_libraries, warm_up_in_background
 
+st.secrets.load_if_toml_exists()  # Community Cloud: root-level secrets become the settings' environment variables
 import_libraries()  # torch and SB3 once, at the first visit, never in two sessions at once
 from ui.common import view_flag  # noqa: E402  (after the libraries: it imports SB3)
 

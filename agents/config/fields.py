@@ -7,13 +7,11 @@ links and the CLI, and each refuses a bad value with the same message (in the sp
 
 from __future__ import annotations
 
+from agents.config.limits import DEFAULT_WALL_S, MAX_WALL_S
 from agents.config.schema import HyperParam, Schema
 
 MAX_TIMESTEPS = 5_000_000
 """No run may ask for more steps than this: a cap for the whole server, whatever a link says."""
-MAX_WALL_S = 3600.0
-"""No run trains longer than an hour of wall-clock time."""
-DEFAULT_WALL_S = 900.0
 MAX_SEED = 2**31 - 1
 
 SEED = HyperParam(

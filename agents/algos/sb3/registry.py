@@ -12,11 +12,9 @@ from typing import Any
 
 from agents.algos.registry import AlgoInfo, register_algorithm
 from agents.algos.sb3.schemas import A2C_SCHEMA, DDPG_SCHEMA, DQN_SCHEMA, PPO_SCHEMA, SAC_SCHEMA, TD3_SCHEMA
+from agents.config.limits import MAX_BUFFER_BYTES  # replay buffers are allocated up front: refuse larger ones
 from agents.config.schema import HyperParamError, Value
 from envs.registry import EnvInfo
-
-MAX_BUFFER_BYTES = 2 * 1024**3
-"""Replay buffers are allocated up front; refuse one that would take more than this."""
 
 
 def memory_estimate_bytes(values: Mapping[str, Value], obs_size: int, action_size: int) -> int:
@@ -50,7 +48,7 @@ def check_replay_buffer(values: Mapping[str, Value], env: EnvInfo) -> None:
     if needed > MAX_BUFFER_BYTES:
         raise HyperParamError(
             f"buffer_size {values['buffer_size']} would need about {needed / 1024**3:.1f} GiB; "
-            f"the limit is {MAX_BUFFER_BYTES / 1024**3:.0f} GiB",
+            f"the limit is {MAX_BUFFER_BYTES / 1024**3:.3g} GiB",
             "buffer_size",
         )
 

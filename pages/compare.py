@@ -14,7 +14,7 @@ from ui.compare_view import (
     progress_notes,
     run_labels,
     runs_from_link,
-    summary_view,
+    show_summary,
 )
 
 require_entrypoint()
@@ -79,7 +79,7 @@ def _chart_and_table() -> None:
     notes = group_notes(curves)
     if notes:
         st.warning(_bullets(notes))
-    st.dataframe(summary_view(curves), hide_index=True, width="stretch")
+    show_summary(curves)
 
 
 live = any(by_id[run_id].status.active for run_id in chosen)

@@ -9,7 +9,7 @@ from agents.runs.run import Run
 from ui.common import format_duration, manager, plain, require_entrypoint
 from ui.glossary import TERMS
 from ui.run_files import delete_button, download_buttons, resume_button
-from ui.tables import RETURN, STEPS, styled
+from ui.tables import RETURN, STEPS, show_table
 
 require_entrypoint()
 st.title("Runs")
@@ -41,14 +41,15 @@ if not runs:
     st.stop()
 
 table = pd.DataFrame([_row(run) for run in runs])
-selection = st.dataframe(
-    styled(table, RUNS_FORMATS),
+selection = show_table(
+    table,
+    RUNS_FORMATS,
     hide_index=True,
     width="stretch",
     on_select="rerun",
     selection_mode="single-row",
     key="runs_table",
-    column_config={  # help only: the formats are the Styler's
+    column_config={  # help only: show_table formats the numbers
         "name": st.column_config.Column(help="Environment, algorithm, seed, and which repeat of them."),
         "steps": st.column_config.Column(help=TERMS["steps"]),
         "best return": st.column_config.Column(help=TERMS["best episode"]),

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 
-import pyarrow as pa
 from streamlit.testing.v1 import AppTest
 
 from agents.config.run_config import build_config
@@ -24,9 +23,10 @@ SMALL = {"net_arch": "32"}
 
 
 def displayed(at: AppTest, index: int = 0) -> list[dict[str, str]]:
-    """The table as the reader sees it: the display values ``st.dataframe`` draws, as text."""
-    styler = at.dataframe[index].proto.arrow_data.styler
-    return pa.ipc.open_stream(styler.display_values).read_pandas().astype(str).to_dict("records")
+    """The table as the reader sees it, as text (the grid draws any null cell as "None", so none may be sent)."""
+    frame = at.dataframe[index].value
+    assert not frame.isna().any().any(), "a null cell would be drawn as 'None'"
+    return frame.astype(str).to_dict("records")
 
 
 def trace_names(at: AppTest) -> list[str]:

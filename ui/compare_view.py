@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from pandas.io.formats.style import Styler
 
 from agents.analysis.compare import GroupCurve, RunCurve, aggregate, group_key
 from agents.analysis.seeds import SeedGroup, seed_groups
@@ -17,7 +16,7 @@ from agents.runs.manager import RUN_ID_PATTERN
 from agents.runs.run import Run, RunStatus
 from ui.charts import MAX_POINTS, thin_indices
 from ui.common import manager
-from ui.tables import RETURN, SECONDS, STEPS, styled
+from ui.tables import RETURN, SECONDS, STEPS, show_table
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 MAX_LINK_RUNS = 50
@@ -104,6 +103,7 @@ def compare_figure(curves: list[RunCurve], *, x_axis: str, shaped: bool) -> go.F
         yaxis_title=what,
         height=460,
         uirevision="compare",
+        showlegend=True,  # plotly hides a lone trace's legend, which names what a single seed's line is
         font={"size": 14},
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
         legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0},
@@ -211,9 +211,9 @@ def summary_frame(curves: list[RunCurve]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def summary_view(curves: list[RunCurve]) -> Styler:
+def show_summary(curves: list[RunCurve]) -> None:
     """:func:`summary_frame` as the page shows it: dashes for missing values, steps and seconds rounded."""
-    return styled(summary_frame(curves), SUMMARY_FORMATS)
+    show_table(summary_frame(curves), SUMMARY_FORMATS, hide_index=True, width="stretch")
 
 
 def group_notes(curves: list[RunCurve]) -> list[str]:

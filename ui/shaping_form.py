@@ -19,7 +19,6 @@ from envs.shaping import preview_shaping
 from envs.shaping_config import NUMBER_LIMITS, ShapingConfig, ShapingError
 from ui.common import plain
 from ui.inputs import number_input, show_error
-from ui.tables import REWARD, styled
 
 PREVIEW_STEPS = 6
 NUMBER_FIELDS = {
@@ -99,10 +98,10 @@ def shaping_controls(
                 slots["potential_gamma"] = _number(
                     "potential_gamma",
                     "γ of the potential",
-                    f"Empty: {follows}, as potential-based shaping needs to keep the optimal policy. "
+                    f"Empty (auto): {follows}, as potential-based shaping needs to keep the optimal policy. "
                     "Type a number only to see what setting them apart does.",
                     disabled=disabled,
-                    placeholder=follows,
+                    placeholder=f"{learner_gamma:g} (auto)" if learner_gamma is not None else "auto",
                 )
             with cols[1]:
                 slots["potential_scale"] = _number("potential_scale", "Potential scale", None, disabled=disabled)
@@ -120,7 +119,7 @@ def shaping_controls(
     config = ShapingConfig.from_dict(values)
     warning = config.potential_gamma_warning(learner_gamma) if learner_gamma is not None else None
     if warning:
-        (slots.get("potential_gamma") or st).warning(warning)
+        st.warning(warning)  # the width of the form, under the γ it concerns (half a sidebar is too narrow to read)
     _preview(env, config, learner_gamma)
     return config, None
 
@@ -164,4 +163,5 @@ def _preview(env: EnvInfo, config: ShapingConfig, learner_gamma: float | None) -
         }
     )
     st.caption(f"Preview on {PREVIEW_STEPS} random steps of {env.id}:")
-    st.dataframe(styled(table, {"env reward": REWARD, "shaped": REWARD}), hide_index=True, width="stretch")
+    rewards = st.column_config.NumberColumn(format="%.4g")  # never missing: numbers stay numbers, 4 significant digits
+    st.dataframe(table, hide_index=True, width="stretch", column_config={"env reward": rewards, "shaped": rewards})

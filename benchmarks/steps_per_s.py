@@ -81,7 +81,8 @@ def measure(env_id: str, algo: str, preset: str, seconds: float) -> float:
         while run.alive:
             with run.stats.lock:
                 steps1, elapsed1 = run.stats.timesteps, run.stats.elapsed_s
-            if elapsed1 - elapsed0 >= seconds:
+            # learners that report steps in chunks (GRPO: a whole update's episodes) need one chunk at least
+            if elapsed1 - elapsed0 >= seconds and (steps1 > steps0 or elapsed1 - elapsed0 >= MAX_WAIT_S):
                 return (steps1 - steps0) / (elapsed1 - elapsed0)
             time.sleep(POLL_S)
         with run.stats.lock:  # ended before the window closed: a short run, measured whole

@@ -38,18 +38,23 @@ STEPS = 48
 RECORD = re.compile(r"""record\(\s*["']train/([A-Za-z0-9_]+)["']""")
 REPO = Path(__file__).resolve().parents[1]
 EXPECTED = {
-    ("ppo", "MountainCarContinuous-v0"): {"approx_kl", "explained_variance", "std"},
+    ("ppo", "Pendulum-v1"): {"approx_kl", "explained_variance", "std"},
     ("dqn", "CartPole-v1"): {"loss"},
-    ("sac", "MountainCarContinuous-v0"): {"ent_coef", "critic_loss", "actor_loss"},
+    ("sac", "Pendulum-v1"): {"ent_coef", "critic_loss", "actor_loss"},
+    ("grpo", "CartPole-v1"): {"reward_std", "kl", "frac_reward_zero_std"},
     ("q_learning", "FrozenLake-v1"): {"epsilon", "td_error"},
 }
 """A few names each probe must see: the probes really train far enough to log them."""
 
 
+SHORT_FIRST = ("CartPole-v1", "Pendulum-v1")
+"""Probed first where supported: short episodes (GRPO plays whole episodes before its first update)."""
+
+
 def probe_envs(algo: str) -> list[str]:
-    """The first env of each action kind the algorithm supports."""
+    """One env of each action kind the algorithm supports, short episodes first."""
     info, found = get_algo(algo), {}
-    for env in ENVS.values():
+    for env in sorted(ENVS.values(), key=lambda e: e.id not in SHORT_FIRST):
         if info.supports(env):
             found.setdefault(env.action_kind, env.id)
     return list(found.values())

@@ -171,9 +171,9 @@ def config_sidebar(*, disabled: bool = False) -> tuple[RunConfig | None, str | N
     overrides = _hyperparameters(algo, disabled=disabled, errors=errors, slots=slots)
 
     with st.expander("Reward shaping", expanded=not shaping_is_default()):
-        shaping, shaping_problem = shaping_controls(env, disabled=disabled, learner_gamma=state.get(hp_key("gamma")))
+        shaping, _ = shaping_controls(env, disabled=disabled, learner_gamma=state.get(hp_key("gamma")))
     if shaping is None:
-        errors["shaping"] = shaping_problem or "reward shaping"
+        errors["shaping"] = "Reward shaping"
     if errors:
         return None, _fix_these(errors)
 

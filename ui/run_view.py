@@ -89,7 +89,9 @@ def _controls(run: Run) -> None:
     if not run.status.active:
         return
     if not can_control(run):
-        st.caption("You are watching this run. Only the tab that started it can pause or stop it.")
+        st.caption(
+            "You are watching this run. Only the browser that started it (or its control link) can pause or stop it."
+        )
         return
     cols = st.columns([1, 1, 4])
     # on_click callbacks act before the page is redrawn, so the buttons and badge show the new state at once.

@@ -232,3 +232,40 @@ def test_stop_when_solved_travels_in_the_link_and_bad_flags_warn() -> None:
     shared = query_to_config({"env": "CartPole-v1", "stop_when_solved": "<script>"})
     assert shared.config.stop_when_solved is False
     assert any("stop_when_solved" in w for w in shared.warnings)
+
+
+def test_a_link_holds_exactly_what_differs_from_the_preset() -> None:
+    """The codec and the Train page's "changed from this preset" note read the same differences."""
+    plain = build_config("CartPole-v1", "ppo")
+    assert config_to_query(plain) == {"env": "CartPole-v1", "algo": "ppo"} and plain.preset_changes() == {}
+    changed = build_config("CartPole-v1", "ppo", overrides={"learning_rate": 0.0005}, timesteps=9_000, seed=2)
+    query = config_to_query(changed)
+    assert query == {
+        "env": "CartPole-v1", "algo": "ppo", "learning_rate": "0.0005", "seed": "2", "timesteps": "9000"
+    }  # fmt: skip
+    assert set(changed.preset_changes()) == {"learning_rate", "timesteps"}
+    assert changed.preset_label() == "demo with 2 changes"
+    assert query_to_config(query).config == changed
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ({"seed": "-1"}, "seed"),
+        ({"seed": "2147483648"}, "seed"),
+        ({"seed": "1.5"}, "seed"),
+        ({"timesteps": "0"}, "timesteps"),
+        ({"timesteps": "5000001"}, "timesteps"),
+        ({"stop_when_solved": "maybe"}, "stop_when_solved"),
+    ],
+)
+def test_run_fields_in_a_link_are_bounded_by_their_schema(query: dict[str, str], name: str) -> None:
+    shared = query_to_config({"env": "CartPole-v1", **query})
+    default = build_config("CartPole-v1", "ppo")
+    assert (shared.config.seed, shared.config.total_timesteps) == (default.seed, default.total_timesteps)
+    assert len(shared.warnings) == 1 and shared.warnings[0].startswith(f"ignored {name}")
+
+
+def test_run_fields_in_a_link_read_numbers_as_the_cli_does() -> None:
+    shared = query_to_config({"env": "CartPole-v1", "seed": "1e3", "timesteps": "2.5e4"})
+    assert (shared.config.seed, shared.config.total_timesteps) == (1000, 25_000) and not shared.warnings

@@ -10,12 +10,17 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import open_app
 from tests.browser.test_train_flow import stop_button, wait_for
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=30_000)  # a loaded 2-core machine can take seconds to draw a page
 SHOTS = Path(os.environ.get("SCREENSHOTS_DIR", "/tmp/rl-playground-shots"))
+
+
+def open_app(page, url: str) -> None:  # type: ignore[no-untyped-def]
+    """Open a page and wait for its connection; patient, since a live run's page loads slowly on a busy machine."""
+    page.goto(url, wait_until="commit", timeout=90_000)
+    page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=90_000)
 
 
 def sidebar(page):  # type: ignore[no-untyped-def]
@@ -111,7 +116,7 @@ def test_start_is_in_view_and_errors_sit_under_their_field(server: str, browser,
 
 
 def test_a_copied_address_gives_no_control_and_a_reload_keeps_it(server: str, page, browser) -> None:  # type: ignore[no-untyped-def]
-    open_app(page, f"{server}/train?timesteps=200000")
+    open_app(page, f"{server}/train?timesteps=3000000")  # trains longer than this test
     page.get_by_role("button", name="Start training").click()
     page.wait_for_url(re.compile(r"run="))
     stop_button(page).wait_for()
@@ -125,10 +130,12 @@ def test_a_copied_address_gives_no_control_and_a_reload_keeps_it(server: str, pa
     main = other.get_by_test_id("stMainBlockContainer")
     assert main.get_by_role("button", name="Pause").count() == 0 and stop_button(other).count() == 0
 
-    page.reload()  # the owner, after a reload of the same address, still controls the run
-    page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']")
-    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Pause").wait_for()
-    stop_button(page).click()
+    open_app(page, copied)  # the owner, after a reload of the same address, still controls the run
+    try:
+        page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Pause").wait_for(timeout=60_000)
+    finally:
+        shot(page, "owner-after-reload")
+    stop_button(page).dispatch_event("click")  # the live view redraws each second: no waiting for it to rest
     page.get_by_text("Stopped: stopped by the user").wait_for()
     page.get_by_role("button", name="Resume from checkpoint").wait_for()
 
@@ -148,10 +155,10 @@ def _select_run(page, run_id: str) -> None:  # type: ignore[no-untyped-def]
     """Tick the run's row in the Runs table (a canvas grid: click its selection column at the row's height)."""
     grid = page.locator("[data-testid='stDataFrame']")
     grid.wait_for()
-    rows = page.evaluate("() => 0")  # the table is newest first; find the row by reading the CSV-like a11y table
-    cells = grid.locator("table [role='row']")
-    index = next((i for i in range(cells.count()) if run_id in cells.nth(i).inner_text()), None)
-    assert index is not None and index >= 1, f"run {run_id} not in the table ({rows})"
+    rows = grid.locator("[role='row']")  # the grid's accessible table: a header row, then one row per run
+    wait_for(lambda: rows.count() > 1)
+    index = next((i for i in range(rows.count()) if run_id in rows.nth(i).inner_text()), None)
+    assert index is not None and index >= 1, f"run {run_id} not in the table"
     box = grid.bounding_box()
     header, row_height = 35, 35
     page.mouse.click(box["x"] + 15, box["y"] + header + (index - 0.5) * row_height)

@@ -10,7 +10,7 @@ from agents.runs.manager import RunManager
 from agents.runs.names import fallback_name, next_run_name
 from agents.runs.run import Run, RunStatus
 from agents.storage.store import RunStore
-from agents.train import new_stored_run
+from agents.train import new_stored_run, summarise
 
 OWNER = "owner-token-for-names"
 
@@ -76,3 +76,4 @@ def test_the_headless_trainer_names_a_run_after_those_in_its_runs_folder(tmp_pat
     second = new_stored_run(config, str(tmp_path), checkpoint_every_s=30.0)
     assert (first.name, second.name) == ("CartPole · PPO · seed 0 · #1", "CartPole · PPO · seed 0 · #2")
     assert sorted(RunStore(tmp_path).names()) == [first.name, second.name]
+    assert summarise(second, 0.0)["run_name"] == second.name, "the JSON line names it too"

@@ -70,10 +70,12 @@ def download_buttons(run: Run) -> None:
     evaluation = run.snapshot().evaluation
     gif = evaluation.gif if evaluation else (run.folder.read_gif() if run.folder else None)
     if gif:
+        # The name says which training step's policy the clip shows; the file's comment says it too.
+        name = f"{run.id}-step{evaluation.step}-episode" if evaluation else f"{run.id}-episode"
         cols[2].download_button(
             "Episode GIF",
             gif,
-            file_name=f"{run.id}-episode.gif",
+            file_name=f"{name}.gif",
             mime="image/gif",
             icon=":material/download:",
             key=f"dl-gif-{run.id}",
@@ -82,7 +84,7 @@ def download_buttons(run: Run) -> None:
             cols[3].download_button(
                 "Episode MP4",
                 _mp4(gif),
-                file_name=f"{run.id}-episode.mp4",
+                file_name=f"{name}.mp4",
                 mime="video/mp4",
                 icon=":material/download:",
                 help="H.264, plays in browsers and slides.",

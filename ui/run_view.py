@@ -179,7 +179,7 @@ def _evaluation(snap: RunSnapshot) -> None:
     # redraws every second, and a URL keeps those redraws small for a room of thirty browsers.
     st.image(evaluation.gif, width="stretch", output_format="GIF")
     st.caption(
-        f"Evaluation episode {evaluation.index} at step {evaluation.step:,}: the current policy, acting as it "
-        "does in training. "
-        f"Return {evaluation.episode_return:,.1f} over {evaluation.length} steps."
+        f"Played at training step {evaluation.step:,} (evaluation episode {evaluation.index}): the policy of "
+        f"that moment, acting as it does in training. Return {evaluation.episode_return:,.1f} over "
+        f"{evaluation.length} steps."
     )

@@ -21,14 +21,27 @@ def gif_frames(gif: bytes) -> tuple[list[np.ndarray], float]:
     return frames, 1000.0 / duration_ms
 
 
+def gif_comment(gif: bytes) -> str:
+    """The text stored in a GIF's comment extension ("" if none): the playground says there when a clip was played."""
+    with Image.open(io.BytesIO(gif)) as image:
+        comment = image.info.get("comment", b"")
+    return comment.decode("utf-8", "replace") if isinstance(comment, bytes) else str(comment)
+
+
 def gif_to_mp4(gif: bytes) -> bytes:
-    """Re-encode an animated GIF as an H.264 MP4 (yuv420p, even dimensions, as players require)."""
+    """Re-encode an animated GIF as an H.264 MP4 (yuv420p, even dimensions, as players require).
+
+    The GIF's comment (which evaluation episode, played at which training step) becomes the MP4's ``comment``.
+    """
     frames, fps = gif_frames(gif)
+    comment = gif_comment(gif)
     if not frames:
         raise ValueError("the GIF has no frames")
     height, width = (frames[0].shape[0] // 2) * 2, (frames[0].shape[1] // 2) * 2
     buffer = io.BytesIO()
     with av.open(buffer, mode="w", format="mp4") as container:
+        if comment:
+            container.metadata["comment"] = comment
         stream = container.add_stream("libx264", rate=max(1, round(fps)))
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         for frame in frames:

@@ -1,54 +1,120 @@
 """Evaluation episodes: play the current policy on a separate rendering env and keep a few frames.
 
-Rendering costs 2-4.5 ms a frame, so frames are captured at most ``max_frames`` per episode, halved in
-size by striding (no resampling cost), and encoded as a small animated GIF that a browser plays on its own.
+Cheap enough to play every few seconds (measured in ``benchmarks/bench_eval.py``):
+
+* only the frames that are kept are rendered (2-5 ms each). The stride between them is chosen from the
+  episode length the agent currently reaches, so a 20-step episode keeps every step and a 500-step one about
+  every tenth, and at most ``max_frames`` are kept: past that, every other frame is dropped and the stride
+  doubles;
+* frames are shrunk to at most 320 px wide by averaging pixel blocks, so a 1-px line (CartPole's track)
+  stays visible instead of falling between the rows that striding keeps;
+* the GIF shares one palette, computed once per clip, instead of quantising every frame on its own;
+* SB3's ``predict`` switches the policy to evaluation mode on every call, walking every module (a third of
+  its cost); the mode is set once per episode instead.
+
+Acting draws from random streams of the evaluation's own (:mod:`agents.runs.eval_streams`).
 """
 
 from __future__ import annotations
 
 import io
 import math
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
 from PIL import Image
 
+MAX_FRAMES = 32
+"""Frames kept per clip (a frame costs 2-5 ms to render and about 1 ms to encode)."""
+MAX_WIDTH = 320
+"""Pixels: frames wider than this are shrunk by averaging blocks of pixels."""
+
 
 @dataclass
 class EpisodeRecording:
-    """One evaluation episode: its true return, its length and a thinned-out list of frames."""
+    """One evaluation episode: its true return, its length, a thinned-out list of frames and what it cost."""
 
     episode_return: float
     length: int
     frames: list[np.ndarray] = field(default_factory=list)
     frame_every: int = 1
-    """Steps between two captured frames: the GIF plays that many steps per frame."""
+    """Steps between two kept frames: the GIF plays that many steps per frame."""
+    play_s: float = 0.0
+    """Seconds spent choosing actions and stepping the env."""
+    frames_s: float = 0.0
+    """Seconds spent rendering and shrinking the kept frames."""
 
 
 def play_episode(
-    model: object, env: gym.Env, *, seed: int, max_frames: int = 60, deterministic: bool = False
+    model: object,
+    env: gym.Env,
+    *,
+    seed: int,
+    expected_length: float | None = None,
+    max_frames: int = MAX_FRAMES,
+    deterministic: bool = False,
 ) -> EpisodeRecording:
     """Play one episode with ``model.predict`` on ``env`` (made with ``render_mode="rgb_array"``).
 
+    ``expected_length``: the steps the episode will likely take (the training episodes' recent mean), to
+    spread the ``max_frames`` kept frames over it; None assumes the env's time limit.
     Not greedy by default: the episode shows the policy as it acts in training, so it matches the curve
     (an untrained PPO net acting greedily can balance CartPole by luck and mislead a learner).
     """
     limit = env.spec.max_episode_steps if env.spec and env.spec.max_episode_steps else 1000
-    frame_every = max(1, math.ceil(limit / max_frames))
+    expected = min(limit, max(1.0, expected_length)) if expected_length else limit
+    stride = max(1, math.ceil(expected / max_frames))
+    started = time.perf_counter()
     obs, _ = env.reset(seed=seed)
-    total, steps, frames = 0.0, 0, []
-    frames.append(_shrink(env.render()))
-    done = False
-    while not done and steps < limit:
-        action, _ = model.predict(obs, deterministic=deterministic)  # type: ignore[attr-defined]
-        obs, reward, terminated, truncated, _ = env.step(_as_env_action(action, env))
-        total += float(reward)
-        steps += 1
-        done = terminated or truncated
-        if done or steps % frame_every == 0:
-            frames.append(_shrink(env.render()))
-    return EpisodeRecording(total, steps, frames, frame_every)
+    frames = [shrink_frame(env.render())]
+    render_s = time.perf_counter() - started  # with the reset: a fixed cost per episode
+    total, steps, done = 0.0, 0, False
+    with _policy_mode_set_once(model):
+        while not done and steps < limit:
+            action, _ = model.predict(obs, deterministic=deterministic)  # type: ignore[attr-defined]
+            obs, reward, terminated, truncated, _ = env.step(_as_env_action(action, env))
+            total += float(reward)
+            steps += 1
+            done = terminated or truncated
+            if not done and steps % stride:
+                continue
+            before = time.perf_counter()
+            if not done and len(frames) >= max_frames:  # longer than expected: keep every other frame
+                frames, stride = frames[::2], stride * 2
+            if done or steps % stride == 0:
+                frames.append(shrink_frame(env.render()))
+            render_s += time.perf_counter() - before
+    elapsed = time.perf_counter() - started
+    return EpisodeRecording(total, steps, frames, stride, play_s=elapsed - render_s, frames_s=render_s)
+
+
+@contextmanager
+def _policy_mode_set_once(model: object) -> Iterator[None]:
+    """Put an SB3 policy in evaluation mode once and make ``predict``'s own per-call switch a no-op meanwhile.
+
+    SB3's ``predict`` calls ``policy.set_training_mode(False)``, which walks every module on every step. The
+    callbacks run while training has already set that mode, so the policy ends as it was found.
+    """
+    policy = getattr(model, "policy", None)
+    set_mode = getattr(policy, "set_training_mode", None)
+    if policy is None or set_mode is None:
+        yield
+        return
+    set_mode(False)
+    policy.set_training_mode = _keep_mode  # an instance attribute shadows the method
+    try:
+        yield
+    finally:
+        del policy.set_training_mode
+
+
+def _keep_mode(mode: bool) -> None:
+    """Stands in for ``set_training_mode`` while an evaluation episode plays."""
 
 
 def _as_env_action(action: np.ndarray | int, env: gym.Env) -> np.ndarray | int:
@@ -57,19 +123,41 @@ def _as_env_action(action: np.ndarray | int, env: gym.Env) -> np.ndarray | int:
     return np.asarray(action, dtype=np.float32).reshape(env.action_space.shape)
 
 
-def _shrink(frame: np.ndarray | None, max_width: int = 320) -> np.ndarray:
-    """Halve a frame by striding until it fits ``max_width``: free, unlike resampling."""
+def shrink_frame(frame: np.ndarray | None, max_width: int = MAX_WIDTH) -> np.ndarray:
+    """An RGB frame at most ``max_width`` wide, each pixel the mean of a block (PIL's ``reduce``, ~0.5 ms).
+
+    Striding (keeping every n-th row and column) is as fast but drops what lies between: CartPole's 1-px
+    track vanished and the cart floated. Averaging keeps a thin line as a fainter one, on every env.
+    """
     if frame is None:
         return np.zeros((8, 8, 3), dtype=np.uint8)
-    step = max(1, math.ceil(frame.shape[1] / max_width))
-    return np.ascontiguousarray(frame[::step, ::step, :3])
+    rgb = np.ascontiguousarray(frame[..., :3], dtype=np.uint8)
+    factor = max(1, math.ceil(rgb.shape[1] / max_width))
+    if factor == 1:
+        return rgb
+    return np.asarray(Image.fromarray(rgb).reduce(factor))
 
 
-def encode_gif(frames: list[np.ndarray], fps: float = 25.0) -> bytes:
-    """An endlessly looping animated GIF of the frames (a 32-colour palette keeps it small and quick)."""
+def encode_gif(frames: list[np.ndarray], fps: float = 25.0, comment: str = "") -> bytes:
+    """An endlessly looping animated GIF of the frames, with ``comment`` stored in the file.
+
+    One 64-colour palette, computed from the first, middle and last frames together, serves every frame
+    (quantising each frame on its own cost three times as much).
+    """
     if not frames:
         return b""
-    images = [Image.fromarray(f).quantize(colors=32, method=Image.Quantize.FASTOCTREE) for f in frames]
+    height = min(f.shape[0] for f in frames)
+    width = min(f.shape[1] for f in frames)
+    samples = [frames[0], frames[len(frames) // 2], frames[-1]]
+    sheet = Image.fromarray(np.concatenate([f[:height, :width] for f in samples], axis=0))
+    palette = sheet.quantize(colors=64, method=Image.Quantize.FASTOCTREE)
+    images = [
+        Image.fromarray(np.ascontiguousarray(f[:height, :width])).quantize(palette=palette, dither=Image.Dither.NONE)
+        for f in frames
+    ]
     buffer = io.BytesIO()
-    images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:], duration=int(1000 / fps), loop=0)
+    extra: dict[str, Any] = {"comment": comment.encode()} if comment else {}
+    images[0].save(
+        buffer, format="GIF", save_all=True, append_images=images[1:], duration=int(1000 / fps), loop=0, **extra
+    )
     return buffer.getvalue()

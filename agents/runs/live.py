@@ -19,6 +19,7 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.logger import KVWriter
 
 from agents.runs.downsample import minmax_indices
+from agents.runs.evaluation import MAX_FRAMES
 
 SOLVE_WINDOW = 20
 """Episodes averaged to decide whether an env is solved (gymnasium's and RL Zoo's habit)."""
@@ -30,15 +31,29 @@ class StopTraining(Exception):
     """Raised inside an optimizer step to end ``learn()`` at once when the user presses Stop."""
 
 
+
 @dataclass(frozen=True)
 class EvalResult:
-    """The latest evaluation episode, ready to show."""
+    """The latest evaluation episode, ready to show: played with the weights of training step ``step``."""
 
     index: int
     step: int
     episode_return: float
     length: int
     gif: bytes
+    cost_s: float = 0.0
+    """Seconds it took to play, render and encode (0 for a clip read back from disk)."""
+    steps_s: float = 0.0
+    """Of ``cost_s``, the seconds spent choosing actions and stepping the env: grows with the length."""
+    frames: int = 0
+    """Frames in the clip."""
+
+    def describe(self) -> str:
+        """One line that travels with the clip (GIF comment, MP4 metadata): when it was played, what it scored."""
+        return (
+            f"Evaluation episode {self.index}, played at training step {self.step}: "
+            f"return {self.episode_return:.6g} over {self.length} steps"
+        )
 
 
 @dataclass(frozen=True)
@@ -218,29 +233,55 @@ class RunControl:
 
 
 class EvalSchedule:
-    """Decides when to play an evaluation episode so that evaluation takes at most ``budget`` of the time.
+    """Decides when to play an evaluation episode so that evaluation takes at most ``budget`` of training time.
 
-    An episode's cost grows with its length, and the agent's episodes grow as it learns (CartPole: from
-    ~20 steps to 500). So the wait before the next episode is priced at the *expected* length (the
-    training episodes' recent mean) times the measured cost per step, not at the last episode's cost.
+    The rule is a running account: the next episode is due once ``min_interval_s`` has passed since the last
+    one and the seconds already spent plus the next episode's expected cost fit within ``budget`` of the
+    training time so far. The expected cost is priced from the last evaluation's two parts: the seconds per
+    step of playing (times the length the agent's training episodes now reach: CartPole's grow from ~20 steps
+    to 500) and the seconds of rendering and encoding per frame (times the frames a clip of that length keeps).
+    So a long episode waits longer, a cheap one comes every ``min_interval_s``, and the share holds whatever
+    the episodes cost. The first episode, after ``first_after_s``, is outside the account: a learner sees the
+    agent at once.
     """
 
-    def __init__(self, budget: float = 0.02, min_interval_s: float = 3.0, first_after_s: float = 0.5) -> None:
+    def __init__(
+        self,
+        budget: float = 0.03,
+        min_interval_s: float = 2.0,
+        first_after_s: float = 0.5,
+        max_frames: int = MAX_FRAMES,
+    ) -> None:
         self.budget = budget
         self.min_interval_s = min_interval_s
         self.first_after_s = first_after_s
+        self.max_frames = max_frames
         self.last_finished_s: float | None = None
+        self.spent_s = 0.0
+        """Seconds of training time spent on evaluation episodes so far."""
         self.cost_per_step_s = 0.0
+        self.cost_per_frame_s = 0.0
+
+    def expected_cost(self, expected_length: float) -> float:
+        """Seconds the next evaluation will likely take, for an episode of ``expected_length`` steps."""
+        length = max(1.0, expected_length)
+        return self.cost_per_step_s * length + self.cost_per_frame_s * min(length + 1, self.max_frames + 1)
 
     def due(self, elapsed_s: float, expected_length: float = 1.0) -> bool:
         if self.last_finished_s is None:
             return elapsed_s >= self.first_after_s
-        expected_cost = self.cost_per_step_s * max(1.0, expected_length)
-        return elapsed_s >= self.last_finished_s + max(self.min_interval_s, expected_cost / self.budget)
+        if elapsed_s < self.last_finished_s + self.min_interval_s:
+            return False
+        return self.spent_s + self.expected_cost(expected_length) <= self.budget * elapsed_s
 
-    def done(self, finished_at_s: float, cost_s: float, length: int = 1) -> None:
+    def done(self, finished_at_s: float, cost_s: float, length: int = 1, steps_s: float = 0.0, frames: int = 1) -> None:
+        """Record an evaluation that ended at ``finished_at_s`` and took ``cost_s`` (``steps_s`` of it playing)."""
+        if self.last_finished_s is not None:  # the first one is the exception that shows the agent at once
+            self.spent_s += cost_s
         self.last_finished_s = finished_at_s
-        self.cost_per_step_s = cost_s / max(1, length)
+        steps_s = min(max(0.0, steps_s), cost_s)
+        self.cost_per_step_s = steps_s / max(1, length)
+        self.cost_per_frame_s = (cost_s - steps_s) / max(1, frames)
 
 
 class StatsLoggerSink(KVWriter):
@@ -273,7 +314,7 @@ class LiveCallback(BaseCallback):
         self,
         stats: RunStats,
         control: RunControl,
-        evaluate: Callable[[Any, int], EvalResult] | None = None,
+        evaluate: Callable[[Any, int, float], EvalResult] | None = None,
         *,
         optimizers: Callable[[Any], list[Any]],
         stop_when_solved: bool = False,
@@ -326,15 +367,21 @@ class LiveCallback(BaseCallback):
             self.run_evaluation()
         return True
 
-    def run_evaluation(self) -> None:
-        """Play one evaluation episode now and publish it (also used once more at the end of a run)."""
+    def run_evaluation(self, *, count: bool = True) -> None:
+        """Play one evaluation episode now and publish it.
+
+        ``count=False`` for the one played after training ended (finished or stopped), to show the final
+        policy: it is not part of the training time the schedule accounts for.
+        """
         if self.evaluate is None:
             return
         started = time.perf_counter()
         self._evaluations += 1
-        result = self.evaluate(self.model, self._evaluations)
+        result = self.evaluate(self.model, self._evaluations, self._expected_length())
         self.stats.set_evaluation(result)
-        self.schedule.done(self.control.elapsed(), time.perf_counter() - started, result.length)
+        if count:
+            cost = time.perf_counter() - started
+            self.schedule.done(self.control.elapsed(), cost, result.length, result.steps_s, max(1, result.frames))
 
     def _expected_length(self) -> float:
         """Mean length of the last training episodes: what the next evaluation episode will likely take."""

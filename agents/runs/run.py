@@ -20,6 +20,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +30,7 @@ from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.monitor import Monitor
 
 from agents.config.run_config import RunConfig
+from agents.runs.eval_streams import evaluation_seed, evaluation_streams
 from agents.runs.evaluation import encode_gif, play_episode
 from agents.runs.names import fallback_name
 from agents.runs.live import (
@@ -41,10 +43,10 @@ from agents.runs.live import (
     StatsLoggerSink,
     StopTraining,
 )
-from agents.storage.records import EpisodeLog, ProgressCSV, TimedCheckpoint, reset_records
-from agents.storage.folder import RunFolder, RunRecord, hash_owner
-from agents.runs.status import RunStatus
 from agents.runs.persistence import DEFAULT_CHECKPOINT_EVERY_S, RunPersistence
+from agents.runs.status import RunStatus
+from agents.storage.folder import RunFolder, RunRecord, hash_owner
+from agents.storage.records import EpisodeLog, ProgressCSV, TimedCheckpoint, reset_records
 from agents.storage.store import RunStore
 from envs.shaping import ShapingError, TrueReturnRecorder, apply_shaping
 
@@ -60,6 +62,9 @@ __all__ = [
 torch.set_num_threads(1)  # measured 3x-29x faster under CPU contention, and half the CPU time
 
 log = logging.getLogger(__name__)
+
+USER_STOP = "stopped by the user"
+"""The end reason of a run its owner stopped; it gets a final evaluation episode, as a finished run does."""
 
 
 def make_training_env(config: RunConfig, monitor: Callable[[gym.Env], gym.Env] | None = None) -> gym.Env:
@@ -125,7 +130,7 @@ class Run(RunPersistence):
         self.status = RunStatus.QUEUED
         self.error = ""
         self.end_reason = ""
-        self._stop_reason = "stopped by the user"
+        self._stop_reason = USER_STOP
         self.start_latency_s: float | None = None
         """Seconds from the run leaving the queue to its first training step."""
         self.resumed_from_step: int | None = None
@@ -149,6 +154,9 @@ class Run(RunPersistence):
         if store is not None and folder is None:
             self.folder = store.create(self.id, config.to_dict(), self._status_record())
         self.model: Any = None
+        self.eval_schedule: EvalSchedule | None = None
+        """When evaluation episodes play (None: :class:`~agents.runs.live.EvalSchedule`'s defaults)."""
+        self._callback: LiveCallback | None = None
         self._thread: threading.Thread | None = None
         self._acquire: Callable[[Run], bool] = lambda run: True
         self._release: Callable[[Run], None] = lambda run: None
@@ -201,7 +209,7 @@ class Run(RunPersistence):
                 self.control.resume()
                 self.status = RunStatus.RUNNING
 
-    def stop(self, reason: str = "stopped by the user") -> None:
+    def stop(self, reason: str = USER_STOP) -> None:
         """Ask the run to end; ``learn()`` returns within one env step or optimizer step.
 
         ``reason`` becomes the stopped run's ``end_reason``, the words its page shows."""
@@ -238,6 +246,8 @@ class Run(RunPersistence):
             self.status = RunStatus.STARTING
             self._train()
         except StopTraining:
+            if self._stop_reason == USER_STOP:  # not when the server shuts down: it waits for every run
+                self._final_evaluation()  # as a finished run gets: a stopped run's clip is its final policy too
             self.status, self.end_reason = RunStatus.STOPPED, self._stop_reason
             if self.model is not None:
                 self._save_checkpoint()  # so a stopped run can be resumed where it stopped
@@ -282,8 +292,9 @@ class Run(RunPersistence):
             optimizers=config.algo_info.optimizers,
             stop_when_solved=config.stop_when_solved,
             max_wall_s=config.max_wall_s,
-            schedule=EvalSchedule(),
+            schedule=self.eval_schedule or EvalSchedule(),
         )
+        self._callback = callback
         with self._status_lock:  # a pause pressed while the model was being built must stick
             if not self.control.paused:
                 self.status = RunStatus.RUNNING
@@ -298,23 +309,31 @@ class Run(RunPersistence):
         self.end_reason = callback.end_reason or "reached its step budget"
         if self.control.stop_requested:
             raise StopTraining
-        callback.run_evaluation()  # show the final policy
+        self._final_evaluation()
         self._save_checkpoint()
         self.status = RunStatus.FINISHED
 
-    def _evaluator(self, env: gym.Env) -> Callable[[Any, int], EvalResult]:
+    def _evaluator(self, env: gym.Env) -> Callable[[Any, int, float], EvalResult]:
         seed = self.config.seed
+        env.reset(seed=evaluation_seed(seed, 0))
+        env.render()  # the first render sets up the renderer (pygame: ~80 ms), a cost no episode should be priced at
 
-        def evaluate(model: Any, index: int) -> EvalResult:
-            recording = play_episode(model, env, seed=seed + 10_000 + index)
+        def evaluate(model: Any, index: int, expected_length: float) -> EvalResult:
+            started = time.perf_counter()
+            with evaluation_streams(model, seed, index):  # watching never changes what is learned
+                recording = play_episode(model, env, seed=evaluation_seed(seed, index), expected_length=expected_length)
             fps = min(30.0, 50.0 / recording.frame_every)
             result = EvalResult(
                 index,
                 int(model.num_timesteps),
                 recording.episode_return,
                 recording.length,
-                encode_gif(recording.frames, fps=fps),
+                b"",
+                steps_s=recording.play_s,
+                frames=len(recording.frames),
             )
+            gif = encode_gif(recording.frames, fps=fps, comment=f"RL Playground run {self.id}. {result.describe()}.")
+            result = replace(result, gif=gif, cost_s=time.perf_counter() - started)
             if self.folder is not None:
                 self._evaluation_meta = {
                     "index": index,
@@ -329,6 +348,16 @@ class Run(RunPersistence):
             return result
 
         return evaluate
+
+    def _final_evaluation(self) -> None:
+        """Play one more evaluation with the final weights, so the clip beside the curve is the last policy's."""
+        callback = self._callback
+        if callback is None or self.model is None:
+            return
+        try:
+            callback.run_evaluation(count=False)
+        except Exception:  # the run itself ended well: a clip that cannot be played must not fail it
+            log.warning("the final evaluation episode of run %s failed", self.id, exc_info=True)
 
     def _close(self) -> None:
         for env in (getattr(self, "_eval_env", None), getattr(self.model, "env", None)):

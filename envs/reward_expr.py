@@ -24,11 +24,11 @@ allow-list compiler and the function table in :mod:`envs.reward_expr_compiler`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 
+from envs.learner_range import fits_learner, not_storable
 from envs.reward_expr_compiler import FUNCTIONS, CompiledFn, EvalFailure, ExpressionCompiler, Inputs
 from envs.reward_expr_syntax import (
     MAX_DEPTH,
@@ -85,9 +85,11 @@ class RewardExpression:
         check_size(root)
         compiler = ExpressionCompiler(feature_names, obs_size)
         try:
-            fn, _ = compiler.compile(root)
+            fn, constant = compiler.compile(root)
         except RecursionError:  # not expected after _check_size; kept so no input can crash the caller
             raise RewardExprError("the expression is too complex to read") from None
+        if constant is not None and not fits_learner(constant):
+            raise RewardExprError(f"the expression is always {not_storable(constant)}")
         return cls(text, fn, compiler.uses_obs, compiler.uses_action)
 
     def evaluate(
@@ -100,7 +102,8 @@ class RewardExpression:
         terminated: bool,
         truncated: bool,
     ) -> float:
-        """The expression's value for one transition; raise :class:`NonFiniteRewardError` unless finite."""
+        """The expression's value for one transition; :class:`NonFiniteRewardError` unless the learner can store it
+        (finite in float32: see :mod:`envs.learner_range`)."""
         inputs: Inputs = (
             float(reward),
             _as_floats(obs) if self._uses_obs else (),
@@ -113,8 +116,8 @@ class RewardExpression:
             value = float(self._fn(inputs))
         except EvalFailure as failure:
             raise NonFiniteRewardError(f"failed ({failure.message})", failure.col) from None
-        if not math.isfinite(value):
-            raise NonFiniteRewardError(f"gave {value}")
+        if not fits_learner(value):
+            raise NonFiniteRewardError(f"gave {not_storable(value)}")
         return value
 
     def __repr__(self) -> str:

@@ -11,18 +11,19 @@ composes::
 so the agent learns from the shaped reward while the charts can show the env's own return next to it.
 
 A reward that is not a finite number would silently poison training (gymnasium only warns), so every wrapper
-here raises :class:`RewardStepError`, with the step and episode, instead of passing one on.
+here raises :class:`RewardStepError`, with the step and episode, instead of passing one on. Finite means finite in
+the float32 the learner stores rewards in (:mod:`envs.learner_range`): ``exp(100)`` is a float64 but no float32.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
 
+from envs.learner_range import fits_learner, not_storable
 from envs.potentials import potentials_for
 from envs.registry import get_env
 from envs.reward_expr import NonFiniteRewardError, RewardExprError, RewardExpression
@@ -32,7 +33,8 @@ MAX_PREVIEW_STEPS = 200
 
 
 class RewardStepError(ShapingError):
-    """Raised during a step when the reward is not a finite number; the run ends as failed with this message."""
+    """Raised during a step when the reward is not a number the learner can store (NaN, ±inf, beyond float32);
+    the run ends as failed with this message."""
 
 
 def _obs_size(space: gym.Space) -> int | None:
@@ -44,7 +46,7 @@ def _obs_size(space: gym.Space) -> int | None:
 
 
 class _ShapingWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
-    """Counts steps and episodes, and refuses to pass on a reward that is not finite."""
+    """Counts steps and episodes, and refuses to pass on a reward the learner cannot store."""
 
     source: ClassVar[str] = "shaping"
 
@@ -64,8 +66,8 @@ class _ShapingWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
         obs, reward, terminated, truncated, info = self.env.step(action)
         self._t += 1
         shaped = self._shape(float(reward), obs, action, bool(terminated), bool(truncated))
-        if not math.isfinite(shaped):
-            raise RewardStepError(f"{self.source} gave {shaped} {self._where()}")
+        if not fits_learner(shaped):
+            raise RewardStepError(f"{self.source} gave {not_storable(shaped)} {self._where()}")
         return obs, shaped, terminated, truncated, info
 
     def _where(self) -> str:
@@ -240,7 +242,7 @@ class TrueReturnRecorder(gym.Wrapper, gym.utils.RecordConstructorArgs):
 
     Each step sets ``info["true_reward"]`` and ``info["true_return"]`` (the episode's running sum of
     unshaped rewards), so an outer ``Monitor(env, info_keywords=("true_return",))`` records the true return
-    of every episode next to the shaped one in ``"r"``. It also refuses a non-finite env reward.
+    of every episode next to the shaped one in ``"r"``. It also refuses an env reward the learner cannot store.
 
     Example:
         >>> import gymnasium as gym
@@ -267,8 +269,9 @@ class TrueReturnRecorder(gym.Wrapper, gym.utils.RecordConstructorArgs):
         obs, reward, terminated, truncated, info = self.env.step(action)
         self._t += 1
         reward = float(reward)
-        if not math.isfinite(reward):
-            raise RewardStepError(f"the environment gave reward {reward} at step {self._t} of episode {self._episode}")
+        if not fits_learner(reward):
+            where = f"at step {self._t} of episode {self._episode}"
+            raise RewardStepError(f"the environment gave reward {not_storable(reward)} {where}")
         self.true_return += reward
         info = {**info, "true_reward": reward, "true_return": self.true_return}
         return obs, reward, terminated, truncated, info

@@ -160,6 +160,7 @@ def losses_figure(snap: RunSnapshot, algo: str = "") -> go.Figure:
         "showlegend": False,
         "font": {"size": 13},
     }
+    broken: list[str] = []
     for index, value in enumerate(values):
         row, col = divmod(index, cols)
         suffix = "" if index == 0 else str(index + 1)
@@ -167,6 +168,11 @@ def losses_figure(snap: RunSnapshot, algo: str = "") -> go.Figure:
         x_domain = [col / cols + (0.07 if col else 0.0), (col + 1) / cols - (0.03 if col + 1 < cols else 0.0)]
         y_domain = [1.0 - (row + 0.88) / rows, 1.0 - (row + 0.22) / rows]
         data = np.asarray(series[value.name], dtype=float)
+        finite = np.isfinite(data[:, 1])
+        if not finite.all():  # a run ends when a logged value diverges: say so rather than draw a shorter line
+            first = int(np.flatnonzero(~finite)[0])
+            broken.append(f"{value.name} became {data[first, 1]} at step {int(data[first, 0]):,}")
+            data = data[finite]
         keep = thin_indices(data[:, 1])
         group = GROUP_BY_ID[value.group]
         traces.append(
@@ -200,6 +206,21 @@ def losses_figure(snap: RunSnapshot, algo: str = "") -> go.Figure:
                 "yanchor": "bottom",
                 "showarrow": False,
                 "font": {"size": 14, "color": group.colour},
+            }
+        )
+    if broken:
+        layout["annotations"].append(
+            {
+                "text": "Not drawn: " + "; ".join(broken),
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": 1,
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "yshift": 24,
+                "showarrow": False,
+                "font": {"size": 14, "color": "#d62728"},
             }
         )
     return go.Figure(data=traces, layout=layout)

@@ -120,7 +120,9 @@ def shaping_controls(
     warning = config.potential_gamma_warning(learner_gamma) if learner_gamma is not None else None
     if warning:
         st.warning(warning)  # the width of the form, under the γ it concerns (half a sidebar is too narrow to read)
-    _preview(env, config, learner_gamma)
+    problem = _preview(env, config, learner_gamma)
+    if problem:  # a reward that fails on sample steps would fail the run on its first episodes: refuse it now
+        return None, problem
     return config, None
 
 
@@ -146,15 +148,16 @@ def _problem(env: EnvInfo, name: str, value: object) -> str | None:
     return None
 
 
-def _preview(env: EnvInfo, config: ShapingConfig, learner_gamma: float | None) -> None:
+def _preview(env: EnvInfo, config: ShapingConfig, learner_gamma: float | None) -> str | None:
+    """Draw the preview table; the reason the shaping failed on a sample step, or None."""
     if config.is_identity():
         st.caption("No shaping: the agent is trained on the env's own reward.")
-        return
+        return None
     try:
         rows = preview_shaping(env.id, config, n_steps=PREVIEW_STEPS, seed=0, learner_gamma=learner_gamma or 0.99)
     except ShapingError as error:
         st.error(plain(str(error)))
-        return
+        return str(error)
     table = pd.DataFrame(
         {
             "t": [r["t"] for r in rows],
@@ -165,3 +168,4 @@ def _preview(env: EnvInfo, config: ShapingConfig, learner_gamma: float | None) -
     st.caption(f"Preview on {PREVIEW_STEPS} random steps of {env.id}:")
     rewards = st.column_config.NumberColumn(format="%.4g")  # never missing: numbers stay numbers, 4 significant digits
     st.dataframe(table, hide_index=True, width="stretch", column_config={"env reward": rewards, "shaped": rewards})
+    return None

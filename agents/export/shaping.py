@@ -246,10 +246,13 @@ class ShapedReward(gym.Wrapper):
         return obs, reward, terminated, truncated, info
 '''
     check = '''
+FLOAT32_MAX = 3.4028234663852886e38  # SB3 stores rewards as float32: a larger float64 becomes inf there
+
+
 def check_finite(value: float, what: str, t: int) -> None:
-    """A NaN or infinite reward would silently poison training: stop instead."""
-    if not math.isfinite(value):
-        raise ValueError(f"{what} is {value} at step {t} of an episode")
+    """A NaN or infinite reward (in the float32 the learner stores) would silently poison training: stop instead."""
+    if not -FLOAT32_MAX <= value <= FLOAT32_MAX:
+        raise ValueError(f"{what} is {value} at step {t} of an episode, not a number float32 holds")
 '''
     constants.insert(0, "# --- reward shaping, as configured in the playground ---")
     return "\n\n\n".join(part.strip("\n") for part in ["\n".join(constants), *parts, check, wrapper])

@@ -31,6 +31,13 @@ class StopTraining(Exception):
     """Raised inside an optimizer step to end ``learn()`` at once when the user presses Stop."""
 
 
+class NotStorableError(FloatingPointError):
+    """A value reached the learner that its float32 buffers cannot hold (NaN or infinite there)."""
+
+
+class DivergedError(FloatingPointError):
+    """A value the algorithm logged (a loss, an entropy...) became NaN or infinite: the run cannot recover."""
+
 
 @dataclass(frozen=True)
 class EvalResult:
@@ -284,8 +291,18 @@ class EvalSchedule:
         self.cost_per_frame_s = (cost_s - steps_s) / max(1, frames)
 
 
+MAY_BE_UNDEFINED = frozenset({"train/explained_variance"})
+"""Logged values that are NaN by definition at times, not by divergence: SB3's explained variance is NaN when the
+returns have no variance (every reward 0, say). Such a NaN is skipped, never fatal."""
+
+
 class StatsLoggerSink(KVWriter):
-    """An SB3 logger output that copies every numeric value the algorithm logs (losses, entropy, ...)."""
+    """An SB3 logger output that copies every numeric value the algorithm logs (losses, entropy, ...).
+
+    A ``train/*`` value that is NaN or infinite ends the run (:class:`DivergedError`, naming the value and the
+    step): every later update would be poisoned, and a chart cannot draw it. It is kept in the stats first, so
+    the page can say where the curve ended. Put this output after the CSV one, so progress.csv records it too.
+    """
 
     def __init__(self, stats: RunStats) -> None:
         self.stats = stats
@@ -294,10 +311,16 @@ class StatsLoggerSink(KVWriter):
         numeric = {
             key: float(value)
             for key, value in key_values.items()
-            if key.startswith("train/") and isinstance(value, int | float | np.floating) and np.isfinite(value)
+            if key.startswith("train/") and isinstance(value, int | float | np.floating) and not isinstance(value, bool)
         }
+        for key in MAY_BE_UNDEFINED & numeric.keys():
+            if np.isnan(numeric[key]):
+                del numeric[key]
         if numeric:
             self.stats.add_metrics(step, numeric)
+        broken = [key for key, value in numeric.items() if not np.isfinite(value)]
+        if broken:
+            raise DivergedError(f"{broken[0]} became {numeric[broken[0]]} at step {step:,}")
 
     def close(self) -> None:
         """Nothing to release: the stats outlive the logger."""
@@ -355,6 +378,7 @@ class LiveCallback(BaseCallback):
                 self.stats.add_episode(self.num_timesteps, float(episode["r"]), true_return, int(episode["l"]), elapsed)
                 if not np.isfinite(float(episode["r"])):
                     raise FloatingPointError(f"an episode's return became {episode['r']} at step {self.num_timesteps}")
+        self._check_stored_values()
         self.stats.set_progress(self.num_timesteps, elapsed, time.thread_time() - self._cpu_start)
         self.control.checkpoint()
         if self.stop_when_solved and self.stats.solved:
@@ -366,6 +390,19 @@ class LiveCallback(BaseCallback):
         if self.evaluate is not None and self.schedule.due(elapsed, self._expected_length()):
             self.run_evaluation()
         return True
+
+    def _check_stored_values(self) -> None:
+        """The rewards and observations the learner just stored, in its own float32 buffers, must be finite.
+
+        The shaping wrappers refuse a reward beyond float32 with a precise message; this catches what reaches
+        the learner by any other way (an env's NaN observation, a float64 observation too large for float32).
+        """
+        for name in ("rewards", "new_obs"):
+            values = self.locals.get(name)
+            if isinstance(values, np.ndarray) and values.dtype.kind == "f" and not np.isfinite(values).all():
+                bad = values[~np.isfinite(values)].ravel()[0]
+                what = "reward" if name == "rewards" else "observation"
+                raise NotStorableError(f"an {what} the learner stores became {bad} at step {self.num_timesteps:,}")
 
     def run_evaluation(self, *, count: bool = True) -> None:
         """Play one evaluation episode now and publish it.

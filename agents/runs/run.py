@@ -37,6 +37,7 @@ from agents.runs.live import (
     EvalResult,
     EvalSchedule,
     LiveCallback,
+    NotStorableError,
     RunControl,
     RunSnapshot,
     RunStats,
@@ -87,6 +88,8 @@ def describe_failure(error: BaseException) -> str:
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     if isinstance(error, ShapingError):
         return f"The shaped reward failed: {text}"
+    if isinstance(error, NotStorableError):
+        return f"The learner was given a value it cannot store: {text[:200]}."
     # "nan" as a word only: "maintenance" or "tenant" in a message is no sign of divergence
     if isinstance(error, FloatingPointError) or re.search(r"\bnan\b|invalid values", text, re.IGNORECASE):
         return (
@@ -277,9 +280,10 @@ class Run(RunPersistence):
             self.model = config.algo_info.restore(checkpoint, env_fn, config.hyperparams, config.seed + start_step)
         else:
             self.model = config.algo_info.build(env_fn, config.hyperparams, config.seed)
-        outputs: list[Any] = [StatsLoggerSink(stats)]
-        if self.folder is not None:
+        outputs: list[Any] = []
+        if self.folder is not None:  # first: a value that ends the run is still written to progress.csv
             outputs.append(ProgressCSV(self.folder.progress_path, append=start_step > 0))
+        outputs.append(StatsLoggerSink(stats))
         self.model.set_logger(Logger(folder=None, output_formats=outputs))
         evaluator = None
         if self.record_episodes:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import os
 import time
 from collections.abc import Callable
@@ -171,7 +170,7 @@ def read_progress(path: Path, until_step: int | None = None) -> list[tuple[int, 
         for key, text in row.items():
             if isinstance(key, str) and key.startswith("train/") and text:
                 value = _float_or_none(text)
-                if value is not None and math.isfinite(value):
+                if value is not None:  # inf and nan too: the chart says where a diverged run's curve ended
                     values[key] = value
         if values:
             result.append((step, values))

@@ -126,4 +126,4 @@ def test_the_loss_chart_says_what_it_cannot_draw() -> None:
     stats.add_metrics(1234, {"train/loss": math.inf})
     figure = losses_figure(stats.snapshot())
     assert list(figure.data[0].y) == [0.5]
-    assert [a.text for a in figure.layout.annotations] == ["Not drawn: loss became inf at step 1,234"]
+    assert "Not drawn: loss became inf at step 1,234" in [a.text for a in figure.layout.annotations]

@@ -1,0 +1,192 @@
+"""Evaluation clips: how fresh they are and what they cost, the code before the change and now, side by side.
+
+    python -m benchmarks.bench_eval                 # CartPole and LunarLander (PPO, demo presets), 2 seeds
+    python -m benchmarks.bench_eval --quick         # CartPole only, 1 seed, shorter runs
+    python -m benchmarks.bench_eval --before REV    # compare against another commit
+
+"Before" is the code of a git commit (by default the parent of the commit that gave evaluation episodes their
+own random streams), extracted with ``git archive`` into a temporary folder; "after" is this working tree. Each
+run trains in a child process of its own, before and after interleaved so both see the same machine load.
+A child times every ``LiveCallback.run_evaluation`` call (the method both versions have) and reports:
+
+* clips during training, and the longest gap (training seconds) the page showed the same clip, counting from
+  the start and up to the end of training;
+* evaluation's share of training time (the clips played while training; the final one plays after);
+* steps per second;
+* for a run stopped by its owner: which step the clip beside it was played at, against the run's last step.
+
+Prints a Markdown table and one JSON object (last line). Figures on a shared machine are noisy: compare the
+two sides of one run, and note the load average printed with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def child(env_id: str, seed: int, max_wall_s: float, stop_after_s: float | None) -> dict[str, Any]:
+    """One run with evaluation on, in this process, with whichever ``agents`` package is on the path."""
+    import agents.runs.live as live
+    from agents.config.run_config import build_config
+    from agents.runs.run import Run
+
+    clips: list[dict[str, Any]] = []
+    original, original_step = live.LiveCallback.run_evaluation, live.LiveCallback._on_step
+    in_step = [False]
+
+    def on_step(self: Any) -> bool:
+        in_step[0] = True
+        try:
+            return original_step(self)
+        finally:
+            in_step[0] = False
+
+    def timed(self: Any, *args: Any, **kwargs: Any) -> None:
+        began_at = self.control.elapsed()
+        started = time.perf_counter()
+        original(self, *args, **kwargs)
+        evaluation = self.stats.evaluation
+        clips.append(
+            {
+                "at_s": began_at,
+                "cost_s": time.perf_counter() - started,
+                "step": evaluation.step if evaluation else -1,
+                "in_training": in_step[0],  # the final clip plays after learn() returned
+            }
+        )
+
+    live.LiveCallback._on_step = on_step  # type: ignore[method-assign]
+    live.LiveCallback.run_evaluation = timed  # type: ignore[method-assign]
+    run = Run(build_config(env_id, "ppo", seed=seed, max_wall_s=max_wall_s), record_episodes=True)
+    run.start()
+    if stop_after_s is not None:
+        while run.alive and run.snapshot().elapsed_s < stop_after_s:
+            time.sleep(0.05)
+        run.stop()
+    run.join()
+    snap = run.snapshot()
+    train_s = snap.elapsed_s
+    in_training = [c for c in clips if c["in_training"]]
+    shown_from = [0.0] + [c["at_s"] + c["cost_s"] for c in in_training] + [train_s]
+    gaps = [b - a for a, b in itertools.pairwise(shown_from)]
+    final = snap.evaluation
+    return {
+        "status": str(run.status),
+        "train_s": train_s,
+        "steps": snap.timesteps,
+        "fps": snap.timesteps / train_s if train_s else 0.0,
+        "clips_in_training": len(in_training),
+        "eval_share": sum(c["cost_s"] for c in in_training) / train_s if train_s else 0.0,
+        "max_gap_s": max(gaps),
+        "median_gap_s": statistics.median(gaps),
+        "mean_clip_cost_s": statistics.fmean(c["cost_s"] for c in in_training) if in_training else None,
+        "final_clip_step": final.step if final else None,
+    }
+
+
+def extract(rev: str) -> Path:
+    """The ``agents`` and ``envs`` packages of commit ``rev``, in a temporary folder."""
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", rev, "agents", "envs"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    folder = Path(tempfile.mkdtemp(prefix="bench-eval-before-"))
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder
+
+
+def default_before() -> str:
+    """The parent of the commit that added ``agents/runs/eval_streams.py``: the code before this work."""
+    added = subprocess.run(
+        ["git", "log", "--diff-filter=A", "--format=%H", "--", "agents/runs/eval_streams.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    if not added:
+        raise SystemExit("cannot find the commit that added agents/runs/eval_streams.py; pass --before REV")
+    return f"{added[-1]}^"
+
+
+def run_child(tree: Path, env_id: str, seed: int, max_wall_s: float, stop_after_s: float | None) -> dict[str, Any]:
+    args = [sys.executable, str(Path(__file__).resolve()), "--child", env_id, str(seed), str(max_wall_s)]
+    if stop_after_s is not None:
+        args.append(str(stop_after_s))
+    env = {**os.environ, "PYTHONPATH": str(tree), "SDL_VIDEODRIVER": "dummy"}
+    done = subprocess.run(args, cwd=tree, env=env, capture_output=True, text=True, check=False, timeout=600)
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        raise SystemExit(f"the child failed ({tree}):\n{done.stderr[-3000:]}")
+    return json.loads(lines[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", help="git revision of the code to compare against")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        env_id, seed, max_wall_s, *stop = args.child
+        result = child(env_id, int(seed), float(max_wall_s), float(stop[0]) if stop else None)
+        print(json.dumps(result))
+        return
+
+    before_rev = args.before or default_before()
+    trees = {"before": extract(before_rev), "after": ROOT}
+    envs = ["CartPole-v1"] if args.quick else ["CartPole-v1", "LunarLander-v3"]
+    seeds = [0] if args.quick else [0, 1]
+    wall = 20.0 if args.quick else 45.0
+    results: dict[str, list[dict[str, Any]]] = {}
+    print(f"load average at start: {os.getloadavg()[0]:.1f}; before = {before_rev}", file=sys.stderr)
+    for env_id in envs:
+        for seed in seeds:
+            for side, tree in trees.items():
+                result = run_child(tree, env_id, seed, wall, None)
+                results.setdefault(f"{env_id}|{side}", []).append(result)
+                print(f"{env_id} seed {seed} {side}: {json.dumps(result)}", file=sys.stderr)
+    for seed in seeds:
+        for side, tree in trees.items():
+            result = run_child(tree, "CartPole-v1", seed, 120.0, 8.0)
+            results.setdefault(f"stop|{side}", []).append(result)
+            print(f"stop seed {seed} {side}: {json.dumps(result)}", file=sys.stderr)
+    load = os.getloadavg()[0]
+
+    def med(key: str, name: str) -> float:
+        return statistics.median(r[name] for r in results[key])
+
+    print(f"\nLoad average at the end: {load:.1f}. Medians of {len(seeds)} seed(s); training capped at {wall:.0f} s.\n")
+    print("| run | side | clips while training | longest same clip (s) | median gap (s) | eval share | steps/s |")
+    print("|---|---|---|---|---|---|---|")
+    for env_id in envs:
+        for side in trees:
+            key = f"{env_id}|{side}"
+            print(
+                f"| {env_id} | {side} | {med(key, 'clips_in_training'):.0f} | {med(key, 'max_gap_s'):.1f} | "
+                f"{med(key, 'median_gap_s'):.1f} | {100 * med(key, 'eval_share'):.2f}% | {med(key, 'fps'):,.0f} |"
+            )
+    print("\n| stopped after 8 s | side | clip's step | run's last step |")
+    print("|---|---|---|---|")
+    for side in trees:
+        for result in results[f"stop|{side}"]:
+            print(f"| CartPole-v1 | {side} | {result['final_clip_step']:,} | {result['steps']:,} |")
+    print(json.dumps({"load_end": load, "before": before_rev, "results": results}))
+
+
+if __name__ == "__main__":
+    main()

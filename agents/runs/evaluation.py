@@ -3,9 +3,9 @@
 Cheap enough to play every few seconds (measured in ``benchmarks/bench_eval.py``):
 
 * only the frames that are kept are rendered (2-5 ms each). The stride between them is chosen from the
-  episode length the agent currently reaches, so a 20-step episode keeps every step and a 500-step one about
-  every tenth, and at most ``max_frames`` are kept: past that, every other frame is dropped and the stride
-  doubles;
+  episode length the agent currently reaches, so a 20-step episode keeps every step (every other one for an
+  env drawn at 50 frames a second) and a 500-step one about every sixteenth, and at most ``max_frames`` are
+  kept: past that, every other frame is dropped and the stride doubles;
 * frames are shrunk to at most 320 px wide by averaging pixel blocks, so a 1-px line (CartPole's track)
   stays visible instead of falling between the rows that striding keeps;
 * the GIF shares one palette, computed once per clip, instead of quantising every frame on its own;
@@ -31,6 +31,11 @@ from PIL import Image
 
 MAX_FRAMES = 32
 """Frames kept per clip (a frame costs 2-5 ms to render and about 1 ms to encode)."""
+MAX_GIF_FPS = 25.0
+"""Frames per second a clip plays at, at most: an env drawn at 50 frames a second (CartPole, LunarLander) keeps
+every other step, which the eye does not miss (and browsers slow GIF frames shorter than 20 ms to 100 ms)."""
+MIN_GIF_FPS = 8.0
+"""A long episode's few kept frames play at least this fast: faster than real time rather than a slide show."""
 MAX_WIDTH = 320
 """Pixels: frames wider than this are shrunk by averaging blocks of pixels."""
 
@@ -44,6 +49,8 @@ class EpisodeRecording:
     frames: list[np.ndarray] = field(default_factory=list)
     frame_every: int = 1
     """Steps between two kept frames: the GIF plays that many steps per frame."""
+    fps: float = MAX_GIF_FPS
+    """Frames per second to play the clip at: the env's own speed, within [MIN_GIF_FPS, MAX_GIF_FPS]."""
     play_s: float = 0.0
     """Seconds spent choosing actions and stepping the env."""
     frames_s: float = 0.0
@@ -68,7 +75,8 @@ def play_episode(
     """
     limit = env.spec.max_episode_steps if env.spec and env.spec.max_episode_steps else 1000
     expected = min(limit, max(1.0, expected_length)) if expected_length else limit
-    stride = max(1, math.ceil(expected / max_frames))
+    render_fps = float(env.metadata.get("render_fps") or MAX_GIF_FPS)
+    stride = max(math.ceil(render_fps / MAX_GIF_FPS), math.ceil(expected / max_frames))
     started = time.perf_counter()
     obs, _ = env.reset(seed=seed)
     frames = [shrink_frame(env.render())]
@@ -90,7 +98,8 @@ def play_episode(
                 frames.append(shrink_frame(env.render()))
             render_s += time.perf_counter() - before
     elapsed = time.perf_counter() - started
-    return EpisodeRecording(total, steps, frames, stride, play_s=elapsed - render_s, frames_s=render_s)
+    fps = min(MAX_GIF_FPS, max(MIN_GIF_FPS, render_fps / stride))
+    return EpisodeRecording(total, steps, frames, stride, fps, play_s=elapsed - render_s, frames_s=render_s)
 
 
 @contextmanager

@@ -326,7 +326,6 @@ class Run(RunPersistence):
             started = time.perf_counter()
             with evaluation_streams(model, seed, index):  # watching never changes what is learned
                 recording = play_episode(model, env, seed=evaluation_seed(seed, index), expected_length=expected_length)
-            fps = min(30.0, 50.0 / recording.frame_every)
             result = EvalResult(
                 index,
                 int(model.num_timesteps),
@@ -336,7 +335,7 @@ class Run(RunPersistence):
                 steps_s=recording.play_s,
                 frames=len(recording.frames),
             )
-            gif = encode_gif(recording.frames, fps=fps, comment=f"RL Playground run {self.id}. {result.describe()}.")
+            gif = encode_gif(recording.frames, fps=recording.fps, comment=f"RL Playground run {self.id}. {result.describe()}.")
             result = replace(result, gif=gif, cost_s=time.perf_counter() - started)
             if self.folder is not None:
                 self._evaluation_meta = {

@@ -14,7 +14,7 @@ from agents.lessons.rewards import Lesson, LessonRun
 from agents.runs.live import SOLVE_WINDOW
 from agents.runs.manager import RUN_ID_PATTERN
 from agents.runs.run import Run, RunStatus
-from ui.charts import MAX_POINTS, thin_indices
+from ui.charts import MAX_POINTS, VALUE_AXIS, thin_indices
 from ui.common import manager
 from ui.tables import RETURN, SECONDS, STEPS, show_table
 
@@ -100,7 +100,7 @@ def compare_figure(curves: list[RunCurve], *, x_axis: str, shaped: bool) -> go.F
     fig.update_layout(
         title={"text": f"{what.capitalize()} (mean of last {SOLVE_WINDOW} episodes)", "font": {"size": 18}},
         xaxis_title="environment steps" if x_axis == "steps" else "training seconds",
-        yaxis_title=what,
+        yaxis={"title": {"text": what}, **VALUE_AXIS},
         height=460,
         uirevision="compare",
         showlegend=True,  # plotly hides a lone trace's legend, which names what a single seed's line is

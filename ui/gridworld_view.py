@@ -20,7 +20,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from envs.gridworld import ACTION_ARROWS, ACTION_NAMES, Cell, GridLayout
-from ui.charts import moving_average, thin_indices
+from ui.charts import VALUE_AXIS, moving_average, thin_indices
 
 NARROW_PLOT_WIDTH, WIDE_PLOT_WIDTH = 500, 880
 """Pixels the grid is assumed to get beside the editor, and alone across the page (grids twice as wide as
@@ -339,7 +339,7 @@ def returns_figure(returns: Sequence[float]) -> go.Figure:
     fig.update_layout(
         title={"text": "Return per episode", "font": {"size": 20}},
         xaxis_title="episode",
-        yaxis_title="return",
+        yaxis={"title": {"text": "return"}, **VALUE_AXIS},
         uirevision="returns",
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
         height=320,

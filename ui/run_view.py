@@ -18,6 +18,9 @@ from ui.lessons_panel import flat_curve_hint
 from ui.run_files import download_buttons, resume_button
 
 REFRESH_S = 1.0
+NO_EPISODE_YET = (
+    "No episode has ended yet. The return of each episode, and its length, are drawn here from the first one on."
+)
 STATUS_BADGES = {
     RunStatus.QUEUED: ":orange-badge[queued]",
     RunStatus.STARTING: ":blue-badge[starting]",
@@ -66,8 +69,11 @@ def _draw(run: Run) -> None:
     )
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(figures["returns"], key=f"returns-{run.id}")
-        st.caption(returns_caption(config.env_info.solved_threshold, shaped=shaped))
+        if snap.episode_steps:
+            st.plotly_chart(figures["returns"], key=f"returns-{run.id}")
+            st.caption(returns_caption(config.env_info.solved_threshold, shaped=shaped))
+        else:  # axes with nothing on them say nothing: say in words why there is no curve yet
+            st.info(NO_EPISODE_YET)
         flat_curve_hint(config.env_id, snap)
         if shaped:
             _divergence_note(snap)
@@ -75,8 +81,9 @@ def _draw(run: Run) -> None:
         _evaluation(snap)
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(figures["lengths"], key=f"lengths-{run.id}")
-        st.caption(lengths_caption())
+        if snap.episode_steps:
+            st.plotly_chart(figures["lengths"], key=f"lengths-{run.id}")
+            st.caption(lengths_caption())
     with right:
         if snap.losses:
             st.plotly_chart(figures["losses"], key=f"losses-{run.id}")
@@ -127,12 +134,23 @@ def _status_message(run: Run, snap: RunSnapshot) -> None:
 
 
 def _progress(snap: RunSnapshot, run: Run) -> None:
-    eta = format_duration(snap.eta_s) if run.status == RunStatus.RUNNING else "–"
-    text = (
-        f"{snap.timesteps:,} / {snap.total_timesteps:,} steps · {snap.fps:,.0f} steps/s · "
-        f"{format_duration(snap.elapsed_s)} elapsed · about {eta} left"
-    )
-    st.progress(snap.progress, text=text)
+    st.progress(snap.progress, text=progress_text(snap, run.status))
+
+
+def progress_text(snap: RunSnapshot, status: RunStatus) -> str:
+    """The line under the progress bar: only what is known, as words (never a placeholder inside a sentence)."""
+    parts = [f"{snap.timesteps:,} / {snap.total_timesteps:,} steps"]
+    if snap.fps > 0:
+        parts.append(f"{snap.fps:,.0f} steps/s")
+    if status.active:
+        parts.append(f"{format_duration(snap.elapsed_s)} elapsed")
+        if status == RunStatus.PAUSED:
+            parts.append("paused")
+        elif status == RunStatus.RUNNING and snap.eta_s is not None:
+            parts.append(f"about {format_duration(snap.eta_s)} left")
+    else:
+        parts.append(f"{format_duration(snap.elapsed_s)} of training")
+    return " · ".join(parts)
 
 
 def _metrics(snap: RunSnapshot, threshold: float | None) -> None:

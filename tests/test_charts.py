@@ -55,16 +55,15 @@ def test_returns_figure_is_thinned_after_smoothing_on_the_full_data() -> None:
     n = 5_000
     snap = snapshot(n)
     fig = returns_figure(snap, threshold=475.0, show_shaped=False)
-    assert len(fig.data) == 2
-    markers, mean_line = fig.data
+    assert len(fig.data) == 3
+    markers, mean_line, solved = fig.data
     assert markers.mode == "markers" and mean_line.mode == "lines"
     assert len(markers.x) <= MAX_POINTS and len(mean_line.y) <= MAX_POINTS
     assert markers.x[0] == snap.episode_steps[0] and markers.x[-1] == snap.episode_steps[-1]
     full_mean_last = float(np.mean(snap.episode_true_returns[-SOLVE_WINDOW:]))
     assert mean_line.y[-1] == pytest.approx(full_mean_last), "the mean line is the mean of the real last 20 episodes"
     assert fig.layout.uirevision == "keep", "a user's zoom survives live updates"
-    assert any(shape.y0 == 475.0 for shape in fig.layout.shapes), "the solved threshold is drawn"
-    assert any("solved at 475" in (a.text or "") for a in fig.layout.annotations)
+    assert solved.name == "solved at 475" and set(solved.y) == {475.0}, "the solved threshold is drawn"
 
 
 def test_returns_figure_shows_shaped_next_to_true_when_asked() -> None:

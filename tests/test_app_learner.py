@@ -50,13 +50,14 @@ def test_the_train_page_estimates_the_run_time_before_start_and_warns_of_a_long_
     at = app_at("pages/train.py", env="CartPole-v1", algo="ppo")
     assert not at.exception
     (caption,) = [c.value for c in at.sidebar.caption if "Estimated training time" in c.value]
-    assert "steps/s measured for CartPole · PPO with the demo preset" in caption
+    assert "steps/s measured for CartPole · PPO with the demo preset" in caption, "and what it rests on"
     assert not [w for w in at.sidebar.warning if "Estimated" in w.value]
 
     at = app_at("pages/train.py", env="MountainCar-v0", algo="dqn")
     assert not at.exception
     (warning,) = [w.value for w in at.sidebar.warning if "Estimated training time" in w.value]
     assert " min**" in warning and "Lower the step budget or turn on *Stop when solved*" in warning
+    assert any("steps/s measured for MountainCar · DQN with the zoo preset" in c.value for c in at.sidebar.caption)
 
 
 def test_an_embedded_reader_sees_the_estimate_too() -> None:

@@ -83,3 +83,19 @@ def test_the_runs_the_issue_timed_get_a_warning() -> None:
     for env_id, algo in (("MountainCar-v0", "dqn"), ("Acrobot-v1", "a2c")):
         est = estimate(build_config(env_id, algo))
         assert est is not None and est.seconds >= LONG_RUN_S and est.long, (env_id, algo)
+
+
+def test_the_words_say_the_estimate_what_it_rests_on_and_what_slows_it() -> None:
+    from ui.estimate import estimate_basis, estimate_headline
+
+    config = build_config("CartPole-v1", "ppo", preset="defaults", timesteps=60_000, max_wall_s=120)
+    est = estimate(config, SPEEDS)
+    assert est is not None
+    headline = estimate_headline(config, est)
+    assert headline.startswith("Estimated training time: **about 2 min**.")
+    assert "2 min 00 s time limit ends it after about 30,000 of its 60,000 steps" in headline
+    assert "Lower the step budget or turn on *Stop when solved*" not in headline, "2 min is not long"
+    basis = estimate_basis(config, est, busy_runs=2, load_per_core=3.0)
+    assert "250 steps/s measured for CartPole · PPO with the defaults preset (2 cores, 2026-11-30)" in basis
+    assert "2 other runs" in basis and "machine is busy" in basis
+    assert "busy" not in estimate_basis(config, est)

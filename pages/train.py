@@ -77,6 +77,7 @@ if run_id:
 elif lesson and not hide_controls:
     lesson_intro(lesson)
 elif not hide_controls:
+    other_runs_panel("")
     st.title("Train an agent")
     st.markdown(
         "Pick an environment and an algorithm in the sidebar, then press **Start training**. The curve starts "

@@ -74,11 +74,12 @@ def pending_choice() -> tuple[RunConfig | None, bool]:
 
 
 def other_runs_panel(run_id: str) -> None:
-    """Above the run in view: your other active runs, each with a link to it and a Stop button."""
+    """Above the run in view (``run_id``, "" for none): your other active runs, each with a link and a Stop button."""
     others = my_active_runs(exclude=run_id)
     if not others:
         return
-    with st.expander(f"Your other runs still training or waiting ({len(others)})", icon=":material/pending:"):
+    title = "Your other runs" if run_id else "Your runs"
+    with st.expander(f"{title} still training or waiting ({len(others)})", icon=":material/pending:"):
         for run in others:
             cols = st.columns([5, 1, 1], vertical_alignment="center")
             cols[0].markdown(describe(run))

@@ -181,6 +181,7 @@ def test_start_again_asks_and_stop_it_and_start_replaces_the_current_run() -> No
     assert "You already have a run training or waiting" in texts(at)
     assert run_param(at) == first.id, "nothing started before the answer"
     next(b for b in at.button if b.label == "Stop it and start").click().run()
+    assert "You already have" not in texts(at), "the answered question leaves the page"
     second = run_param(at)
     assert second != first.id and first.join(10) and first.status == RunStatus.STOPPED
     assert get_manager().get(second).status.active
@@ -206,7 +207,7 @@ def test_hide_controls_shows_the_settings_and_shaping_that_differ_from_the_prese
         "pages/train.py", env="Acrobot-v1", algo="a2c", learning_rate="0.0005", living_reward="-0.5", hide_controls="1"
     )
     assert not at.exception and not at.sidebar.selectbox
-    table = at.dataframe[0].value
+    table = at.table[0].value
     rows = {row["setting"]: row["value"] for _, row in table.iterrows()}
     assert rows == {"learning_rate": "0.0005", "shaping: living_reward": "-0.5"}
     assert "Preset:" in texts(at)

@@ -28,4 +28,4 @@ def config_summary(config: RunConfig) -> None:
         st.caption(f"Preset: {title}, unchanged; {budget}.")
         return
     st.caption(f"Preset: {title}, with these changes ({budget}):")
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="content")
+    st.table(pd.DataFrame(rows), hide_index=True, width="content")  # plain text, drawn at once

@@ -51,7 +51,8 @@ def pending_choice() -> tuple[RunConfig | None, bool]:
     if not active:
         st.session_state.pop(PENDING_KEY, None)
         return config, False
-    with st.container(border=True):
+    box = st.empty()  # emptied once answered: the page goes on without a rerun of its own
+    with box.container(border=True):
         runs = "\n".join(f"- {describe(run)}" for run in active)
         count = "a run" if len(active) == 1 else f"{len(active)} runs"
         st.markdown(
@@ -64,6 +65,7 @@ def pending_choice() -> tuple[RunConfig | None, bool]:
         cancel = cols[2].button("Cancel", icon=":material/close:", width="stretch")
     if replace or alongside or cancel:
         st.session_state.pop(PENDING_KEY, None)
+        box.empty()
     if replace:
         for run in active:
             run.stop()

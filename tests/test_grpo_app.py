@@ -15,12 +15,12 @@ from agents.storage.folder import checkpoint_timesteps
 from agents.storage.store import RunStore
 from agents.train import main as train_main
 from tests.conftest import wait_until
-from tests.test_app_pages import app_at, run_param, shown, texts
+from tests.test_app_pages import _no_entrypoint_rerun, app_at, run_param, shown, texts  # noqa: F401  (autouse fixture)
 
 TINY = {"group_size": 2, "groups_per_update": 2, "n_epochs": 1, "batch_size": 64, "net_arch": "32"}
 
 
-def test_grpo_can_be_chosen_on_the_train_page_and_trains_from_it(_no_entrypoint_rerun: None) -> None:
+def test_grpo_can_be_chosen_on_the_train_page_and_trains_from_it() -> None:
     at = app_at("pages/train.py")
     assert "GRPO" in at.selectbox(key="cfg_algo").options
     at.selectbox(key="cfg_algo").set_value("grpo").run()
@@ -37,13 +37,6 @@ def test_grpo_can_be_chosen_on_the_train_page_and_trains_from_it(_no_entrypoint_
     assert wait_until(lambda: run.snapshot().timesteps > 0, timeout=60), run.error
     run.stop()
     assert run.join(30) and run.status == RunStatus.STOPPED
-
-
-@pytest.fixture
-def _no_entrypoint_rerun(monkeypatch: pytest.MonkeyPatch) -> None:
-    import ui.common
-
-    monkeypatch.setattr(ui.common, "require_entrypoint", lambda: None)
 
 
 def test_a_bad_group_setting_is_refused_with_the_field_named() -> None:

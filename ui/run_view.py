@@ -13,6 +13,7 @@ from agents.runs.live import SOLVE_WINDOW, RunSnapshot
 from agents.runs.run import Run, RunStatus
 from ui.charts import run_figures
 from ui.common import can_control, format_duration, manager, plain
+from ui.distill_panel import distill_panel
 from ui.explain import lengths_caption, logged_values_help, metric_help, returns_caption
 from ui.lessons_panel import flat_curve_hint
 from ui.run_files import download_buttons, resume_button
@@ -90,6 +91,7 @@ def _draw(run: Run) -> None:
             logged_values_help(snap.losses, config.algo)
     if not run.status.active:
         download_buttons(run)
+        distill_panel(run)
 
 
 def _controls(run: Run) -> None:

@@ -32,9 +32,10 @@ register_algorithm(
         "grpo",
         "GRPO",
         "Group Relative Policy Optimization, DeepSeek-R1's method: plays a group of attempts from the same start "
-        "and makes the better-than-average ones more likely, with PPO's clipped steps. No value network (half "
-        "PPO's parameters), but it judges whole episodes, so it needs more samples and CPU: it solves CartPole, "
-        "and lags PPO where episodes are long and rewards come late (Acrobot, LunarLander).",
+        "and makes the better-than-average ones more likely, with PPO's clipped steps. No value network: half "
+        "PPO's parameters. It judges whole episodes, so it lags PPO in samples (2-3x PPO's steps to solve CartPole, "
+        "though fewer CPU seconds) and far behind where episodes are long and rewards come late (Acrobot: -295 "
+        "against PPO's -84 after 100k steps; on LunarLander critic-free methods plateau near 150, arXiv 2511.03527).",
         frozenset({"box", "discrete"}),
         frozenset({"box", "discrete"}),
         GRPO_SCHEMA,

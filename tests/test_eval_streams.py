@@ -19,6 +19,7 @@ TINY: dict[str, dict[str, Any]] = {
     "dqn": {"net_arch": "32", "buffer_size": 500, "learning_starts": 50, "batch_size": 16, "train_freq": 4},
     "sac": {"net_arch": "32", "buffer_size": 500, "learning_starts": 300, "batch_size": 16},
     "q_learning": {},
+    "grpo": {"net_arch": "32", "group_size": 2, "groups_per_update": 2, "n_epochs": 1, "batch_size": 64},
 }
 EVERY = 25
 """Training steps (callback calls) between two evaluation episodes: far more often than a page ever plays them."""
@@ -27,6 +28,7 @@ CASES = [
     ("CartPole-v1", "dqn"),
     pytest.param("Pendulum-v1", "sac", marks=pytest.mark.slow),  # ~15 s: SAC's steps are the slowest
     ("FrozenLake-v1", "q_learning"),
+    ("CartPole-v1", "grpo"),  # acts through predict: its policy's torch.Generator is swapped
 ]
 
 
@@ -34,7 +36,7 @@ class EveryNthCall(EvalSchedule):
     """Evaluation at fixed points, whatever the clock says, so a test plays many in a few hundred steps."""
 
     def __init__(self, every: int) -> None:
-        super().__init__()
+        super().__init__(min_interval_s=0.0, first_after_s=0.0)
         self.every, self.calls = every, 0
 
     def due(self, elapsed_s: float, expected_length: float = 1.0) -> bool:

@@ -269,6 +269,13 @@ class EvalSchedule:
         self.cost_per_step_s = 0.0
         self.cost_per_frame_s = 0.0
 
+    @property
+    def earliest_s(self) -> float:
+        """No evaluation is due before this training time: a cheap test for every step."""
+        if self.last_finished_s is None:
+            return self.first_after_s
+        return self.last_finished_s + self.min_interval_s
+
     def expected_cost(self, expected_length: float) -> float:
         """Seconds the next evaluation will likely take, for an episode of ``expected_length`` steps."""
         length = max(1.0, expected_length)
@@ -387,7 +394,9 @@ class LiveCallback(BaseCallback):
         if elapsed >= self.max_wall_s:
             self.end_reason = f"reached the wall-clock cap of {self.max_wall_s:.0f} s"
             return False
-        if self.evaluate is not None and self.schedule.due(elapsed, self._expected_length()):
+        if self.evaluate is not None and elapsed >= self.schedule.earliest_s and self.schedule.due(
+            elapsed, self._expected_length()
+        ):
             self.run_evaluation()
         return True
 

@@ -30,8 +30,8 @@ from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.monitor import Monitor
 
 from agents.config.run_config import RunConfig
-from agents.runs.eval_streams import evaluation_seed, evaluation_streams
-from agents.runs.evaluation import encode_gif, play_episode
+from agents.runs.eval_streams import evaluation_rng, evaluation_seed, evaluation_streams
+from agents.runs.evaluation import encode_gif, play_episode, shrink_frame
 from agents.runs.names import fallback_name
 from agents.runs.live import (
     EvalResult,
@@ -320,12 +320,20 @@ class Run(RunPersistence):
     def _evaluator(self, env: gym.Env) -> Callable[[Any, int, float], EvalResult]:
         seed = self.config.seed
         env.reset(seed=evaluation_seed(seed, 0))
-        env.render()  # the first render sets up the renderer (pygame: ~80 ms), a cost no episode should be priced at
+        # The first render sets up the renderer (pygame: ~80 ms) and the first GIF loads its encoder: one-off
+        # costs no episode should be priced at.
+        encode_gif([shrink_frame(env.render())])
 
         def evaluate(model: Any, index: int, expected_length: float) -> EvalResult:
             started = time.perf_counter()
             with evaluation_streams(model, seed, index):  # watching never changes what is learned
-                recording = play_episode(model, env, seed=evaluation_seed(seed, index), expected_length=expected_length)
+                recording = play_episode(
+                    model,
+                    env,
+                    seed=evaluation_seed(seed, index),
+                    expected_length=expected_length,
+                    rng=evaluation_rng(seed, index),
+                )
             result = EvalResult(
                 index,
                 int(model.num_timesteps),

@@ -39,7 +39,7 @@ class EveryNthCall(EvalSchedule):
         super().__init__(min_interval_s=0.0, first_after_s=0.0)
         self.every, self.calls = every, 0
 
-    def due(self, elapsed_s: float, expected_length: float = 1.0) -> bool:
+    def due(self, elapsed_s: float, expected_length: float = 1.0, cpu_s: float | None = None) -> bool:
         self.calls += 1
         return self.calls % self.every == 0
 

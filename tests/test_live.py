@@ -75,3 +75,15 @@ def test_evaluation_stays_within_its_share_of_a_real_run(monkeypatch: pytest.Mon
     assert sum(in_training) / snap.elapsed_s <= 0.06
     assert steps == sorted(steps) and steps[-1] == snap.timesteps, "each clip is newer; the last is the final policy"
     assert snap.evaluation is not None and snap.evaluation.gif.startswith(b"GIF8")
+
+
+def test_the_account_is_kept_in_cpu_seconds_of_training_when_given() -> None:
+    """A loaded machine (or a page holding the GIL) stretches wall time: the share is of the work done."""
+    schedule = EvalSchedule(budget=0.03, min_interval_s=2.0)
+    schedule.done(finished_at_s=0.5, cost_s=0.02, length=20, steps_s=0.002, frames=11)  # the first, outside
+    schedule.done(finished_at_s=3.0, cost_s=0.06, length=20, steps_s=0.006, frames=11)
+    expected = schedule.expected_cost(20)
+    enough_cpu = (0.06 + expected) / 0.03
+    assert not schedule.due(100.0, expected_length=20, cpu_s=enough_cpu - 0.1), "wall time alone buys nothing"
+    assert schedule.due(100.0, expected_length=20, cpu_s=enough_cpu + 0.1)
+    assert not schedule.due(4.0, expected_length=20, cpu_s=1_000.0), "clips stay min_interval_s apart on the wall"

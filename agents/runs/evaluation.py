@@ -55,9 +55,9 @@ class EpisodeRecording:
     fps: float = MAX_GIF_FPS
     """Frames per second to play the clip at: the env's own speed, within [MIN_GIF_FPS, MAX_GIF_FPS]."""
     play_s: float = 0.0
-    """Seconds spent choosing actions and stepping the env."""
+    """CPU seconds (of the playing thread) spent choosing actions and stepping the env."""
     frames_s: float = 0.0
-    """Seconds spent rendering and shrinking the kept frames."""
+    """CPU seconds spent rendering and shrinking the kept frames."""
 
 
 def play_episode(
@@ -83,10 +83,10 @@ def play_episode(
     expected = min(limit, max(1.0, expected_length)) if expected_length else limit
     render_fps = float(env.metadata.get("render_fps") or MAX_GIF_FPS)
     stride = max(math.ceil(render_fps / MAX_GIF_FPS), math.ceil(expected / max_frames))
-    started = time.perf_counter()
+    started = time.thread_time()
     obs, _ = env.reset(seed=seed)
     frames = [shrink_frame(env.render())]
-    render_s = time.perf_counter() - started  # with the reset: a fixed cost per episode
+    render_s = time.thread_time() - started  # with the reset: a fixed cost per episode
     total, steps, done = 0.0, 0, False
     act = numpy_policy(model, rng, deterministic=deterministic) if rng is not None else None
     with _policy_mode_set_once(model):
@@ -101,13 +101,13 @@ def play_episode(
             done = terminated or truncated
             if not done and steps % stride:
                 continue
-            before = time.perf_counter()
+            before = time.thread_time()
             if not done and len(frames) >= max_frames:  # longer than expected: keep every other frame
                 frames, stride = frames[::2], stride * 2
             if done or steps % stride == 0:
                 frames.append(shrink_frame(env.render()))
-            render_s += time.perf_counter() - before
-    elapsed = time.perf_counter() - started
+            render_s += time.thread_time() - before
+    elapsed = time.thread_time() - started
     fps = min(MAX_GIF_FPS, max(MIN_GIF_FPS, render_fps / stride))
     return EpisodeRecording(total, steps, frames, stride, fps, play_s=elapsed - render_s, frames_s=render_s)
 

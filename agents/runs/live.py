@@ -49,9 +49,9 @@ class EvalResult:
     length: int
     gif: bytes
     cost_s: float = 0.0
-    """Seconds it took to play, render and encode (0 for a clip read back from disk)."""
+    """CPU seconds it took to play, render and encode (0 for a clip read back from disk)."""
     steps_s: float = 0.0
-    """Of ``cost_s``, the seconds spent choosing actions and stepping the env: grows with the length."""
+    """Of ``cost_s``, the CPU seconds spent choosing actions and stepping the env: grows with the length."""
     frames: int = 0
     """Frames in the clip."""
 
@@ -244,7 +244,9 @@ class EvalSchedule:
 
     The rule is a running account: the next episode is due once ``min_interval_s`` has passed since the last
     one and the seconds already spent plus the next episode's expected cost fit within ``budget`` of the
-    training time so far. The expected cost is priced from the last evaluation's two parts: the seconds per
+    training time so far. Costs and training time are counted in CPU seconds of the training thread when the
+    caller gives them (``cpu_s``): a loaded machine, or a page holding the GIL, then makes clips neither
+    look dearer nor come less often per training step; the intervals between clips stay in wall seconds. The expected cost is priced from the last evaluation's two parts: the seconds per
     step of playing (times the length the agent's training episodes now reach: CartPole's grow from ~20 steps
     to 500) and the seconds of rendering and encoding per frame (times the frames a clip of that length keeps).
     So a long episode waits longer, a cheap one comes every ``min_interval_s``, and the share holds whatever
@@ -281,15 +283,18 @@ class EvalSchedule:
         length = max(1.0, expected_length)
         return self.cost_per_step_s * length + self.cost_per_frame_s * min(length + 1, self.max_frames + 1)
 
-    def due(self, elapsed_s: float, expected_length: float = 1.0) -> bool:
+    def due(self, elapsed_s: float, expected_length: float = 1.0, cpu_s: float | None = None) -> bool:
+        """Whether to play one now, ``elapsed_s`` into training (wall), ``cpu_s`` of it spent computing."""
         if self.last_finished_s is None:
             return elapsed_s >= self.first_after_s
         if elapsed_s < self.last_finished_s + self.min_interval_s:
             return False
-        return self.spent_s + self.expected_cost(expected_length) <= self.budget * elapsed_s
+        training_s = elapsed_s if cpu_s is None else cpu_s
+        return self.spent_s + self.expected_cost(expected_length) <= self.budget * training_s
 
     def done(self, finished_at_s: float, cost_s: float, length: int = 1, steps_s: float = 0.0, frames: int = 1) -> None:
-        """Record an evaluation that ended at ``finished_at_s`` and took ``cost_s`` (``steps_s`` of it playing)."""
+        """Record an evaluation that ended at ``finished_at_s`` (wall) and cost ``cost_s`` (``steps_s`` of it
+        playing), in the clock ``due`` is given as ``cpu_s`` (or wall seconds without it)."""
         if self.last_finished_s is not None:  # the first one is the exception that shows the agent at once
             self.spent_s += cost_s
         self.last_finished_s = finished_at_s
@@ -386,7 +391,8 @@ class LiveCallback(BaseCallback):
                 if not np.isfinite(float(episode["r"])):
                     raise FloatingPointError(f"an episode's return became {episode['r']} at step {self.num_timesteps}")
         self._check_stored_values()
-        self.stats.set_progress(self.num_timesteps, elapsed, time.thread_time() - self._cpu_start)
+        cpu = time.thread_time() - self._cpu_start
+        self.stats.set_progress(self.num_timesteps, elapsed, cpu)
         self.control.checkpoint()
         if self.stop_when_solved and self.stats.solved:
             self.end_reason = "solved"
@@ -395,7 +401,7 @@ class LiveCallback(BaseCallback):
             self.end_reason = f"reached the wall-clock cap of {self.max_wall_s:.0f} s"
             return False
         if self.evaluate is not None and elapsed >= self.schedule.earliest_s and self.schedule.due(
-            elapsed, self._expected_length()
+            elapsed, self._expected_length(), cpu
         ):
             self.run_evaluation()
         return True
@@ -421,12 +427,12 @@ class LiveCallback(BaseCallback):
         """
         if self.evaluate is None:
             return
-        started = time.perf_counter()
+        started = time.thread_time()  # the CPU it costs the training thread (see EvalSchedule)
         self._evaluations += 1
         result = self.evaluate(self.model, self._evaluations, self._expected_length())
         self.stats.set_evaluation(result)
         if count:
-            cost = time.perf_counter() - started
+            cost = time.thread_time() - started
             self.schedule.done(self.control.elapsed(), cost, result.length, result.steps_s, max(1, result.frames))
 
     def _expected_length(self) -> float:

@@ -325,7 +325,7 @@ class Run(RunPersistence):
         encode_gif([shrink_frame(env.render())])
 
         def evaluate(model: Any, index: int, expected_length: float) -> EvalResult:
-            started = time.perf_counter()
+            started = time.thread_time()
             with evaluation_streams(model, seed, index):  # watching never changes what is learned
                 recording = play_episode(
                     model,
@@ -344,7 +344,7 @@ class Run(RunPersistence):
                 frames=len(recording.frames),
             )
             gif = encode_gif(recording.frames, fps=recording.fps, comment=f"RL Playground run {self.id}. {result.describe()}.")
-            result = replace(result, gif=gif, cost_s=time.perf_counter() - started)
+            result = replace(result, gif=gif, cost_s=time.thread_time() - started)
             if self.folder is not None:
                 self._evaluation_meta = {
                     "index": index,

@@ -32,5 +32,5 @@ def test_a_finished_run_distils_into_a_tiny_student_shown_beside_its_teacher() -
     assert not at.exception and not at.error
     table = next(d.value for d in at.dataframe if "parameters" in d.value.columns)
     assert list(table["parameters"]) == [(4 * 32 + 32) + (32 * 2 + 2), 4 * 2 + 2]  # one hidden layer of 32
-    assert "teacher labels" in texts(at)
+    assert "teacher labels" in texts(at) and "1/23 of the teacher's parameters" in texts(at)
     assert any(b.label == "Student (Python, numpy only)" for b in at.get("download_button"))

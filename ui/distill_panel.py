@@ -96,10 +96,9 @@ def _show(run: Run, result: DistillResult) -> None:
     )
     st.dataframe(table, hide_index=True)
     st.caption(
-        f"The student has 1/{result.compression:.0f} of the teacher's parameters (those needed to act: a critic "
-        f"is not counted). Both played the same {len(student.returns)} episodes (same reset seeds), greedily; µs per "
-        "step is one predict() call: the teacher's own (torch), the student's plain numpy. Distilling cost "
-        f"{result.cpu_s:.1f} CPU s, {result.env_steps:,} environment steps and as many teacher labels, "
+        f"{_size_sentence(result)} Both played the same {len(student.returns)} episodes (same reset seeds), "
+        "greedily; µs per step is one predict() call: the teacher's own (torch), the student's plain numpy. "
+        f"Distilling cost {result.cpu_s:.1f} CPU s, {result.env_steps:,} environment steps and as many teacher labels, "
         f"in {len(result.history)} rounds."
     )
     st.download_button(
@@ -112,3 +111,15 @@ def _show(run: Run, result: DistillResult) -> None:
         "(with gymnasium), or with --stdio to read observations and write actions.",
         key=_key(run, "download"),
     )
+
+
+def _size_sentence(result: DistillResult) -> str:
+    """How the student's size compares with the teacher's (parameters needed to act: a critic is not counted)."""
+    teacher, student = result.teacher_report.parameters, result.student_report.parameters
+    if student >= teacher:
+        return (
+            f"The student has no fewer parameters than the teacher ({student:,} against {teacher:,}, those needed "
+            "to act): a small table or network is already compact, so distilling saves nothing here."
+        )
+    share = f"{result.compression:.0f}" if result.compression >= 10 else f"{result.compression:.1f}"
+    return f"The student has 1/{share} of the teacher's parameters (those needed to act: a critic is not counted)."

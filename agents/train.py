@@ -147,6 +147,7 @@ def summarise(run: Run, wall_s: float) -> dict[str, Any]:
         "run_name": run.name,
         "run_dir": None if run.folder is None else str(run.folder.path),
         "resumed_from_step": run.resumed_from_step,
+        "resume_note": run.resume_note or None,
         "env": config.env_id,
         "algo": config.algo,
         "seed": config.seed,

@@ -19,7 +19,8 @@ from stable_baselines3.common.monitor import load_results
 
 from agents.config.run_config import RunConfig, build_config
 from agents.runs.manager import RunActionError, RunManager
-from agents.runs.run import Run, RunStatus
+from agents.runs.run import Run, RunStatus, make_training_env
+from agents.storage.checkpoint import REPLAY_BUFFER_FILE, restore_checkpoint
 from agents.storage.folder import (
     RunFolder,
     RunRecord,
@@ -167,8 +168,9 @@ def test_stopped_or_interrupted_runs_resume_from_their_checkpoint(tmp_path: Path
     assert run.join(10) and run.status == RunStatus.STOPPED and run.resumable
     folder = run.folder.path  # type: ignore[union-attr]
     checkpoint = checkpoint_timesteps(folder / "model.zip")
-    assert checkpoint == run.checkpoint_timesteps == run.snapshot().timesteps
-    kept = episodes_of(folder)
+    assert checkpoint == run.checkpoint_timesteps <= run.snapshot().timesteps
+    assert checkpoint % (2 * 64) == 0, "PPO's checkpoint is between two whole updates (n_envs x n_steps apart)"
+    kept = [episode for episode in episodes_of(folder) if episode[0] <= checkpoint]
 
     # Make it look like the server died while training: status still "running", an episode after the checkpoint.
     status = json.loads((folder / "status.json").read_text())
@@ -267,6 +269,38 @@ def test_a_run_killed_with_sigkill_resumes_from_its_checkpoint_with_its_metrics_
     assert progress.is_monotonic_increasing and progress.is_unique, "no duplicated update after the kill"
     assert progress.iloc[0] < checkpoint and progress.iloc[-1] == result["timesteps"]
     assert PPO.load(folder / "model.zip", device="cpu").num_timesteps == result["timesteps"]
+
+
+@pytest.mark.slow
+def test_a_dqn_killed_with_sigkill_resumes_with_its_replay_buffer(tmp_path: Path) -> None:
+    """Off-policy: the replay buffer written beside each checkpoint survives the kill, so the resumed run's first
+    gradient steps sample from every transition collected before it, not from the few collected after."""
+    budget = 5_000
+    command = [sys.executable, "-m", "agents.train", "--env", "CartPole-v1", "--algo", "dqn", "--preset", "demo"]
+    command += ["--timesteps", str(budget), "--runs-dir", str(tmp_path), "--checkpoint-every-s", "1", "--quiet"]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        folder = _wait_for_checkpoint(tmp_path, min_steps=1_500, timeout=120)
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.communicate(timeout=30)
+    checkpoint = checkpoint_timesteps(folder / "model.zip")
+    assert 1_500 <= checkpoint < budget and (folder / REPLAY_BUFFER_FILE).is_file()
+
+    config = RunConfig.from_dict(json.loads((folder / "config.json").read_text()))
+    restored = restore_checkpoint(
+        RunFolder(folder, folder.name), config.algo_info, lambda: make_training_env(config), config.hyperparams, 1
+    )
+    assert restored.replay_transitions == checkpoint == restored.model.replay_buffer.size() and restored.note == ""
+    restored.model.get_env().close()
+
+    resume = [sys.executable, "-m", "agents.train", "--resume", str(folder), "--quiet", "--checkpoint-every-s", "5"]
+    done = subprocess.run(resume, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["status"] == "finished" and result["resumed_from_step"] == checkpoint
+    assert result["resume_note"] is None, "kept its buffer: nothing to say"
+    assert result["timesteps"] == budget
 
 
 def test_the_trainer_names_its_run_folder_and_refuses_bad_resume_folders(

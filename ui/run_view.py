@@ -128,9 +128,17 @@ def _status_message(run: Run, snap: RunSnapshot) -> None:
         solved = f" Solved at step {snap.solved_at_step:,} ({snap.solved_at_s:.1f} s)." if snap.solved_at_step else ""
         st.success(f"Finished: {plain(run.end_reason)}.{solved}")
     elif run.status == RunStatus.STOPPED:
-        st.info(f"Stopped: {plain(run.end_reason)}.")
+        resumes_at = run.checkpoint_timesteps
+        earlier = (
+            f" Resuming continues from step {resumes_at:,}, the end of its last whole update."
+            if (resumes_at is not None and resumes_at < snap.timesteps and run.resumable)
+            else ""
+        )
+        st.info(f"Stopped: {plain(run.end_reason)}.{earlier}")
     elif run.status == RunStatus.INTERRUPTED:
         st.warning(f"Interrupted: {plain(run.end_reason)}. Its last checkpoint can be resumed.")
+    if run.resume_note:
+        st.info(plain(run.resume_note), icon=":material/history:")
     if not run.status.active:
         resume_button(run)
 

@@ -92,6 +92,21 @@ class Algorithm(Protocol):
         """Every torch optimizer the model trains with, so pause and stop can act before each optimizer step."""
         ...
 
+    def boundary(self) -> UpdateBoundary | None:
+        """A fresh callback keeping the last state between whole updates (on-policy); None if every step is."""
+        ...
+
+
+class UpdateBoundary(Protocol):
+    """An SB3 callback (given to ``learn``) that remembers the last point between whole updates."""
+
+    random_state: dict[str, Any] | None
+    """The generators' states at that point (:mod:`agents.algos.random_state`), None before the first."""
+
+    def rewind(self) -> None:
+        """Put the model back to that point, after a stop, before it is saved."""
+        ...
+
 
 @dataclass(frozen=True)
 class AlgoInfo:
@@ -137,6 +152,13 @@ class AlgoInfo:
 
     def optimizers(self, model: Any) -> list[Any]:
         return self.algorithm.optimizers(model)
+
+    def boundary(self) -> UpdateBoundary | None:
+        return self.algorithm.boundary()
+
+    @property
+    def replay_buffer(self) -> ReplayBuffer | None:
+        return self.algorithm.replay_buffer
 
     def check_values(self, values: Mapping[str, Value], env: EnvInfo) -> None:
         """The algorithm's own :attr:`check`: HyperParamError (with the field at fault) if the values cannot train."""

@@ -16,6 +16,7 @@ from typing import Any, Self
 
 from agents.config.run_config import ConfigError, RunConfig
 from agents.runs.live import RunControl, RunStats
+from agents.storage.checkpoint import save_checkpoint
 from agents.storage.records import fill_stats, read_episodes
 from agents.storage.folder import RunFolder, RunRecord, StorageError, checkpoint_timesteps
 from agents.runs.status import RunStatus
@@ -39,6 +40,7 @@ class RunPersistence:
     status: RunStatus
     end_reason: str
     error: str
+    resume_note: str
     created_at: float
     owner_hash: str
     record_episodes: bool
@@ -83,7 +85,7 @@ class RunPersistence:
             checkpoint_every_s=checkpoint_every_s,
             stored=(folder, record),
         )
-        run.end_reason, run.error = record.end_reason, record.error
+        run.end_reason, run.error, run.resume_note = record.end_reason, record.error, record.resume_note
         if record.status in {s.value for s in RunStatus} and not RunStatus(record.status).active:
             run.status = RunStatus(record.status)
         else:
@@ -157,12 +159,16 @@ class RunPersistence:
         return stats
 
     def _save_checkpoint(self) -> None:
-        """Save the model atomically and record its step count; a full disk is logged, not fatal."""
+        """Save the checkpoint (model, replay buffer, generators; see :mod:`agents.storage.checkpoint`) and record
+        its step count; a full disk is logged, not fatal."""
         if self.folder is None or self.model is None:
             return
         started = time.perf_counter()
+        boundary = getattr(self, "_boundary", None)  # on-policy: the generators as they were at the boundary
         try:
-            self.folder.save_checkpoint(self.model, self.config.algo_info)
+            save_checkpoint(
+                self.folder, self.config.algo_info, self.model, generators=getattr(boundary, "random_state", None)
+            )
         except OSError:
             log.warning("could not write a checkpoint of run %s", self.id, exc_info=True)
             return
@@ -185,6 +191,7 @@ class RunPersistence:
             total_timesteps=self.config.total_timesteps,
             end_reason=self.end_reason,
             error=self.error,
+            resume_note=self.resume_note,
             timesteps=timesteps,
             train_s=train_s,
             solved_at_step=solved_at_step,

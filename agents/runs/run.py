@@ -29,10 +29,10 @@ import torch
 from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.monitor import Monitor
 
+from agents.algos.registry import UpdateBoundary
 from agents.config.run_config import RunConfig
 from agents.runs.eval_streams import evaluation_rng, evaluation_seed, evaluation_streams
 from agents.runs.evaluation import encode_gif, play_episode, shrink_frame
-from agents.runs.names import fallback_name
 from agents.runs.live import (
     EvalResult,
     EvalSchedule,
@@ -44,8 +44,10 @@ from agents.runs.live import (
     StatsLoggerSink,
     StopTraining,
 )
+from agents.runs.names import fallback_name
 from agents.runs.persistence import DEFAULT_CHECKPOINT_EVERY_S, RunPersistence
 from agents.runs.status import RunStatus
+from agents.storage.checkpoint import restore_checkpoint
 from agents.storage.folder import RunFolder, RunRecord, hash_owner
 from agents.storage.records import EpisodeLog, ProgressCSV, TimedCheckpoint, reset_records
 from agents.storage.store import RunStore
@@ -138,6 +140,9 @@ class Run(RunPersistence):
         """Seconds from the run leaving the queue to its first training step."""
         self.resumed_from_step: int | None = None
         """The checkpoint's step count a resumed run continued from."""
+        self.resume_note = record.resume_note if record else ""
+        """What the resumed run does differently from one never stopped (refilling its replay buffer); "" if nothing."""
+        self._boundary: UpdateBoundary | None = None
         self.control = RunControl()
         self.checkpoint_every_s = checkpoint_every_s
         self.checkpoint_timesteps: int | None = record.checkpoint_timesteps if record else None
@@ -253,6 +258,8 @@ class Run(RunPersistence):
                 self._final_evaluation()  # as a finished run gets: a stopped run's clip is its final policy too
             self.status, self.end_reason = RunStatus.STOPPED, self._stop_reason
             if self.model is not None:
+                if self._boundary is not None:
+                    self._boundary.rewind()  # on-policy: never save a rollout not learnt from or half an update
                 self._save_checkpoint()  # so a stopped run can be resumed where it stopped
         except Exception as error:
             log.exception("run %s failed", self.id)
@@ -276,8 +283,10 @@ class Run(RunPersistence):
         self.control.start_clock(start_train_s)  # time to solve counts building the model, as bare SB3's does
         env_fn = self._env_factory(start_step)
         if start_step:
-            checkpoint = self._checkpoint_path()
-            self.model = config.algo_info.restore(checkpoint, env_fn, config.hyperparams, config.seed + start_step)
+            assert self.folder is not None
+            seed = config.seed + start_step  # reseeds only what the checkpoint's random_state.json does not restore
+            restored = restore_checkpoint(self.folder, config.algo_info, env_fn, config.hyperparams, seed)
+            self.model, self.resume_note = restored.model, restored.note
         else:
             self.model = config.algo_info.build(env_fn, config.hyperparams, config.seed)
         outputs: list[Any] = []
@@ -304,9 +313,10 @@ class Run(RunPersistence):
                 self.status = RunStatus.RUNNING
         self._persist()
         self.start_latency_s = time.perf_counter() - first_step
-        callbacks: Any = callback
-        if self.folder is not None:
-            callbacks = [callback, TimedCheckpoint(self._save_checkpoint, self.checkpoint_every_s)]
+        self._boundary = config.algo_info.boundary()
+        callbacks: list[Any] = [callback] if self._boundary is None else [callback, self._boundary]
+        if self.folder is not None:  # after the boundary: a checkpoint saves the generators it just captured
+            callbacks.append(TimedCheckpoint(self._save_checkpoint, self.checkpoint_every_s))
         remaining = config.total_timesteps - start_step
         if remaining > 0:
             self.model.learn(total_timesteps=remaining, callback=callbacks, reset_num_timesteps=start_step == 0)
@@ -343,7 +353,9 @@ class Run(RunPersistence):
                 steps_s=recording.play_s,
                 frames=len(recording.frames),
             )
-            gif = encode_gif(recording.frames, fps=recording.fps, comment=f"RL Playground run {self.id}. {result.describe()}.")
+            gif = encode_gif(
+                recording.frames, fps=recording.fps, comment=f"RL Playground run {self.id}. {result.describe()}."
+            )
             result = replace(result, gif=gif, cost_s=time.thread_time() - started)
             if self.folder is not None:
                 self._evaluation_meta = {

@@ -117,6 +117,8 @@ class RunRecord:
     total_timesteps: int
     end_reason: str = ""
     error: str = ""
+    resume_note: str = ""
+    """What a resumed run does differently from one never stopped (e.g. refilling its replay buffer)."""
     updated_at: float = 0.0
     timesteps: int = 0
     train_s: float = 0.0
@@ -145,7 +147,7 @@ class RunRecord:
                 created_at=float(data["created_at"]),
                 total_timesteps=int(data["total_timesteps"]),
             )
-            for name in ("end_reason", "error", "owner_sha256", "name"):
+            for name in ("end_reason", "error", "owner_sha256", "name", "resume_note"):
                 setattr(record, name, str(data.get(name) or ""))
             for name in ("updated_at", "train_s", "checkpoint_train_s"):
                 setattr(record, name, float(data.get(name) or 0.0))

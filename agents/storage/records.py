@@ -5,7 +5,8 @@
   run's step count when the episode ended) and ``train_s`` (training seconds) next to ``r, l, t``: enough to
   redraw every chart exactly and to cut the records back to a checkpoint.
 * Losses and speed: the SB3 logger's ``progress.csv`` (:class:`ProgressCSV` also appends when resuming).
-* Checkpoints: :class:`TimedCheckpoint` saves every few seconds of training; saving is atomic (see storage).
+* Checkpoints: :class:`TimedCheckpoint` saves every few seconds of training, between whole updates; saving is
+  atomic (see :mod:`agents.storage.checkpoint`).
 
 Nothing here writes per step: Monitor writes one row per episode, the logger one row per update.
 """
@@ -266,7 +267,8 @@ class ProgressCSV(CSVOutputFormat):
 
 
 class TimedCheckpoint(BaseCallback):
-    """Calls ``save`` every ``every_s`` seconds of wall-clock time (checked with one clock read per step)."""
+    """Calls ``save`` every ``every_s`` seconds of wall-clock time, at the start of a rollout: between two whole
+    updates, never inside one (one clock read per rollout)."""
 
     def __init__(self, save: Callable[[], None], every_s: float) -> None:
         super().__init__(verbose=0)
@@ -277,7 +279,7 @@ class TimedCheckpoint(BaseCallback):
         """Seconds spent saving, to report what checkpoints cost."""
         self._next = time.monotonic() + every_s
 
-    def _on_step(self) -> bool:
+    def _on_rollout_start(self) -> None:
         now = time.monotonic()
         if now >= self._next:
             self.save()
@@ -285,4 +287,6 @@ class TimedCheckpoint(BaseCallback):
             done = time.monotonic()
             self.save_s += done - now
             self._next = done + self.every_s
+
+    def _on_step(self) -> bool:
         return True

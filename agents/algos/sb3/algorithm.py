@@ -21,6 +21,7 @@ from stable_baselines3.common.utils import LinearSchedule
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 from agents.algos.registry import EnvFactory
+from agents.algos.sb3.boundary import WholeTransitions, WholeUpdates
 from agents.algos.sb3.schemas import net_arch_layers
 from agents.config.schema import Value
 
@@ -97,6 +98,15 @@ class SB3Algorithm:
     """Where the model keeps its torch optimizers (dotted attribute paths; a None value is skipped: SAC's
     ``ent_coef_optimizer`` with a fixed ``ent_coef``)."""
     replay_buffer: SB3ReplayBuffer | None = None
+    rewind_weights: bool | None = None
+    """On-policy only: whether a stop inside an update must restore the weights (PPO's update is many optimizer
+    steps) or need not (A2C's is one, and the stop gate acts before it). None: off-policy."""
+
+    def boundary(self) -> WholeUpdates | WholeTransitions:
+        """A callback that keeps the last whole state (on-policy: the last update boundary), for a stop to save."""
+        if self.rewind_weights is None:
+            return WholeTransitions()
+        return WholeUpdates(self.optimizers, self.rewind_weights)
 
     def build(self, env_fn: EnvFactory, values: Mapping[str, Value], seed: int) -> BaseAlgorithm:
         return _build(self.cls, env_fn, values, seed)
@@ -120,8 +130,8 @@ class SB3Algorithm:
 
 
 _OFF_POLICY = SB3ReplayBuffer()
-PPO_ALGORITHM = SB3Algorithm(PPO, ("policy.optimizer",))
-A2C_ALGORITHM = SB3Algorithm(A2C, ("policy.optimizer",))
+PPO_ALGORITHM = SB3Algorithm(PPO, ("policy.optimizer",), rewind_weights=True)
+A2C_ALGORITHM = SB3Algorithm(A2C, ("policy.optimizer",), rewind_weights=False)
 DQN_ALGORITHM = SB3Algorithm(DQN, ("policy.optimizer",), _OFF_POLICY)
 SAC_ALGORITHM = SB3Algorithm(SAC, ("actor.optimizer", "critic.optimizer", "ent_coef_optimizer"), _OFF_POLICY)
 TD3_ALGORITHM = SB3Algorithm(TD3, ("actor.optimizer", "critic.optimizer"), _OFF_POLICY)

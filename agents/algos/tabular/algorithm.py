@@ -39,6 +39,10 @@ class TabularAlgorithm:
     def optimizers(self, model: Any) -> list[Any]:
         return []
 
+    def boundary(self) -> None:
+        """Every step is whole: an update is one table entry."""
+        return None
+
 
 Q_LEARNING = TabularAlgorithm(QLearning)
 SARSA = TabularAlgorithm(Sarsa)

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import stable_baselines3
 import torch
+from stable_baselines3.common.callbacks import BaseCallback
 
 from agents.algos.registry import AlgoInfo, algorithms, register_algorithm
 from agents.config.run_config import build_config
@@ -23,7 +24,7 @@ from agents.runs.run import make_training_env
 from agents.storage.folder import RunFolder, checkpoint_timesteps
 from envs.registry import ENVS, EnvInfo
 
-HOOKS = ("build", "save", "load", "optimizers")
+HOOKS = ("build", "save", "load", "optimizers", "boundary")
 TINY = {
     "n_steps": 16,
     "n_envs": 1,
@@ -90,6 +91,10 @@ def test_every_algorithm_builds_trains_saves_and_loads_through_its_hooks(algo_id
         model.predict(observations, deterministic=True)[0], loaded.predict(observations, deterministic=True)[0]
     )
 
+    boundary = algo.boundary()
+    if boundary is not None:
+        assert isinstance(boundary, BaseCallback) and callable(boundary.rewind) and hasattr(boundary, "random_state")
+        assert algo.boundary() is not boundary, "a fresh callback for each run"
     if implementation.replay_buffer is not None:
         assert implementation.replay_buffer.nbytes(model) > 0
     algo.check_values(config.hyperparams, _env_for(algo))  # its own defaults pass its own checks

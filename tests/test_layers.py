@@ -3,7 +3,7 @@
 From the bottom (DESIGN.md section 3)::
 
     envs
-    agents.config.schema           the hyperparameter language every algorithm declares itself in
+    agents.config.schema, limits   the hyperparameter language every algorithm declares itself in; operator caps
     agents.algos, agents.feedback  what can learn: the registry, SB3's algorithms, the tabular agents, and
                                    rewards learned from preferences (the worker trains with them)
     agents.config                  what a run is: an env, an algorithm, its values (build_config asks the algorithm)
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PROJECT_PACKAGES = ("agents", "envs", "ui", "pages", "app")
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("envs",),
-    ("agents.config.schema",),
+    ("agents.config.schema", "agents.config.limits"),
     ("agents.algos", "agents.feedback"),
     ("agents.config",),
     ("agents.storage", "agents.runs"),

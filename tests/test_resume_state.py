@@ -20,7 +20,13 @@ from agents.config.run_config import RunConfig, build_config
 from agents.runs.live import LiveCallback, RunControl, RunStats, StopTraining
 from agents.runs.manager import RunManager, get_manager
 from agents.runs.run import RunStatus, make_training_env
-from agents.storage.checkpoint import REPLAY_BUFFER_FILE, restore_checkpoint, save_checkpoint
+from agents.storage.checkpoint import (
+    DEFAULT_MAX_REPLAY_BUFFER_BYTES,
+    REPLAY_BUFFER_FILE,
+    max_replay_buffer_bytes,
+    restore_checkpoint,
+    save_checkpoint,
+)
 from agents.storage.folder import RunFolder
 from agents.storage.records import TimedCheckpoint
 from agents.storage.store import RunStore
@@ -87,6 +93,13 @@ def test_a_buffer_above_the_limit_is_not_kept_and_the_resumed_run_redoes_its_war
     assert resumed._n_updates == updates, "no gradient step on a nearly empty buffer"
     resumed.learn(total_timesteps=60, reset_num_timesteps=False)
     assert resumed._n_updates > updates, "learns again once learning_starts fresh steps are collected"
+
+
+def test_the_buffer_limit_is_a_setting_with_a_default() -> None:
+    assert max_replay_buffer_bytes({}) == DEFAULT_MAX_REPLAY_BUFFER_BYTES == 256 * 1024**2
+    assert max_replay_buffer_bytes({"RUNS_MAX_REPLAY_BUFFER_BYTES": "1e6"}) == 1_000_000
+    assert max_replay_buffer_bytes({"RUNS_MAX_REPLAY_BUFFER_BYTES": "0"}) == 0, "0 keeps no buffer"
+    assert max_replay_buffer_bytes({"RUNS_MAX_REPLAY_BUFFER_BYTES": "lots"}) == DEFAULT_MAX_REPLAY_BUFFER_BYTES
 
 
 def test_a_buffer_left_from_another_checkpoint_is_not_used(tmp_path: Path) -> None:

@@ -9,7 +9,8 @@ root-level entries of the app's secrets become environment variables (``app.py``
 - ``RL_PLAYGROUND_MAX_BUFFER_BYTES``: the largest replay buffer a run may allocate (default 2 GiB).
 
 ``RL_PLAYGROUND_MAX_RUNS`` (runs training at once) and ``RUNS_MAX_COUNT``/``RUNS_MAX_BYTES`` (runs kept on
-disk) are read where they apply, by :mod:`agents.runs.manager` and :mod:`agents.storage.store`.
+disk) are read where they apply, by :mod:`agents.runs.manager` and :mod:`agents.storage.store`, and so is
+``RUNS_MAX_REPLAY_BUFFER_BYTES`` (the largest replay buffer kept beside a checkpoint, :mod:`agents.storage.checkpoint`).
 """
 
 from __future__ import annotations

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from agents.algos import random_state
 from agents.algos.registry import AlgoInfo, EnvFactory
+from agents.config.limits import env_number
 from agents.config.schema import Value
 from agents.storage.folder import RunFolder, atomic_save, atomic_write_bytes
 
@@ -35,13 +35,7 @@ log = logging.getLogger(__name__)
 
 def max_replay_buffer_bytes(environ: Mapping[str, str] | None = None) -> int:
     """``RUNS_MAX_REPLAY_BUFFER_BYTES`` (0 keeps no buffer), default :data:`DEFAULT_MAX_REPLAY_BUFFER_BYTES`."""
-    environ = os.environ if environ is None else environ
-    raw = environ.get("RUNS_MAX_REPLAY_BUFFER_BYTES", "")
-    try:
-        return max(0, int(float(raw))) if raw.strip() else DEFAULT_MAX_REPLAY_BUFFER_BYTES
-    except ValueError:
-        log.warning("RUNS_MAX_REPLAY_BUFFER_BYTES=%r is not a number; using %s", raw, DEFAULT_MAX_REPLAY_BUFFER_BYTES)
-        return DEFAULT_MAX_REPLAY_BUFFER_BYTES
+    return int(env_number("RUNS_MAX_REPLAY_BUFFER_BYTES", DEFAULT_MAX_REPLAY_BUFFER_BYTES, low=0, environ=environ))
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any
 
 from agents.algos.grpo.grpo import GRPO
 from agents.algos.registry import EnvFactory
+from agents.algos.sb3.boundary import WholeUpdates
 from agents.config.schema import Value
 
 
@@ -34,6 +35,10 @@ class GRPOAlgorithm:
 
     def optimizers(self, model: Any) -> list[Any]:
         return [model.optimizer]
+
+    def boundary(self) -> WholeUpdates:
+        """On-policy, and an update is many optimizer steps: a stop inside one rewinds to the last whole update."""
+        return WholeUpdates(self.optimizers, rewind_weights=True)
 
 
 GRPO_ALGORITHM = GRPOAlgorithm()

@@ -11,7 +11,8 @@ A child times every ``LiveCallback.run_evaluation`` call (the method both versio
 
 * clips during training, and the longest gap (training seconds) the page showed the same clip, counting from
   the start and up to the end of training;
-* evaluation's share of training time (the clips played while training; the final one plays after);
+* evaluation's share of training time (the clips played while training; the final one plays after), on the
+  wall and in CPU seconds of the training thread;
 * steps per second;
 * for a run stopped by its owner: which step the clip beside it was played at, against the run's last step.
 
@@ -57,13 +58,14 @@ def child(env_id: str, seed: int, max_wall_s: float, stop_after_s: float | None)
 
     def timed(self: Any, *args: Any, **kwargs: Any) -> None:
         began_at = self.control.elapsed()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.thread_time()
         original(self, *args, **kwargs)
         evaluation = self.stats.evaluation
         clips.append(
             {
                 "at_s": began_at,
                 "cost_s": time.perf_counter() - started,
+                "cpu_s": time.thread_time() - cpu_started,
                 "step": evaluation.step if evaluation else -1,
                 "in_training": in_step[0],  # the final clip plays after learn() returned
             }
@@ -91,6 +93,7 @@ def child(env_id: str, seed: int, max_wall_s: float, stop_after_s: float | None)
         "fps": snap.timesteps / train_s if train_s else 0.0,
         "clips_in_training": len(in_training),
         "eval_share": sum(c["cost_s"] for c in in_training) / train_s if train_s else 0.0,
+        "eval_cpu_share": sum(c["cpu_s"] for c in in_training) / snap.cpu_s if snap.cpu_s else None,
         "max_gap_s": max(gaps),
         "median_gap_s": statistics.median(gaps),
         "mean_clip_cost_s": statistics.fmean(c["cost_s"] for c in in_training) if in_training else None,
@@ -171,14 +174,18 @@ def main() -> None:
         return statistics.median(r[name] for r in results[key])
 
     print(f"\nLoad average at the end: {load:.1f}. Medians of {len(seeds)} seed(s); training capped at {wall:.0f} s.\n")
-    print("| run | side | clips while training | longest same clip (s) | median gap (s) | eval share | steps/s |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| run | side | clips while training | longest same clip (s) | median gap (s) | eval share (wall) | "
+        "eval share (CPU) | steps/s |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for env_id in envs:
         for side in trees:
             key = f"{env_id}|{side}"
             print(
                 f"| {env_id} | {side} | {med(key, 'clips_in_training'):.0f} | {med(key, 'max_gap_s'):.1f} | "
-                f"{med(key, 'median_gap_s'):.1f} | {100 * med(key, 'eval_share'):.2f}% | {med(key, 'fps'):,.0f} |"
+                f"{med(key, 'median_gap_s'):.1f} | {100 * med(key, 'eval_share'):.2f}% | "
+                f"{100 * med(key, 'eval_cpu_share'):.2f}% | {med(key, 'fps'):,.0f} |"
             )
     print("\n| stopped after 8 s | side | clip's step | run's last step |")
     print("|---|---|---|---|")

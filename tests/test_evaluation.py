@@ -48,13 +48,18 @@ def test_a_one_pixel_line_survives_shrinking_on_any_row(row: int) -> None:
     assert dark_rows(small, threshold=220), "the line is still drawn"
 
 
-def test_cartpole_keeps_its_track_so_the_cart_does_not_float() -> None:
-    env = gym.make("CartPole-v1", render_mode="rgb_array")
+def first_frame(env_id: str) -> np.ndarray:
+    """The env's first frame after a seeded reset, as it renders it."""
+    env = get_env(env_id).make(render_mode="rgb_array")
     try:
         env.reset(seed=0)
-        full = env.render()
+        return env.render()
     finally:
         env.close()
+
+
+def test_cartpole_keeps_its_track_so_the_cart_does_not_float() -> None:
+    full = first_frame("CartPole-v1")
     assert dark_rows(full), "the env draws a track"
     gif = encode_gif([shrink_frame(full)] * 2)
     with Image.open(io.BytesIO(gif)) as image:
@@ -64,12 +69,7 @@ def test_cartpole_keeps_its_track_so_the_cart_does_not_float() -> None:
 
 @pytest.mark.parametrize("env_id", list(ENVS))
 def test_every_env_shrinks_to_the_clip_width_without_losing_its_picture(env_id: str) -> None:
-    env = get_env(env_id).make(render_mode="rgb_array")
-    try:
-        env.reset(seed=0)
-        full = env.render()
-    finally:
-        env.close()
+    full = first_frame(env_id)
     small = shrink_frame(full)
     assert small.shape[1] <= 320 and small.dtype == np.uint8
     factor = int(np.ceil(full.shape[1] / 320))

@@ -2,6 +2,7 @@
 
     python -m benchmarks.bench_eval                 # CartPole and LunarLander (PPO, demo presets), 2 seeds
     python -m benchmarks.bench_eval --quick         # CartPole only, 1 seed, shorter runs
+    python -m benchmarks.bench_eval --clips         # only the cost of one clip (robust to machine load)
     python -m benchmarks.bench_eval --before REV    # compare against another commit
 
 "Before" is the code of a git commit (by default the parent of the commit that gave evaluation episodes their
@@ -37,6 +38,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+CLIP_CASES = [("Acrobot-v1", "ppo"), ("MountainCar-v0", "dqn"), ("Pendulum-v1", "sac")]
+"""Envs whose untrained episodes always last their time limit (500, 200, 200 steps): equal work for both sides."""
 
 
 def child(env_id: str, seed: int, max_wall_s: float, stop_after_s: float | None) -> dict[str, Any]:
@@ -101,6 +104,47 @@ def child(env_id: str, seed: int, max_wall_s: float, stop_after_s: float | None)
     }
 
 
+def clip_costs(env_id: str, algo: str, repeats: int) -> dict[str, Any]:
+    """The cost of one clip, played by this side's evaluator on an untrained model (in this process).
+
+    Acrobot (500 steps) and MountainCar and Pendulum (200) play the same length whatever the policy, so the
+    two sides play equally long episodes. CPU seconds of this thread do not move with machine load.
+    """
+    import inspect
+
+    from agents.config.run_config import build_config
+    from agents.runs.run import Run
+
+    run = Run(build_config(env_id, algo, seed=0), record_episodes=True)
+    config = run.config
+    model = config.algo_info.build(lambda: config.env_info.make(), config.hyperparams, 0)
+    env = config.env_info.make(render_mode="rgb_array")
+    evaluate = run._evaluator(env)
+    takes_length = len(inspect.signature(evaluate).parameters) == 3
+    walls, cpus, lengths, frames = [], [], [], []
+    for index in range(repeats + 1):
+        started, cpu_started = time.perf_counter(), time.thread_time()
+        result = evaluate(model, index + 1, *([500.0] if takes_length else []))
+        if index:  # the first warms the renderer up
+            walls.append(time.perf_counter() - started)
+            cpus.append(time.thread_time() - cpu_started)
+            lengths.append(result.length)
+            frames.append(getattr(result, "frames", 0) or len(_gif_frames(result.gif)))
+    return {
+        "length": statistics.median(lengths),
+        "frames": statistics.median(frames),
+        "wall_s": statistics.median(walls),
+        "cpu_s": statistics.median(cpus),
+    }
+
+
+def _gif_frames(gif: bytes) -> list[Any]:
+    from PIL import Image, ImageSequence
+
+    with Image.open(BytesIO(gif)) as image:
+        return [0 for _ in ImageSequence.Iterator(image)]
+
+
 def extract(rev: str) -> Path:
     """The ``agents`` and ``envs`` packages of commit ``rev``, in a temporary folder."""
     archive = subprocess.run(
@@ -127,9 +171,14 @@ def default_before() -> str:
 
 
 def run_child(tree: Path, env_id: str, seed: int, max_wall_s: float, stop_after_s: float | None) -> dict[str, Any]:
-    args = [sys.executable, str(Path(__file__).resolve()), "--child", env_id, str(seed), str(max_wall_s)]
+    args = ["--child", env_id, str(seed), str(max_wall_s)]
     if stop_after_s is not None:
         args.append(str(stop_after_s))
+    return _child(tree, args)
+
+
+def _child(tree: Path, args: list[str]) -> dict[str, Any]:
+    args = [sys.executable, str(Path(__file__).resolve()), *args]
     env = {**os.environ, "PYTHONPATH": str(tree), "SDL_VIDEODRIVER": "dummy"}
     done = subprocess.run(args, cwd=tree, env=env, capture_output=True, text=True, check=False, timeout=600)
     lines = done.stdout.strip().splitlines()
@@ -142,8 +191,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", help="git revision of the code to compare against")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--clips", action="store_true", help="only the cost of one clip, before and after")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--clip-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.clip_child:
+        print(json.dumps(clip_costs(args.clip_child[0], args.clip_child[1], repeats=5)))
+        return
     if args.child:
         env_id, seed, max_wall_s, *stop = args.child
         result = child(env_id, int(seed), float(max_wall_s), float(stop[0]) if stop else None)
@@ -152,11 +206,29 @@ def main() -> None:
 
     before_rev = args.before or default_before()
     trees = {"before": extract(before_rev), "after": ROOT}
+    print(f"load average at start: {os.getloadavg()[0]:.1f}; before = {before_rev}", file=sys.stderr)
+    costs = {}
+    for env_id, algo in CLIP_CASES:
+        for side, tree in trees.items():
+            costs[f"{env_id}|{side}"] = _child(tree, ["--clip-child", env_id, algo])
+            print(f"clip {env_id} {side}: {json.dumps(costs[f'{env_id}|{side}'])}", file=sys.stderr)
+    print("\n| one clip (untrained policy) | side | steps | frames | wall s | CPU s | CPU ratio |")
+    print("|---|---|---|---|---|---|---|")
+    for env_id, _ in CLIP_CASES:
+        before = costs[f"{env_id}|before"]["cpu_s"]
+        for side in trees:
+            cost = costs[f"{env_id}|{side}"]
+            print(
+                f"| {env_id} | {side} | {cost['length']:.0f} | {cost['frames']:.0f} | {cost['wall_s']:.3f} | "
+                f"{cost['cpu_s']:.3f} | {cost['cpu_s'] / before:.2f} |"
+            )
+    if args.clips:
+        print(json.dumps({"load_end": os.getloadavg()[0], "before": before_rev, "clips": costs}))
+        return
     envs = ["CartPole-v1"] if args.quick else ["CartPole-v1", "LunarLander-v3"]
     seeds = [0] if args.quick else [0, 1]
     wall = 20.0 if args.quick else 45.0
     results: dict[str, list[dict[str, Any]]] = {}
-    print(f"load average at start: {os.getloadavg()[0]:.1f}; before = {before_rev}", file=sys.stderr)
     for env_id in envs:
         for seed in seeds:
             for side, tree in trees.items():

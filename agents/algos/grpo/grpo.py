@@ -27,17 +27,17 @@ from typing import Any, ClassVar
 import gymnasium as gym
 import numpy as np
 import torch
-from stable_baselines3.common.callbacks import BaseCallback, CallbackList, ConvertCallback
+from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.utils import LinearSchedule
 from stable_baselines3.common.vec_env import DummyVecEnv
 
+from agents.algos.callbacks import MaybeCallback, init_callback
 from agents.algos.grpo.core import clipped_surrogate, group_advantages, k3_kl
 from agents.algos.grpo.policy import GRPOPolicy, count_parameters
 from agents.algos.grpo.schema import GRPO_SCHEMA
 from agents.config.schema import Value
 
-MaybeCallback = None | BaseCallback | list[BaseCallback] | Callable[[dict[str, Any], dict[str, Any]], bool]
 FORMAT_VERSION = 1
 
 
@@ -264,7 +264,7 @@ class GRPO:
             self._total_timesteps = total_timesteps
         else:
             self._total_timesteps = total_timesteps + self.num_timesteps
-        callback = self._init_callback(callback)
+        callback = init_callback(callback, self)
         started, start_steps = time.perf_counter(), self.num_timesteps
         callback.on_training_start(locals(), globals())
         iteration = 0
@@ -295,15 +295,6 @@ class GRPO:
         if self._total_timesteps <= 0:
             return 1.0
         return max(0.0, 1.0 - self.num_timesteps / self._total_timesteps)
-
-    def _init_callback(self, callback: MaybeCallback) -> BaseCallback:
-        """SB3's own conversion: a list becomes a CallbackList, a function or None a ConvertCallback."""
-        if isinstance(callback, list):
-            callback = CallbackList(callback)
-        if not isinstance(callback, BaseCallback):
-            callback = ConvertCallback(callback)
-        callback.init_callback(self)  # type: ignore[arg-type]
-        return callback
 
     # --- the rest of SB3's surface ------------------------------------------------------------------------
 

@@ -13,21 +13,21 @@ from __future__ import annotations
 import json
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import gymnasium as gym
 import numpy as np
 
+from agents.algos.callbacks import MaybeCallback, init_callback
 from agents.config.schema import Schema, Value
 
 if TYPE_CHECKING:  # SB3 (and so torch) is imported only when an agent learns: the registry lists agents without it
     from stable_baselines3.common.callbacks import BaseCallback
     from stable_baselines3.common.logger import Logger
 
-MaybeCallback: TypeAlias = "BaseCallback | list[BaseCallback] | Callable[[dict[str, Any], dict[str, Any]], bool] | None"
 FALLBACK_EPISODE_LIMIT = 1000
 """Steps after which :meth:`TabularAgent.run_episode` gives up when the env has no time limit of its own."""
 
@@ -264,14 +264,7 @@ class TabularAgent(ABC):
 
     def _init_callback(self, callback: MaybeCallback) -> BaseCallback:
         """SB3's own conversion: a list becomes a CallbackList, a function or None a ConvertCallback."""
-        from stable_baselines3.common.callbacks import BaseCallback, CallbackList, ConvertCallback
-
-        if isinstance(callback, list):
-            callback = CallbackList(callback)
-        if not isinstance(callback, BaseCallback):
-            callback = ConvertCallback(callback)
-        callback.init_callback(self)  # type: ignore[arg-type]
-        return callback
+        return init_callback(callback, self)
 
     def save(self, path: str | Path) -> None:
         """Write the tables and hyperparameters to an ``.npz`` file (plain arrays and JSON, no pickle)."""

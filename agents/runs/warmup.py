@@ -21,8 +21,12 @@ def import_libraries() -> None:
     import SB3 in two threads at once, and SB3's circular imports then deadlock: Python raises
     ``_DeadlockError`` in one of them and leaves ``stable_baselines3`` half-initialised for the rest of the
     process (every later checkpoint save failed). Under this lock the second visitor waits instead.
+    pandas too: plotly takes it from ``sys.modules`` without the import lock, so a page drawing a chart while
+    another session's script was importing pandas failed ("partially initialized module 'pandas'").
     """
     with _import_lock:
+        import pandas  # noqa: F401  (plotly reads it from sys.modules: a page must never see it half-imported)
+
         import agents.algos.sb3.algorithm  # noqa: F401  (registers SB3's algorithms)
         import envs  # noqa: F401  (registers the playground's own environments)
 

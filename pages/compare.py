@@ -16,6 +16,7 @@ from ui.compare_view import (
     runs_from_link,
     show_summary,
 )
+from ui.present import plotly_chart
 
 require_entrypoint()
 st.title("Compare runs")
@@ -40,7 +41,7 @@ labels = run_labels(runs)
 chosen = st.multiselect(
     "Runs", list(by_id), key="compare_runs", format_func=lambda i: labels[i], persist_state="session"
 )
-cols = st.columns([1, 1, 3])
+cols = st.columns([1, 1, 1], vertical_alignment="bottom")  # wide enough that no label is cut at 1280x720
 shaped = cols[0].toggle(
     "Shaped return",
     key="compare_shaped",
@@ -75,7 +76,7 @@ def _chart_and_table() -> None:
     if waiting:
         st.info(_bullets(waiting))
     curves = curves_for(selected)
-    st.plotly_chart(compare_figure(curves, x_axis=x_axis, shaped=shaped), key="compare_chart")
+    plotly_chart(compare_figure(curves, x_axis=x_axis, shaped=shaped), key="compare_chart")
     notes = group_notes(curves)
     if notes:
         st.warning(_bullets(notes))

@@ -49,13 +49,15 @@ selection = show_table(
     on_select="rerun",
     selection_mode="single-row",
     key="runs_table",
-    column_config={  # help only: show_table formats the numbers
+    # Short headers and no id column (the panel below gives it): the table fits a 1280x720 screen beside the
+    # sidebar instead of hiding columns behind a horizontal scroll. show_table formats the numbers.
+    column_order=[column for column in table.columns if column != "run"],
+    column_config={
         "name": st.column_config.Column(help="Environment, algorithm, seed, and which repeat of them."),
         "steps": st.column_config.Column(help=TERMS["steps"]),
         "best return": st.column_config.Column(help=TERMS["best episode"]),
-        "last return (mean of 20)": st.column_config.Column(help=TERMS["mean of last 20"]),
-        "solved at step": st.column_config.Column(help=TERMS["solved"]),
-        "run": st.column_config.Column(help="The run's id: its folder and its links use it."),
+        "last return (mean of 20)": st.column_config.Column("mean of last 20", help=TERMS["mean of last 20"]),
+        "solved at step": st.column_config.Column("solved at", help=TERMS["solved"]),
     },
 )
 chosen_rows = selection.selection.rows if selection else []
@@ -69,8 +71,7 @@ if run is None:
     st.stop()
 
 st.subheader(plain(run.name))
-if run.end_reason:
-    st.caption(run.end_reason)
+st.caption(f"Run id {run.id}: its folder and its links use it. {plain(run.end_reason)}")
 cols = st.columns(3)
 with cols[0]:
     st.page_link(

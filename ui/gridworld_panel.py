@@ -24,6 +24,7 @@ from ui.gridworld_view import (
     returns_figure,
 )
 from ui.inputs import accept, number_input, refusal, refuse, show_refusal
+from ui.present import plotly_chart
 
 TICK_S = 0.35
 """Seconds between two batches while running."""
@@ -85,35 +86,36 @@ def lab_panel() -> None:
             st.session_state[RUNNING_KEY] = False
             st.rerun(scope="app")
 
-    _metrics(lab)
     if is_wide(lab.layout):  # the cliff: the grid across the page, the editor and the chart below it
+        _metrics(lab, per_row=4)
         _grid(lab, show_q=show_q, show_route=show_route, plot_width=WIDE_PLOT_WIDTH)
         left, right = st.columns(2, gap="medium")
         with left:
             _editor(lab)
         with right:
             _returns(lab)
-    else:
+    else:  # the metrics beside the grid, so that its bottom row stays on a 720 px screen
         left, right = st.columns([3, 2], gap="medium")
         with left:
             _grid(lab, show_q=show_q, show_route=show_route, plot_width=NARROW_PLOT_WIDTH)
         with right:
+            _metrics(lab, per_row=2)
             _editor(lab)
             _returns(lab)
 
 
 def _returns(lab: Lab) -> None:
     if lab.agent.episode_returns:
-        st.plotly_chart(returns_figure(lab.agent.episode_returns), key="gw_returns", config={"displaylogo": False})
+        plotly_chart(returns_figure(lab.agent.episode_returns), key="gw_returns", config={"displaylogo": False})
     else:
         st.caption("The return of every finished episode is plotted here.")
 
 
-def _metrics(lab: Lab) -> None:
+def _metrics(lab: Lab, *, per_row: int) -> None:
     agent = lab.agent
     returns = agent.episode_returns
     last = f"{returns[-1]:.3g}" if returns else "–"
-    cols = st.columns(4)
+    cols = [col for _ in range(4 // per_row) for col in st.columns(per_row)]
     if lab.is_planner:
         sweep = lab.last_sweep
         converged = {"delta": "converged", "delta_color": "off", "delta_arrow": "off"} if lab.converged else {}
@@ -148,7 +150,7 @@ def _grid(lab: Lab, *, show_q: bool, show_route: bool, plot_width: float) -> Non
         show_q=show_q,
         plot_width=plot_width,
     )
-    st.plotly_chart(
+    plotly_chart(
         grid_figure(picture),
         key="gw_grid",
         on_select=_on_grid_select,

@@ -25,7 +25,8 @@ from ui.charts import VALUE_AXIS, moving_average, thin_indices
 NARROW_PLOT_WIDTH, WIDE_PLOT_WIDTH = 500, 880
 """Pixels the grid is assumed to get beside the editor, and alone across the page (grids twice as wide as
 tall); they size the figure so that cells come out square and as large as the screen allows."""
-MIN_HEIGHT, MAX_HEIGHT = 160, 660
+MIN_HEIGHT, MAX_HEIGHT = 160, 400
+"""The grid's height in pixels: at most what is left of a 1280x720 screen under the page's title and buttons."""
 MAX_CELL_PX = 130
 MIN_Q_CELL_PX = 48
 """Below this cell size the four Q-values of a cell no longer fit in it; the cell editor shows them instead."""

@@ -16,6 +16,7 @@ from ui.common import can_control, format_duration, manager, plain
 from ui.distill_panel import distill_panel
 from ui.explain import lengths_caption, logged_values_help, metric_help, returns_caption
 from ui.lessons_panel import flat_curve_hint
+from ui.present import RUN_CHART_HEIGHT_PX, plotly_chart
 from ui.run_files import download_buttons, resume_button
 
 REFRESH_S = 1.0
@@ -71,7 +72,7 @@ def _draw(run: Run) -> None:
     left, right = st.columns([3, 2])
     with left:
         if snap.episode_steps:
-            st.plotly_chart(figures["returns"], key=f"returns-{run.id}")
+            plotly_chart(figures["returns"], key=f"returns-{run.id}", height=RUN_CHART_HEIGHT_PX)
             st.caption(returns_caption(config.env_info.solved_threshold, shaped=shaped))
         else:  # axes with nothing on them say nothing: say in words why there is no curve yet
             st.info(NO_EPISODE_YET)
@@ -83,11 +84,11 @@ def _draw(run: Run) -> None:
     left, right = st.columns(2)
     with left:
         if snap.episode_steps:
-            st.plotly_chart(figures["lengths"], key=f"lengths-{run.id}")
+            plotly_chart(figures["lengths"], key=f"lengths-{run.id}")
             st.caption(lengths_caption())
     with right:
         if snap.losses:
-            st.plotly_chart(figures["losses"], key=f"losses-{run.id}")
+            plotly_chart(figures["losses"], key=f"losses-{run.id}")
             logged_values_help(snap.losses, config.algo)
     if not run.status.active:
         download_buttons(run)

@@ -21,7 +21,7 @@ from envs.registry import ENVS, get_env
 from envs.shaping_config import ShapingConfig, ShapingError
 
 DEFAULT_ENV = "CartPole-v1"
-VIEW_KEYS = ("run", "hide_controls", "ctl", "control", "tab", "lesson")
+VIEW_KEYS = ("run", "hide_controls", "ctl", "control", "tab", "lesson", "present")
 """Query keys that say how to show the page, not what to train; kept out of the configuration."""
 MAX_VALUE_CHARS = 400
 MAX_KEYS = 100

@@ -21,9 +21,11 @@ PRESENT_PARAM = "present"
 CHART_FONT_PX = 20
 """Ticks, legends, axis titles and annotations in projector mode."""
 CHART_TITLE_PX = 24
-RUN_CHART_HEIGHT_PX = 330
+RUN_CHART_HEIGHT_PX = 360
 """The Train page's return chart in projector mode: tall enough to read, short enough that the metrics above
 it and the chart end within a 720 px screen."""
+LEGEND_ABOVE_MARGIN_PX = 110
+"""Room above the plot for the title and a two-line legend."""
 _STATE_KEY = "present_mode"
 _SWITCH_KEY = "present_switch"
 _COMPACT_CSS = """
@@ -89,6 +91,14 @@ def for_projector(fig: go.Figure, *, height: int | None = None) -> go.Figure:
     fig.update_xaxes(tickfont=font, title_font=font)
     fig.update_yaxes(tickfont=font, title_font=font)
     fig.update_annotations(font=font)
+    legend = fig.layout.legend
+    if legend.yanchor == "bottom" and (legend.y or 0) >= 1:  # a legend above the plot, beside the title:
+        # at this size it wraps and runs into the title, so the title goes to the top and the legend below it
+        fig.update_layout(
+            title={"y": 0.98, "yref": "container", "yanchor": "top"},
+            legend={"x": 0, "xanchor": "left"},
+            margin={"t": LEGEND_ABOVE_MARGIN_PX},
+        )
     if height is not None:
         fig.update_layout(height=height)
     return fig

@@ -227,3 +227,20 @@ def test_gridworld_refuses_a_bad_seed_and_step_reward_next_to_the_field() -> Non
     assert any("step_reward must be between -1_000 and 1_000" in e for e in errors(at))
     at.number_input(key="gw_seed").set_value(7).run()
     assert at.session_state["gw_lab"].settings.seed == 7 and not any("seed must" in e for e in errors(at))
+
+
+def test_every_number_field_goes_through_the_schema_checked_widget() -> None:
+    """A new ``st.number_input`` with browser bounds would bring back silently kept values: there is one door."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    direct = [
+        f"{path.relative_to(root)}:{number}"
+        for folder in ("ui", "pages")
+        for path in sorted((root / folder).glob("*.py"))
+        if path.name != "inputs.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"\.number_input\(", line)  # Streamlit's, on st or a container; ours is imported bare
+    ]
+    assert direct == [], "use ui.inputs.number_input"

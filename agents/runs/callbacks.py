@@ -1,0 +1,224 @@
+"""The worker's SB3 callbacks, one job each, composed with SB3's ``CallbackList`` (SB3's own style).
+
+* :class:`RecordEpisodes` reports each finished training episode and the run's progress through the sink;
+* :class:`PauseStopGate` holds the loop while paused and ends it on Stop, also before every optimizer step;
+* :class:`StopWhenSolved` ends the run once the env counts as solved;
+* :class:`WallClockCap` ends it at the wall-clock cap;
+* :class:`EvaluationEpisodes` plays a separate evaluation episode now and then and reports the clip;
+* :class:`~agents.storage.records.TimedCheckpoint` saves the model every few seconds.
+
+They share what they need through small objects (the :class:`EpisodeWindow` of recent episodes, the
+:class:`~agents.runs.live.RunControl`), never by reading back what they reported.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from stable_baselines3.common.callbacks import BaseCallback
+
+from agents.runs.events import Episode, EventSink, Evaluated, Progress
+from agents.runs.live import SOLVE_WINDOW, EvalResult, EvalSchedule, RunControl
+
+PROGRESS_EVERY_S = 0.05
+"""Seconds between two progress reports (a page redraws at most once a second)."""
+
+Clock = Callable[[], float]
+
+
+class EpisodeWindow:
+    """The last :data:`SOLVE_WINDOW` training episodes and the first moment the env counted as solved.
+
+    Solved: the mean true return (the env's own, not the shaped one) of the last 20 episodes reaches the
+    env's threshold, as gymnasium and RL Zoo define it.
+    """
+
+    def __init__(self, threshold: float | None) -> None:
+        self.threshold = threshold
+        self.true_returns: deque[float] = deque(maxlen=SOLVE_WINDOW)
+        self.lengths: deque[int] = deque(maxlen=SOLVE_WINDOW)
+        self.solved_at_step: int | None = None
+        self.solved_at_s: float | None = None
+
+    def add(self, step: int, true_return: float, length: int, train_s: float) -> None:
+        self.true_returns.append(true_return)
+        self.lengths.append(length)
+        if self.solved_at_step is None and self._solved_now():
+            self.solved_at_step, self.solved_at_s = step, train_s
+
+    def _solved_now(self) -> bool:
+        if self.threshold is None or len(self.true_returns) < SOLVE_WINDOW:
+            return False
+        return float(np.mean(self.true_returns)) >= self.threshold
+
+    @property
+    def solved(self) -> bool:
+        return self.solved_at_step is not None
+
+    def expected_length(self) -> float:
+        """Mean length of the recent episodes: what the next evaluation episode will likely take (1 if none)."""
+        return float(np.mean(self.lengths)) if self.lengths else 1.0
+
+
+class RecordEpisodes(BaseCallback):
+    """Reports each finished episode (from SB3's Monitor info) and, at most every 50 ms, the progress."""
+
+    def __init__(self, sink: EventSink, clock: Clock, window: EpisodeWindow, cpu_offset_s: float = 0.0) -> None:
+        super().__init__(verbose=0)
+        self.sink = sink
+        self.clock = clock
+        self.window = window
+        self.cpu_offset_s = cpu_offset_s
+        """CPU seconds a resumed run had already used."""
+        self._next_progress = 0.0
+
+    def _on_training_start(self) -> None:
+        self._cpu_start = time.thread_time() - self.cpu_offset_s
+
+    def _on_step(self) -> bool:
+        elapsed = self.clock()
+        dones = self.locals.get("dones")
+        if dones is None or np.any(dones):  # most steps end nothing
+            for info in self.locals.get("infos", ()):
+                episode = info.get("episode")
+                if episode:
+                    self._record(episode, elapsed)
+        if elapsed >= self._next_progress:
+            self._next_progress = elapsed + PROGRESS_EVERY_S
+            self.report_progress()
+        return True
+
+    def _on_rollout_end(self) -> None:
+        self.report_progress()  # the exact step count before an update phase, which can take a while
+
+    def _on_training_end(self) -> None:
+        self.report_progress()
+
+    def _record(self, episode: dict[str, Any], elapsed: float) -> None:
+        shaped = float(episode["r"])
+        true_return = float(episode.get("true_return", shaped))
+        length = int(episode["l"])
+        self.sink.emit(Episode(self.num_timesteps, shaped, true_return, length, elapsed))
+        if not np.isfinite(shaped):
+            raise FloatingPointError(f"an episode's return became {shaped} at step {self.num_timesteps}")
+        self.window.add(self.num_timesteps, true_return, length, elapsed)
+
+    def report_progress(self) -> None:
+        self.sink.emit(Progress(self.num_timesteps, self.clock(), time.thread_time() - self._cpu_start))
+
+
+class PauseStopGate(BaseCallback):
+    """Blocks while paused and raises :class:`~agents.runs.live.StopTraining` on Stop.
+
+    Checked after every env step and, through a pre-hook on each optimizer, before every gradient step,
+    so a long update phase (PPO's epochs, SAC's gradient steps) cannot delay a pause or a stop.
+    ``optimizers`` lists a model's torch optimizers (the algorithm's own knowledge).
+    """
+
+    def __init__(self, control: RunControl, optimizers: Callable[[Any], list[Any]] | None = None) -> None:
+        super().__init__(verbose=0)
+        self.control = control
+        self.optimizers = optimizers or sb3_optimizers
+        self._hooks: list[Any] = []
+
+    def _on_training_start(self) -> None:
+        for optimizer in self.optimizers(self.model):
+            self._hooks.append(optimizer.register_step_pre_hook(lambda *_: self.control.checkpoint()))
+
+    def _on_training_end(self) -> None:
+        for handle in self._hooks:
+            handle.remove()
+        self._hooks.clear()
+
+    def _on_step(self) -> bool:
+        self.control.checkpoint()
+        return True
+
+
+class StopWhenSolved(BaseCallback):
+    """Ends ``learn()`` once the env counts as solved (see :class:`EpisodeWindow`)."""
+
+    def __init__(self, window: EpisodeWindow) -> None:
+        super().__init__(verbose=0)
+        self.window = window
+        self.end_reason = ""
+
+    def _on_step(self) -> bool:
+        if self.window.solved:
+            self.end_reason = "solved"
+            return False
+        return True
+
+
+class WallClockCap(BaseCallback):
+    """Ends ``learn()`` once the run has trained for ``max_wall_s`` seconds (pauses excluded)."""
+
+    def __init__(self, clock: Clock, max_wall_s: float) -> None:
+        super().__init__(verbose=0)
+        self.clock = clock
+        self.max_wall_s = max_wall_s
+        self.end_reason = ""
+
+    def _on_step(self) -> bool:
+        if self.clock() >= self.max_wall_s:
+            self.end_reason = f"reached the wall-clock cap of {self.max_wall_s:.0f} s"
+            return False
+        return True
+
+
+class EvaluationEpisodes(BaseCallback):
+    """Plays an evaluation episode when the :class:`~agents.runs.live.EvalSchedule` says one is due.
+
+    ``evaluate(model, index)`` plays and renders one episode on an env of its own; the clip is reported
+    as an :class:`~agents.runs.events.Evaluated` event.
+    """
+
+    def __init__(
+        self,
+        evaluate: Callable[[Any, int], EvalResult],
+        sink: EventSink,
+        clock: Clock,
+        window: EpisodeWindow,
+        schedule: EvalSchedule | None = None,
+    ) -> None:
+        super().__init__(verbose=0)
+        self.evaluate = evaluate
+        self.sink = sink
+        self.clock = clock
+        self.window = window
+        self.schedule = schedule or EvalSchedule()
+        self.played = 0
+
+    def _on_step(self) -> bool:
+        if self.schedule.due(self.clock(), self.window.expected_length()):
+            self.play(self.model)
+        return True
+
+    def play(self, model: Any) -> EvalResult:
+        """Play one evaluation episode now and report it (also used once more at the end of a run)."""
+        started = time.perf_counter()
+        self.played += 1
+        result = self.evaluate(model, self.played)
+        self.sink.emit(Evaluated(result))
+        self.schedule.done(self.clock(), time.perf_counter() - started, result.length)
+        return result
+
+
+def sb3_optimizers(model: Any) -> list[Any]:
+    """Every torch optimizer an SB3 model (or a look-alike) trains with."""
+    import torch
+
+    found: list[Any] = []
+    for owner_name in ("policy", "actor", "critic", "q_net"):
+        owner = getattr(model, owner_name, None)
+        optimizer = getattr(owner, "optimizer", None)
+        if isinstance(optimizer, torch.optim.Optimizer) and all(optimizer is not f for f in found):
+            found.append(optimizer)
+    ent_optimizer = getattr(model, "ent_coef_optimizer", None)
+    if isinstance(ent_optimizer, torch.optim.Optimizer):
+        found.append(ent_optimizer)
+    return found

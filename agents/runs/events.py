@@ -1,0 +1,147 @@
+"""What crosses the boundary between a run's worker and the server: events up, commands down.
+
+The worker body (:func:`agents.runs.training.train`) reports everything it does as small, picklable events
+through an :class:`EventSink`: episodes, progress and cost, the values the algorithm logs, evaluation clips,
+checkpoints and how it ended. The server reduces them into the run's statistics and status
+(:meth:`agents.runs.run.Run.apply`); nothing in the server holds a model. Commands flow the other way:
+pause, resume and stop (later: preference labels and mid-run changes).
+
+Inline (the headless trainer) the sink calls the run's reducer directly; in a worker process it sends
+batches over a pipe (:mod:`agents.runs.workers.process`). Either way the events and their order are the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol, TypeVar
+
+from agents.runs.live import EvalResult
+from agents.runs.status import RunStatus
+
+
+class Command(StrEnum):
+    """What the server can ask of a training worker."""
+
+    PAUSE = "pause"
+    RESUME = "resume"
+    STOP = "stop"
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    """One training episode ended: its shaped return (what the agent optimises) and the env's own return."""
+
+    step: int
+    """The run's step count when the episode ended."""
+    episode_return: float
+    true_return: float
+    length: int
+    train_s: float
+    """Training seconds (pauses excluded) when it ended."""
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Steps done, training seconds and CPU seconds so far (sent at most ~20 times a second)."""
+
+    timesteps: int
+    train_s: float
+    cpu_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    """The numeric ``train/*`` values the algorithm logged at ``step`` (losses, entropy, ...)."""
+
+    step: int
+    values: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluated:
+    """An evaluation episode played: the clip to show."""
+
+    result: EvalResult
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    """The model is built and the first training step comes next."""
+
+    start_latency_s: float
+    """Seconds from the worker receiving the job to this moment (imports, envs, the model)."""
+    resumed_from_step: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpointed:
+    """A checkpoint was written to the run's folder."""
+
+    timesteps: int
+    train_s: float
+    save_s: float
+    """Seconds the save took."""
+
+
+@dataclass(frozen=True, slots=True)
+class Ended:
+    """The worker body is done: the run's final status and a reason a person can read."""
+
+    status: RunStatus
+    end_reason: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """Sent by a worker process every second, even while paused: it is alive and answering."""
+
+    idle_s: float = 0.0
+    """Seconds since the training loop last took a step or an optimizer step (0 while paused)."""
+
+
+Event = Episode | Progress | Metrics | Evaluated | Started | Checkpointed | Ended | Heartbeat
+
+
+class EventSink(Protocol):
+    """Where the worker body reports. ``emit`` must be cheap: it is called from the training loop."""
+
+    def emit(self, event: Event) -> None: ...
+
+    def flush(self) -> None:
+        """Deliver anything held back (called at the end of the body, and may be called at any time)."""
+        ...
+
+
+class CallbackSink:
+    """Hands every event straight to a function, in the calling thread (the inline executor's sink)."""
+
+    def __init__(self, deliver: Callable[[list[Event]], None]) -> None:
+        self._deliver = deliver
+
+    def emit(self, event: Event) -> None:
+        self._deliver([event])
+
+    def flush(self) -> None:
+        """Nothing is held back."""
+
+
+_E = TypeVar("_E")
+
+
+class CollectingSink:
+    """Keeps every event in a list (tests, and callers that reduce afterwards)."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def emit(self, event: Event) -> None:
+        self.events.append(event)
+
+    def flush(self) -> None:
+        """Nothing is held back."""
+
+    def of_type(self, kind: type[_E]) -> list[_E]:
+        return [event for event in self.events if isinstance(event, kind)]

@@ -1,0 +1,18 @@
+"""The reducer of a worker's events into a run's :class:`~agents.runs.live.RunStats` (what pages draw)."""
+
+from __future__ import annotations
+
+from agents.runs.events import Episode, Evaluated, Event, Metrics, Progress
+from agents.runs.live import RunStats
+
+
+def reduce_event(stats: RunStats, event: Event) -> None:
+    """Apply one event to ``stats``; events that say nothing about the charts (status, checkpoints) are ignored."""
+    if isinstance(event, Episode):
+        stats.add_episode(event.step, event.episode_return, event.true_return, event.length, event.train_s)
+    elif isinstance(event, Progress):
+        stats.set_progress(event.timesteps, event.train_s, event.cpu_s)
+    elif isinstance(event, Metrics):
+        stats.add_metrics(event.step, event.values)
+    elif isinstance(event, Evaluated):
+        stats.set_evaluation(event.result)

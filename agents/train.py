@@ -233,10 +233,10 @@ def _usage(message: str) -> int:
 
 
 def _train(run: Run, *, quiet: bool) -> int:
-    """Train in the foreground thread's stead, print the JSON, and return the exit status."""
+    """Train inline (the worker body in a thread of this process), print the JSON, return the exit status."""
     # A failed run's reason is printed as one line below; without this, Python's last-resort logging
     # handler would dump the run thread's traceback on stderr too.
-    logging.getLogger("agents.runs.run").addHandler(logging.NullHandler())
+    logging.getLogger("agents.runs.training").addHandler(logging.NullHandler())
     started = time.perf_counter()
     try:
         run.start()

@@ -1,10 +1,11 @@
-"""Shared fixtures: every run a test starts is stopped afterwards, and no training thread may outlive a test.
+"""Shared fixtures: every run a test starts is stopped afterwards, and no training thread, pump thread or
+worker process may outlive a test.
 
 Run folders go to a temporary ``RUNS_DIR`` for the whole session, never into the working copy.
 
-A leaked training thread would keep burning CPU for the rest of the suite (and slow every later test on a
-2-core machine), so the check is autouse. It only touches the run machinery when a test module imported it,
-so tests that never train (and the browser tests, whose runs live in a server process) pay nothing.
+A leaked worker would keep burning CPU for the rest of the suite (and slow every later test on a 2-core
+machine), so the check is autouse. It only touches the run machinery when a test module imported it, so
+tests that never train (and the browser tests, whose runs live in a server process) pay nothing.
 """
 
 from __future__ import annotations
@@ -17,13 +18,23 @@ from typing import Any
 
 import pytest
 
-RUN_THREAD_PREFIX = "run-"
+RUN_THREAD_PREFIXES = ("run-", "pump-")
 THREAD_GRACE_S = 10.0
 
 
 def run_threads() -> list[threading.Thread]:
-    """Training threads of this process that are still alive (runs name their thread ``run-<id>``)."""
-    return [t for t in threading.enumerate() if t.name.startswith(RUN_THREAD_PREFIX) and t.is_alive()]
+    """Inline training threads (``run-<id>``) and pump threads of worker processes (``pump-<id>``) still alive."""
+    return [t for t in threading.enumerate() if t.name.startswith(RUN_THREAD_PREFIXES) and t.is_alive()]
+
+
+def worker_pids() -> list[int]:
+    """Worker processes of this test process that are still running."""
+    process_module = sys.modules.get("agents.runs.workers.process")
+    return process_module.live_worker_pids() if process_module is not None else []
+
+
+def leftovers() -> list[str]:
+    return [t.name for t in run_threads()] + [f"worker process {pid}" for pid in worker_pids()]
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 10.0, interval: float = 0.02) -> bool:
@@ -46,24 +57,27 @@ def _runs_dir_outside_the_working_copy(tmp_path_factory: pytest.TempPathFactory)
 
 @pytest.fixture(autouse=True)
 def _stop_runs_and_check_threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Record every :class:`agents.runs.run.Run` started during the test; stop them all and check their threads end."""
+    """Record every :class:`agents.runs.run.Run` launched during the test; stop them all and check their workers end."""
     started: list[Any] = []
     run_module = sys.modules.get("agents.runs.run")
     if run_module is not None:
-        original_start = run_module.Run.start
+        original_launch = run_module.Run.launch
 
-        def recording_start(self: Any, *args: Any, **kwargs: Any) -> None:
+        def recording_launch(self: Any, *args: Any, **kwargs: Any) -> bool:
             started.append(self)
-            original_start(self, *args, **kwargs)
+            return original_launch(self, *args, **kwargs)
 
-        monkeypatch.setattr(run_module.Run, "start", recording_start)
+        monkeypatch.setattr(run_module.Run, "launch", recording_launch)
     yield
-    for run in started:
-        run.stop()
     manager_module = sys.modules.get("agents.runs.manager")
     if manager_module is not None and manager_module._manager is not None:
         manager_module._manager.stop_all()
-    for run in started:
-        run.join(THREAD_GRACE_S)
-    if run_threads() and not wait_until(lambda: not run_threads(), timeout=THREAD_GRACE_S):
-        pytest.fail(f"training threads still alive after the test: {[t.name for t in run_threads()]}")
+    stopped = 0
+    while stopped < len(started):  # stopping a run can launch one that waited behind it: stop that too
+        batch, stopped = started[stopped:], len(started)
+        for run in batch:
+            run.stop()
+        for run in batch:
+            run.join(THREAD_GRACE_S)
+    if leftovers() and not wait_until(lambda: not leftovers(), timeout=THREAD_GRACE_S):
+        pytest.fail(f"training threads or workers still alive after the test: {leftovers()}")

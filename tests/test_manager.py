@@ -8,7 +8,7 @@ import agents.runs.manager
 from agents.config.run_config import RunConfig, build_config
 from agents.runs.manager import RunManager, get_manager
 from agents.runs.run import RunStatus
-from tests.conftest import run_threads, wait_until
+from tests.conftest import run_threads, wait_until, worker_pids
 
 
 def config(timesteps: int = 1_000_000, **kwargs: object) -> RunConfig:
@@ -26,7 +26,7 @@ def test_second_run_waits_in_the_queue_and_starts_when_the_first_stops() -> None
     assert wait_until(lambda: first.snapshot().timesteps > 0)
     second = manager.start(config())
     third = manager.start(config())
-    assert wait_until(lambda: second.alive and third.alive)
+    assert not second.alive and not third.alive, "a waiting run has no worker"
     assert manager.queue_position(second) == 1
     assert manager.queue_position(third) == 2
     assert manager.queue_position(first) is None
@@ -55,7 +55,7 @@ def test_stopping_a_queued_run_ends_it_as_stopped_without_training() -> None:
     assert queued.join(2), "a stopped queued run must end its thread"
     assert queued.status == RunStatus.STOPPED
     assert queued.end_reason == "stopped while queued"
-    assert queued.model is None and queued.snapshot().timesteps == 0
+    assert queued.worker is None and queued.snapshot().timesteps == 0
     assert manager.queue_position(queued) is None
     assert manager.queue_position(behind) == 1, "the runs behind move up"
     assert first.status == RunStatus.RUNNING and manager.active_count() == 1
@@ -112,12 +112,13 @@ def test_get_finds_a_run_by_its_id_and_nothing_else() -> None:
     manager.stop_all()
 
 
-def test_stop_all_leaves_no_run_threads() -> None:
+def test_stop_all_leaves_no_run_threads_or_workers() -> None:
     manager = RunManager(max_concurrent=1)
     runs = [manager.start(config()) for _ in range(3)]
-    assert wait_until(lambda: runs[0].snapshot().timesteps > 0 and all(r.alive for r in runs))
+    assert wait_until(lambda: runs[0].snapshot().timesteps > 0 and runs[0].alive)
     manager.stop_all(timeout=5)
-    assert not run_threads()
+    assert not run_threads() and not worker_pids()
+    assert not any(run.alive for run in runs)
     assert all(run.status == RunStatus.STOPPED for run in runs)
     assert manager.active_count() == 0
     assert all(manager.queue_position(run) is None for run in runs)

@@ -1,21 +1,21 @@
-"""A run's life: pause really pauses, stop ends it at once, failures end it readably, caps and 'solved' end it."""
+"""A run's life in a worker process: pause really pauses, stop ends it at once, failures end it readably, caps and
+'solved' end it."""
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 import pytest
 
-import agents.runs.run
 from agents.config.run_config import ConfigError, RunConfig, build_config
 from agents.runs.manager import RUN_ID_PATTERN
 from agents.runs.run import Run, RunStatus, describe_failure, new_run_id
+from agents.runs.workers.process import ProcessExecutor, live_worker_pids
 from envs.shaping import RewardStepError, ShapingError
 from tests.conftest import run_threads, wait_until
+from tests.worker_envs import WORKER_IMPORTS
 
 LONG = 1_000_000
 """A budget no test reaches: these runs end by pause/stop/cap/failure, never by finishing."""
@@ -32,9 +32,13 @@ def long_config(env_id: str = "CartPole-v1", algo: str = "ppo", **kwargs: Any) -
     return build_config(env_id, algo, preset="defaults", overrides=overrides, **kwargs)
 
 
+EXECUTOR = ProcessExecutor(imports=WORKER_IMPORTS)
+"""Runs train in worker processes, as in the server."""
+
+
 def start(config: RunConfig) -> Run:
     run = Run(config, record_episodes=False)
-    run.start()
+    run.start(EXECUTOR)
     return run
 
 
@@ -69,10 +73,10 @@ def test_pause_really_pauses_and_resume_continues(env_id: str, algo: str) -> Non
     run.pause()
     assert run.status == RunStatus.PAUSED
     time.sleep(0.3)  # let the thread reach its next checkpoint (one env step or optimizer step)
-    steps, clock = run.snapshot().timesteps, run.control.elapsed()
+    steps, clock = run.snapshot().timesteps, run.snapshot().elapsed_s
     time.sleep(1.0)
     assert run.snapshot().timesteps == steps, "timesteps advanced while paused"
-    assert run.control.elapsed() == pytest.approx(clock, abs=1e-6), "the training clock ran while paused"
+    assert run.snapshot().elapsed_s == pytest.approx(clock, abs=1e-6), "the training clock ran while paused"
     assert run.alive
     run.resume()
     assert run.status == RunStatus.RUNNING
@@ -81,16 +85,16 @@ def test_pause_really_pauses_and_resume_continues(env_id: str, algo: str) -> Non
     assert run.status == RunStatus.STOPPED
 
 
-def test_stop_ends_learn_promptly_and_leaves_no_thread() -> None:
+def test_stop_ends_the_worker_promptly_and_leaves_no_process_or_thread() -> None:
     run = start_training(long_config(), min_steps=200)
-    name = f"run-{run.id}"
-    assert any(t.name == name for t in threading.enumerate())
+    pid = run.worker.pid  # type: ignore[union-attr]
+    assert pid in live_worker_pids()
     took = stop_and_wait(run, within_s=2.0)
     assert took < 2.0
     assert run.status == RunStatus.STOPPED and not run.status.active
     assert run.end_reason == "stopped by the user"
     assert run.error == ""
-    assert not any(t.name == name for t in threading.enumerate())
+    assert pid not in live_worker_pids()
     assert not run_threads()
 
 
@@ -114,11 +118,11 @@ def test_stop_while_paused_ends_the_run() -> None:
 def test_stop_before_start_never_trains() -> None:
     run = Run(long_config())
     run.stop()
-    run.start()
+    run.start(EXECUTOR)
     assert run.join(5)
     assert run.status == RunStatus.STOPPED
-    assert run.end_reason == "stopped before it started"
-    assert run.model is None and run.snapshot().timesteps == 0
+    assert run.end_reason == "stopped while queued"
+    assert run.worker is None and run.snapshot().timesteps == 0
 
 
 def test_pause_and_resume_of_an_ended_run_change_nothing() -> None:
@@ -162,45 +166,19 @@ def test_constant_expressions_that_cannot_be_finite_are_refused_before_any_run(e
         build_config("CartPole-v1", "ppo", shaping={"reward_expr": expression})
 
 
-class _ExplodingEnv(gym.Wrapper):
-    """An env whose simulator crashes on a given step."""
-
-    def __init__(self, env: gym.Env, crash_at: int) -> None:
-        super().__init__(env)
-        self.crash_at = crash_at
-        self.steps = 0
-
-    def step(self, action: Any) -> Any:
-        self.steps += 1
-        if self.steps >= self.crash_at:
-            raise RuntimeError("the simulator crashed\nsecond line with details")
-        return self.env.step(action)
-
-
-def test_an_env_that_raises_fails_the_run_and_the_process_keeps_working(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = agents.runs.run.make_training_env
-
-    def exploding(config: RunConfig, *args: Any, **kwargs: Any) -> gym.Env:
-        return _ExplodingEnv(original(config, *args, **kwargs), crash_at=150)
-
-    monkeypatch.setattr(agents.runs.run, "make_training_env", exploding)
-    run = start(long_config())
+def test_an_env_that_raises_fails_the_run_and_the_next_run_trains() -> None:
+    run = start(long_config("RaisingCartPole-v0"))
     assert run.join(30)
     assert run.status == RunStatus.FAILED
     assert run.error == "RuntimeError: the simulator crashed"
     assert run.snapshot().timesteps >= 100, "the stats it gathered before failing are kept"
-    monkeypatch.setattr(agents.runs.run, "make_training_env", original)
     after = start(long_config(timesteps=300))
     assert after.join(30)
     assert after.status == RunStatus.FINISHED, after.error
 
 
-def test_a_failure_while_building_fails_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_memory(config: RunConfig, *args: Any, **kwargs: Any) -> gym.Env:
-        raise MemoryError
-
-    monkeypatch.setattr(agents.runs.run, "make_training_env", no_memory)
-    run = start(long_config())
+def test_a_failure_while_building_fails_the_run() -> None:
+    run = start(long_config("NoMemoryCartPole-v0"))
     assert run.join(30)
     assert run.status == RunStatus.FAILED
     assert "out of memory" in run.error

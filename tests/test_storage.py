@@ -69,7 +69,7 @@ def test_config_and_status_are_written_before_the_run_trains(tmp_path: Path) -> 
     assert RunConfig.from_dict(json.loads((folder / "config.json").read_text())) == config
     status = json.loads((folder / "status.json").read_text())
     assert status["status"] == "queued" and status["total_timesteps"] == config.total_timesteps
-    assert run.model is None and not (folder / "model.zip").exists()
+    assert run.worker is None and not (folder / "model.zip").exists()
     everything = b"".join(p.read_bytes() for p in folder.rglob("*") if p.is_file())
     assert OWNER.encode() not in everything, "the raw owner token must never be stored"
     assert status["owner_sha256"] and run.is_owner(OWNER) and not run.is_owner("someone-else")

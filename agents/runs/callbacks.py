@@ -1,6 +1,7 @@
 """The worker's SB3 callbacks, one job each, composed with SB3's ``CallbackList`` (SB3's own style).
 
 * :class:`RecordEpisodes` reports each finished training episode and the run's progress through the sink;
+* :class:`CheckStoredValues` ends the run when a reward or observation the learner stores is not finite;
 * :class:`PauseStopGate` holds the loop while paused and ends it on Stop, also before every optimizer step;
 * :class:`StopWhenSolved` ends the run once the env counts as solved;
 * :class:`WallClockCap` ends it at the wall-clock cap;
@@ -21,8 +22,8 @@ from typing import Any
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 
-from agents.runs.events import Episode, EventSink, Evaluated, Progress
-from agents.runs.live import SOLVE_WINDOW, EvalResult, EvalSchedule, RunControl
+from agents.runs.events import Episode, Evaluated, EventSink, Progress
+from agents.runs.live import SOLVE_WINDOW, EvalResult, EvalSchedule, NotStorableError, RunControl
 
 PROGRESS_EVERY_S = 0.05
 """Seconds between two progress reports (a page redraws at most once a second)."""
@@ -111,18 +112,36 @@ class RecordEpisodes(BaseCallback):
         self.sink.emit(Progress(self.num_timesteps, self.clock(), time.thread_time() - self._cpu_start))
 
 
+class CheckStoredValues(BaseCallback):
+    """The rewards and observations the learner just stored, in its own float32 buffers, must be finite.
+
+    The shaping wrappers refuse a reward beyond float32 with a precise message; this catches what reaches the
+    learner by any other way (an env's NaN observation, a float64 observation too large for float32) and ends
+    the run with :class:`~agents.runs.live.NotStorableError`.
+    """
+
+    def _on_step(self) -> bool:
+        for name in ("rewards", "new_obs"):
+            values = self.locals.get(name)
+            if isinstance(values, np.ndarray) and values.dtype.kind == "f" and not np.isfinite(values).all():
+                bad = values[~np.isfinite(values)].ravel()[0]
+                what = "reward" if name == "rewards" else "observation"
+                raise NotStorableError(f"an {what} the learner stores became {bad} at step {self.num_timesteps:,}")
+        return True
+
+
 class PauseStopGate(BaseCallback):
     """Blocks while paused and raises :class:`~agents.runs.live.StopTraining` on Stop.
 
     Checked after every env step and, through a pre-hook on each optimizer, before every gradient step,
     so a long update phase (PPO's epochs, SAC's gradient steps) cannot delay a pause or a stop.
-    ``optimizers`` lists a model's torch optimizers (the algorithm's own knowledge).
+    ``optimizers`` lists a model's torch optimizers (its algorithm's ``AlgoInfo.optimizers``).
     """
 
-    def __init__(self, control: RunControl, optimizers: Callable[[Any], list[Any]] | None = None) -> None:
+    def __init__(self, control: RunControl, optimizers: Callable[[Any], list[Any]]) -> None:
         super().__init__(verbose=0)
         self.control = control
-        self.optimizers = optimizers or sb3_optimizers
+        self.optimizers = optimizers
         self._hooks: list[Any] = []
 
     def _on_training_start(self) -> None:
@@ -173,13 +192,14 @@ class WallClockCap(BaseCallback):
 class EvaluationEpisodes(BaseCallback):
     """Plays an evaluation episode when the :class:`~agents.runs.live.EvalSchedule` says one is due.
 
-    ``evaluate(model, index)`` plays and renders one episode on an env of its own; the clip is reported
+    ``evaluate(model, index, expected_length)`` plays and renders one episode on an env of its own (its frames
+    spread over the expected length); the clip is reported
     as an :class:`~agents.runs.events.Evaluated` event.
     """
 
     def __init__(
         self,
-        evaluate: Callable[[Any, int], EvalResult],
+        evaluate: Callable[[Any, int, float], EvalResult],
         sink: EventSink,
         clock: Clock,
         window: EpisodeWindow,
@@ -198,27 +218,17 @@ class EvaluationEpisodes(BaseCallback):
             self.play(self.model)
         return True
 
-    def play(self, model: Any) -> EvalResult:
-        """Play one evaluation episode now and report it (also used once more at the end of a run)."""
+    def play(self, model: Any, *, count: bool = True) -> EvalResult:
+        """Play one evaluation episode now and report it.
+
+        ``count=False`` for the one played after training ended (finished or stopped), to show the final
+        policy: it is not part of the training time the schedule accounts for.
+        """
         started = time.perf_counter()
         self.played += 1
-        result = self.evaluate(model, self.played)
+        result = self.evaluate(model, self.played, self.window.expected_length())
         self.sink.emit(Evaluated(result))
-        self.schedule.done(self.clock(), time.perf_counter() - started, result.length)
+        if count:
+            cost = time.perf_counter() - started
+            self.schedule.done(self.clock(), cost, result.length, result.steps_s, max(1, result.frames))
         return result
-
-
-def sb3_optimizers(model: Any) -> list[Any]:
-    """Every torch optimizer an SB3 model (or a look-alike) trains with."""
-    import torch
-
-    found: list[Any] = []
-    for owner_name in ("policy", "actor", "critic", "q_net"):
-        owner = getattr(model, owner_name, None)
-        optimizer = getattr(owner, "optimizer", None)
-        if isinstance(optimizer, torch.optim.Optimizer) and all(optimizer is not f for f in found):
-            found.append(optimizer)
-    ent_optimizer = getattr(model, "ent_coef_optimizer", None)
-    if isinstance(ent_optimizer, torch.optim.Optimizer):
-        found.append(ent_optimizer)
-    return found

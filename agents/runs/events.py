@@ -27,6 +27,9 @@ class Command(StrEnum):
     PAUSE = "pause"
     RESUME = "resume"
     STOP = "stop"
+    """End the run, save a checkpoint and play one last evaluation episode (the final policy's clip)."""
+    STOP_NOW = "stop-now"
+    """End the run and save a checkpoint, without the last clip (the server is shutting down)."""
 
 
 @dataclass(frozen=True, slots=True)

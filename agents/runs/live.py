@@ -191,6 +191,8 @@ class RunControl:
 
     def __init__(self) -> None:
         self.stop_event = threading.Event()
+        self.final_clip = True
+        """Whether a stopped run plays one last evaluation episode, as a finished one does."""
         self._running = threading.Event()
         self._running.set()
         self._started_at: float | None = None
@@ -223,7 +225,10 @@ class RunControl:
             self._paused_at = None
             self._running.set()
 
-    def stop(self) -> None:
+    def stop(self, final_clip: bool = True) -> None:
+        """End the run; ``final_clip`` False skips the last evaluation episode (the server is shutting down)."""
+        if not self.stop_event.is_set():
+            self.final_clip = final_clip
         self.stop_event.set()
         self._running.set()  # wake a paused thread so it can end
 
@@ -440,4 +445,3 @@ class LiveCallback(BaseCallback):
         with self.stats.lock:
             recent = self.stats.episode_lengths[-SOLVE_WINDOW:]
         return float(np.mean(recent)) if recent else 1.0
-

@@ -1,8 +1,9 @@
 """The app-wide run manager: every run of the server, found by id, trained a bounded number at a time.
 
 Runs belong here rather than to a page or a browser session, so a reload, a second tab or a shared link
-finds a run again. At most ``max_concurrent`` runs train at once (training threads share the GIL: more at
-once only slows each); the rest wait in a first-come queue and can see their place in it.
+finds a run again. Each run trains in a worker of the manager's executor (a process of its own in the
+server, :mod:`agents.runs.workers.process`); at most ``max_concurrent`` at once, by default one per core;
+the rest wait in a first-come queue and can see their place in it. Waiting runs have no worker and no thread.
 
 With a :class:`~agents.storage.store.RunStore` every run is kept on disk: at start the manager lists the stored
 runs as they ended (a run that was training when the server died shows as interrupted and can be resumed
@@ -12,8 +13,8 @@ or a size.
 
 from __future__ import annotations
 
-import logging
 import atexit
+import logging
 import os
 import threading
 import time
@@ -21,6 +22,8 @@ import time
 from agents.config.run_config import RunConfig
 from agents.runs.names import next_run_name
 from agents.runs.run import DEFAULT_CHECKPOINT_EVERY_S, Run, RunStatus
+from agents.runs.workers.base import Executor
+from agents.runs.workers.process import ProcessExecutor
 from agents.storage.store import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_RUNS,
@@ -53,7 +56,10 @@ class RunManager:
         store: RunStore | None = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
         checkpoint_every_s: float = DEFAULT_CHECKPOINT_EVERY_S,
+        executor: Executor | None = None,
     ) -> None:
+        """``executor``: where runs train (default: a worker process each, see ProcessExecutor)."""
+        self.executor = executor or ProcessExecutor()
         self.max_concurrent = max(1, max_concurrent or os.cpu_count() or 1)
         self.max_waiting = MAX_WAITING
         """Runs training or queued at once, for the whole server."""
@@ -82,7 +88,7 @@ class RunManager:
             self._runs[run.id] = run
 
     def start(self, config: RunConfig, *, owner: str = "") -> Run:
-        """Queue a new run and start its thread; it trains as soon as a slot is free.
+        """Queue a new run; it trains as soon as a slot is free.
 
         RunActionError when the queue is full, or when this owner already has its share of waiting and
         training runs: one browser tab must not fill a classroom's server.
@@ -100,10 +106,11 @@ class RunManager:
                     "stop one or wait for it to finish"
                 )
             run = self._new_run(config, owner)
+            run.claim()
             self._runs[run.id] = run
-            self._queue.append(run)
+            self._enqueue(run)
             self._prune()
-        run.start(self._acquire, self._release)
+        self._dispatch()
         return run
 
     def _new_run(self, config: RunConfig, owner: str) -> Run:
@@ -111,9 +118,7 @@ class RunManager:
         name = next_run_name(config, (run.name for run in self._runs.values()))
         if self.store is not None:
             try:
-                return Run(
-                    config, owner=owner, store=self.store, checkpoint_every_s=self.checkpoint_every_s, name=name
-                )
+                return Run(config, owner=owner, store=self.store, checkpoint_every_s=self.checkpoint_every_s, name=name)
             except (StorageError, OSError) as error:  # a full or read-only disk must not stop the demo
                 log.warning("run not stored (%s); it is kept in memory only", error)
         return Run(config, owner=owner, name=name)
@@ -132,17 +137,12 @@ class RunManager:
                 raise RunActionError("only the tab that started this run can resume it")
             try:
                 run = old.resumed(owner)
-            except StorageError as error:
+                run.claim()
+            except (StorageError, OSError) as error:
                 raise RunActionError(str(error)) from None
             self._runs[run.id] = run
-            self._queue.append(run)
-        try:
-            run.start(self._acquire, self._release)
-        except (StorageError, OSError) as error:
-            with self._cond:
-                self._queue.remove(run)
-                self._runs[run.id] = old
-            raise RunActionError(str(error)) from None
+            self._enqueue(run)
+        self._dispatch()
         return run
 
     def delete(self, run_id: str) -> bool:
@@ -183,36 +183,41 @@ class RunManager:
             return len(self._active)
 
     def stop_all(self, timeout: float = 10.0, reason: str = "stopped by the user") -> None:
-        """Stop every run and wait up to ``timeout`` seconds in all for their threads (server shutdown, tests)."""
+        """Stop every run and wait up to ``timeout`` seconds in all for their workers (server shutdown, tests)."""
         runs = self.runs()
+        with self._cond:
+            queued = list(self._queue)
+        for run in queued:  # the queue first, so no waiting run takes a freed slot
+            run.stop(reason)
         for run in runs:
             run.stop(reason)
-        with self._cond:
-            self._cond.notify_all()
         deadline = time.monotonic() + timeout
         for run in runs:
             run.join(max(0.0, deadline - time.monotonic()))
 
-    # --- called from run threads --------------------------------------------------------------------------
+    # --- the queue ----------------------------------------------------------------------------------------
 
-    def _acquire(self, run: Run) -> bool:
+    def _enqueue(self, run: Run) -> None:
+        run.on_end = self._ended
+        self._queue.append(run)
+
+    def _dispatch(self) -> None:
+        """Launch waiting runs, first come first served, while slots are free."""
+        while True:
+            with self._cond:
+                if not self._queue or len(self._active) >= self.max_concurrent:
+                    return
+                run = self._queue.pop(0)
+                self._active.add(run.id)
+            run.launch(self.executor)  # outside the lock: starting a worker takes a few milliseconds
+
+    def _ended(self, run: Run) -> None:
+        """A run ended (or was stopped while waiting): free its place and launch the next."""
         with self._cond:
-            while not run.control.stop_requested:
-                if self._queue and self._queue[0] is run and len(self._active) < self.max_concurrent:
-                    self._queue.pop(0)
-                    self._active.add(run.id)
-                    self._cond.notify_all()
-                    return True
-                self._cond.wait(timeout=0.2)
             if run in self._queue:
                 self._queue.remove(run)
-                self._cond.notify_all()
-            return False
-
-    def _release(self, run: Run) -> None:
-        with self._cond:
             self._active.discard(run.id)
-            self._cond.notify_all()
+        self._dispatch()
 
     def _prune(self) -> None:
         """Forget the oldest ended runs past ``max_kept`` (and, with a store, ``max_bytes``); never an active one."""
@@ -242,6 +247,7 @@ def get_manager() -> RunManager:
             max_runs, max_bytes = limits_from_env()
             _manager = RunManager(
                 max_concurrent=int(os.environ.get("RL_PLAYGROUND_MAX_RUNS", "0")) or None,
+                executor=ProcessExecutor(),
                 max_kept=max_runs,
                 store=RunStore(default_root()),
                 max_bytes=max_bytes,

@@ -1,57 +1,40 @@
-"""One training run in a background thread: build, learn, evaluate, end with a status a person can read.
+"""The run handle: a run as the server sees it. Its id, owner, configuration, status and live statistics.
 
-A :class:`Run` owns its thread, its :class:`~agents.runs.live.RunStats` and its :class:`~agents.runs.live.RunControl`.
-It never imports streamlit; pages read :meth:`Run.snapshot`. A failure inside ``learn()`` (a NaN, an env
-error, a shaping expression gone non-finite) ends the run as ``failed`` with a readable reason, and
-nothing escapes the thread.
+A :class:`Run` holds no model and no training loop. :meth:`Run.launch` hands a
+:class:`~agents.runs.training.TrainJob` to an executor (a worker process in the server, a thread in the
+headless trainer); the worker's events come back through :meth:`Run.apply`, which reduces them into the
+run's :class:`~agents.runs.live.RunStats` and status; pause, resume and stop go down to the worker as
+commands. Every status change happens under one lock and an ended run stays ended, so a Pause pressed as a
+run finishes cannot leave it "paused" for ever.
 
-Given a :class:`~agents.storage.store.RunStore`, the run persists itself in SB3's formats (see
-:mod:`agents.storage.folder` and :mod:`agents.storage.records`): after a restart :meth:`Run.restore` brings it back with
-its charts, and a run that was training when the server died resumes from its last checkpoint with
-:meth:`Run.resumed`. That half of a run lives in :mod:`agents.runs.persistence`; this module keeps the thread.
+A stored run (one with a folder, see :mod:`agents.storage.folder`) writes ``status.json`` from here, at
+start, at each checkpoint and at the end, through its :class:`~agents.runs.persistence.RunPersistence`:
+a worker that crashes still leaves a readable status. After a restart :meth:`Run.restore` brings a run
+back with its charts, and one that was training resumes from its last checkpoint with :meth:`Run.resumed`.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
-import re
 import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Self
 
-import gymnasium as gym
-import torch
-from stable_baselines3.common.logger import Logger
-from stable_baselines3.common.monitor import Monitor
-
-from agents.algos.registry import UpdateBoundary
 from agents.config.run_config import RunConfig
-from agents.runs.eval_streams import evaluation_rng, evaluation_seed, evaluation_streams
-from agents.runs.evaluation import encode_gif, play_episode, shrink_frame
-from agents.runs.live import (
-    EvalResult,
-    EvalSchedule,
-    LiveCallback,
-    NotStorableError,
-    RunControl,
-    RunSnapshot,
-    RunStats,
-    StatsLoggerSink,
-    StopTraining,
-)
+from agents.runs.events import Checkpointed, Command, Ended, Evaluated, Event, Started
+from agents.runs.live import EvalSchedule, RunSnapshot, RunStats
 from agents.runs.names import fallback_name
-from agents.runs.persistence import DEFAULT_CHECKPOINT_EVERY_S, RunPersistence
+from agents.runs.persistence import RunPersistence
+from agents.runs.stats import reduce_event
 from agents.runs.status import RunStatus
-from agents.storage.checkpoint import restore_checkpoint
-from agents.storage.folder import RunFolder, RunRecord, hash_owner
-from agents.storage.records import EpisodeLog, ProgressCSV, TimedCheckpoint, reset_records
+from agents.runs.training import DEFAULT_CHECKPOINT_EVERY_S, TrainJob, describe_failure, make_training_env
+from agents.runs.workers.base import Executor, Worker
+from agents.storage.folder import RunFolder, RunRecord, StorageError, hash_owner
 from agents.storage.store import RunStore
-from envs.shaping import ShapingError, TrueReturnRecorder, apply_shaping
 
 __all__ = [
     "DEFAULT_CHECKPOINT_EVERY_S",
@@ -62,22 +45,11 @@ __all__ = [
     "new_run_id",
 ]
 
-torch.set_num_threads(1)  # measured 3x-29x faster under CPU contention, and half the CPU time
-
 log = logging.getLogger(__name__)
 
+NO_REPORT = "The run's worker ended without reporting how the run ended."
 USER_STOP = "stopped by the user"
 """The end reason of a run its owner stopped; it gets a final evaluation episode, as a finished run does."""
-
-
-def make_training_env(config: RunConfig, monitor: Callable[[gym.Env], gym.Env] | None = None) -> gym.Env:
-    """The env the agent trains on: true-return recorder innermost, then shaping, then SB3's Monitor.
-
-    ``monitor`` replaces the in-memory Monitor, e.g. with :meth:`agents.storage.records.EpisodeLog.wrap` (CSV files).
-    """
-    env: gym.Env = TrueReturnRecorder(config.env_info.make())
-    env = apply_shaping(env, config.effective_shaping, config.env_id)
-    return monitor(env) if monitor is not None else Monitor(env, info_keywords=("true_return",))
 
 
 def new_run_id() -> str:
@@ -85,26 +57,8 @@ def new_run_id() -> str:
     return f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
 
 
-def describe_failure(error: BaseException) -> str:
-    """One readable line for a failure inside a run (the traceback goes to the server log only)."""
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    if isinstance(error, ShapingError):
-        return f"The shaped reward failed: {text}"
-    if isinstance(error, NotStorableError):
-        return f"The learner was given a value it cannot store: {text[:200]}."
-    # "nan" as a word only: "maintenance" or "tenant" in a message is no sign of divergence
-    if isinstance(error, FloatingPointError) or re.search(r"\bnan\b|invalid values", text, re.IGNORECASE):
-        return (
-            "Training diverged: values became NaN or infinite. Try a smaller learning_rate or reward scale. "
-            f"({text[:200]})"
-        )
-    if isinstance(error, MemoryError):
-        return "The run ran out of memory; try a smaller buffer_size, batch_size or network."
-    return f"{type(error).__name__}: {text[:300]}"
-
-
-class Run(RunPersistence):
-    """A training run that lives in a background thread until it finishes, stops or fails."""
+class Run:
+    """A training run: queued, then trained by a worker until it finishes, stops or fails."""
 
     def __init__(
         self,
@@ -120,7 +74,7 @@ class Run(RunPersistence):
         name: str = "",
     ) -> None:
         """``store``: persist a new run there. ``stored``: a run found on disk (see :meth:`restore`);
-        ``resume`` then continues it from its checkpoint when started."""
+        ``resume`` then continues it from its checkpoint when launched."""
         folder, record = stored if stored else (None, None)
         self.id = record.run_id if record else (run_id or new_run_id())
         self.name = (record.name if record else name) or fallback_name(config, self.id)
@@ -135,39 +89,38 @@ class Run(RunPersistence):
         self.status = RunStatus.QUEUED
         self.error = ""
         self.end_reason = ""
-        self._stop_reason = USER_STOP
         self.start_latency_s: float | None = None
-        """Seconds from the run leaving the queue to its first training step."""
+        """Seconds from the worker receiving the run to its first training step."""
         self.resumed_from_step: int | None = None
         """The checkpoint's step count a resumed run continued from."""
-        self.resume_note = record.resume_note if record else ""
-        """What the resumed run does differently from one never stopped (refilling its replay buffer); "" if nothing."""
-        self._boundary: UpdateBoundary | None = None
-        self.control = RunControl()
         self.checkpoint_every_s = checkpoint_every_s
         self.checkpoint_timesteps: int | None = record.checkpoint_timesteps if record else None
         """Steps of the last checkpoint on disk (None: none yet, or the run is not stored)."""
         self.checkpoint_save_s = 0.0
-        """Seconds this run spent writing checkpoints."""
+        """Seconds the worker spent writing checkpoints."""
+        self.eval_schedule: EvalSchedule | None = None
+        """When evaluation episodes play (None: :class:`~agents.runs.live.EvalSchedule`'s defaults); set it before
+        the run is launched."""
+        self.on_end: Callable[[Run], None] | None = None
+        """Called once when the run has ended and its worker is gone (the manager frees its slot)."""
         self._checkpoint_train_s = record.checkpoint_train_s if record else 0.0
         self._record = record
         self._evaluation_meta: dict[str, float] | None = record.evaluation if record else None
         self._resume = resume
-        self._persist_lock = threading.Lock()
-        self._status_lock = threading.Lock()
+        self._lock = threading.RLock()
+        """Guards every status change and the worker."""
         self._stats_lock = threading.Lock()
         self._stats: RunStats | None = None if folder else self._new_stats()
+        self._worker: Worker | None = None
+        self._stop_requested = False
+        self._stop_reason = USER_STOP
+        self._ended: Ended | None = None
+        self._done = threading.Event()
         self.folder: RunFolder | None = folder
         """Where the run is stored; None for a run kept in memory only."""
         if store is not None and folder is None:
             self.folder = store.create(self.id, config.to_dict(), self._status_record())
-        self.model: Any = None
-        self.eval_schedule: EvalSchedule | None = None
-        """When evaluation episodes play (None: :class:`~agents.runs.live.EvalSchedule`'s defaults)."""
-        self._callback: LiveCallback | None = None
-        self._thread: threading.Thread | None = None
-        self._acquire: Callable[[Run], bool] = lambda run: True
-        self._release: Callable[[Run], None] = lambda run: None
+        self._persistence = RunPersistence(self.folder, config) if self.folder is not None else None
 
     def is_owner(self, token: str) -> bool:
         """Whether ``token`` is the control token of the tab that started (or resumed) this run."""
@@ -185,222 +138,271 @@ class Run(RunPersistence):
     def _new_stats(self) -> RunStats:
         return RunStats(self.config.total_timesteps, self.config.env_info.solved_threshold)
 
+    def snapshot(self) -> RunSnapshot:
+        return self.stats.snapshot()
+
     # --- life cycle ---------------------------------------------------------------------------------------
 
-    def start(
-        self,
-        acquire: Callable[[Run], bool] | None = None,
-        release: Callable[[Run], None] | None = None,
-    ) -> None:
-        """Start the thread; ``acquire`` blocks until the run may train (the manager's queue).
-
-        A stored run first claims its folder: StorageError if another process is training it.
-        """
+    def claim(self) -> None:
+        """Claim a stored run's folder for this process; StorageError if another process is training it."""
         if self.folder is not None:
             self.folder.lock()
-        if acquire:
-            self._acquire = acquire
-        if release:
-            self._release = release
-        self._thread = threading.Thread(target=self._main, name=f"run-{self.id}", daemon=True)
-        self._thread.start()
+
+    def start(self, executor: Executor | None = None) -> None:
+        """Claim the folder and launch now, on ``executor`` (default: a thread of this process)."""
+        self.claim()
+        if executor is None:
+            from agents.runs.workers.inline import InlineExecutor
+
+            executor = InlineExecutor()
+        self.launch(executor)
+
+    def launch(self, executor: Executor) -> bool:
+        """Hand the run to a worker; False if it was stopped while it waited (then nothing is launched)."""
+        with self._lock:
+            if self.status != RunStatus.QUEUED:
+                return False
+            self.status = RunStatus.STARTING
+            try:
+                job = self._job()
+                self._worker = executor.launch(job, self.apply, self._exited)
+            except Exception as error:
+                log.exception("run %s could not be launched", self.id)
+                self._ended = Ended(RunStatus.FAILED, error=f"The run could not be started: {describe_failure(error)}")
+                self._worker = None
+        if self._worker is None:
+            self._exited(None)
+            return False
+        return True
+
+    def _job(self) -> TrainJob:
+        stats = self.stats  # a resumed run reads its history before the worker cuts its files back
+        start_step, start_train_s = self._resume_point() if self._resume else (0, 0.0)
+        if self._resume:
+            self.resumed_from_step = start_step
+        return TrainJob(
+            run_id=self.id,
+            config=self.config,
+            folder=self.folder.path if self.folder is not None else None,
+            start_step=start_step,
+            start_train_s=start_train_s,
+            cpu_offset_s=(stats.cpu_s or 0.0) if start_step else 0.0,
+            record_episodes=self.record_episodes,
+            checkpoint_every_s=self.checkpoint_every_s,
+            eval_schedule=self.eval_schedule,
+        )
 
     def pause(self) -> None:
-        with self._status_lock:
-            if self.status in (RunStatus.RUNNING, RunStatus.STARTING):
-                self.control.pause()
+        with self._lock:
+            if self.status in (RunStatus.RUNNING, RunStatus.STARTING) and self._worker is not None:
                 self.status = RunStatus.PAUSED
+                self._worker.send(Command.PAUSE)
 
     def resume(self) -> None:
-        with self._status_lock:
-            if self.status == RunStatus.PAUSED:
-                self.control.resume()
-                self.status = RunStatus.RUNNING
+        with self._lock:
+            if self.status == RunStatus.PAUSED and self._worker is not None:
+                self.status = RunStatus.RUNNING if self.start_latency_s is not None else RunStatus.STARTING
+                self._worker.send(Command.RESUME)
 
     def stop(self, reason: str = USER_STOP) -> None:
-        """Ask the run to end; ``learn()`` returns within one env step or optimizer step.
+        """Ask the run to end: a queued one ends at once; a training one within one env or optimizer step.
 
         ``reason`` becomes the stopped run's ``end_reason``, the words its page shows."""
-        if not self.control.stop_requested:
-            self._stop_reason = reason
-        self.control.stop()
+        with self._lock:
+            if not self._stop_requested:
+                self._stop_reason = reason
+            self._stop_requested = True
+            if self.status == RunStatus.QUEUED:
+                self._ended = Ended(RunStatus.STOPPED, "stopped while queued")
+                queued = True
+            else:
+                queued = False
+                if self._worker is not None and self._ended is None:
+                    # a user's stop shows the final policy's clip; a server shutting down does not wait for one
+                    self._worker.send(Command.STOP if self._stop_reason == USER_STOP else Command.STOP_NOW)
+        if queued:
+            self._exited(None)
 
     def join(self, timeout: float | None = None) -> bool:
-        """Wait for the thread to end; True if it has."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-            return not self._thread.is_alive()
+        """Wait until the run has ended and its worker is gone; True if it has."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if not self._done.wait(timeout):
+            return False
+        worker = self._worker
+        if worker is not None:
+            return worker.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
         return True
 
     @property
     def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        """It has a worker that has not yet ended (a queued run has none yet)."""
+        return self._worker is not None and not self._done.is_set()
 
-    def snapshot(self) -> RunSnapshot:
-        return self.stats.snapshot()
+    @property
+    def worker(self) -> Worker | None:
+        return self._worker
 
-    # --- the thread ---------------------------------------------------------------------------------------
+    # --- what the worker reports --------------------------------------------------------------------------
 
-    def _main(self) -> None:
-        queued = True
-        try:
-            if not self._acquire(self):
-                self.status, self.end_reason = RunStatus.STOPPED, "stopped while queued"
+    def apply(self, events: list[Event]) -> None:
+        """Reduce the worker's events into the run's statistics and status (the pump thread calls this)."""
+        for event in events:
+            if isinstance(event, Started):
+                with self._lock:
+                    self.start_latency_s = event.start_latency_s
+                    if event.resumed_from_step is not None:
+                        self.resumed_from_step = event.resumed_from_step
+                    if self.status == RunStatus.STARTING:
+                        self.status = RunStatus.RUNNING
+                self._persist()
+            elif isinstance(event, Checkpointed):
+                self.checkpoint_timesteps, self._checkpoint_train_s = event.timesteps, event.train_s
+                self.checkpoint_save_s += event.save_s
+                self._persist()
+            elif isinstance(event, Ended):
+                self._end(event)
+            else:
+                if isinstance(event, Evaluated):
+                    result = event.result
+                    self._evaluation_meta = {
+                        "index": result.index,
+                        "step": result.step,
+                        "episode_return": result.episode_return,
+                        "length": result.length,
+                    }
+                reduce_event(self.stats, event)
+
+    def _end(self, ended: Ended) -> None:
+        with self._lock:
+            if self._ended is None:
+                if ended.status == RunStatus.STOPPED and ended.end_reason == USER_STOP:
+                    ended = Ended(RunStatus.STOPPED, self._stop_reason)  # e.g. "the server stopped"
+                self._ended = ended
+            if self.status.active:
+                self.status = self._ended.status
+                self.end_reason, self.error = self._ended.end_reason, self._ended.error
+
+    def _exited(self, death: str | None) -> None:
+        """The worker is gone (or never came): settle the final status, write it, free the folder and the slot."""
+        with self._lock:
+            if self._done.is_set():
                 return
-            queued = False
-            if self.control.stop_requested:
-                self.status, self.end_reason = RunStatus.STOPPED, "stopped before it started"
-                return
-            self.status = RunStatus.STARTING
-            self._train()
-        except StopTraining:
-            if self._stop_reason == USER_STOP:  # not when the server shuts down: it waits for every run
-                self._final_evaluation()  # as a finished run gets: a stopped run's clip is its final policy too
-            self.status, self.end_reason = RunStatus.STOPPED, self._stop_reason
-            if self.model is not None:
-                if self._boundary is not None:
-                    self._boundary.rewind()  # on-policy: never save a rollout not learnt from or half an update
-                self._save_checkpoint()  # so a stopped run can be resumed where it stopped
-        except Exception as error:
-            log.exception("run %s failed", self.id)
-            self.status, self.error = RunStatus.FAILED, describe_failure(error)
-        finally:
-            if not queued:
-                self._release(self)
-            self._close()
-            self._persist()
-            if self.folder is not None:
-                self.folder.unlock()
-
-    def _train(self) -> None:
-        torch.set_num_threads(1)
-        config = self.config
-        stats = self.stats  # a resumed run reads its history before its files change
-        first_step = time.perf_counter()
-        start_step, start_train_s = self._resume_point() if self._resume else (0, 0.0)
-        if self._resume:
-            self.resumed_from_step = start_step
-        self.control.start_clock(start_train_s)  # time to solve counts building the model, as bare SB3's does
-        env_fn = self._env_factory(start_step)
-        if start_step:
-            assert self.folder is not None
-            seed = config.seed + start_step  # reseeds only what the checkpoint's random_state.json does not restore
-            restored = restore_checkpoint(self.folder, config.algo_info, env_fn, config.hyperparams, seed)
-            self.model, self.resume_note = restored.model, restored.note
-        else:
-            self.model = config.algo_info.build(env_fn, config.hyperparams, config.seed)
-        outputs: list[Any] = []
-        if self.folder is not None:  # first: a value that ends the run is still written to progress.csv
-            outputs.append(ProgressCSV(self.folder.progress_path, append=start_step > 0))
-        outputs.append(StatsLoggerSink(stats))
-        self.model.set_logger(Logger(folder=None, output_formats=outputs))
-        evaluator = None
-        if self.record_episodes:
-            self._eval_env = config.env_info.make(render_mode="rgb_array")
-            evaluator = self._evaluator(self._eval_env)
-        callback = LiveCallback(
-            self.stats,
-            self.control,
-            evaluator,
-            optimizers=config.algo_info.optimizers,
-            stop_when_solved=config.stop_when_solved,
-            max_wall_s=config.max_wall_s,
-            schedule=self.eval_schedule or EvalSchedule(),
-        )
-        self._callback = callback
-        with self._status_lock:  # a pause pressed while the model was being built must stick
-            if not self.control.paused:
-                self.status = RunStatus.RUNNING
+            if self._ended is None:
+                if self._stop_requested:
+                    self._ended = Ended(RunStatus.STOPPED, self._stop_reason)
+                else:
+                    self._ended = Ended(RunStatus.FAILED, error=death or NO_REPORT)
+            self._end(self._ended)
         self._persist()
-        self.start_latency_s = time.perf_counter() - first_step
-        self._boundary = config.algo_info.boundary()
-        callbacks: list[Any] = [callback] if self._boundary is None else [callback, self._boundary]
-        if self.folder is not None:  # after the boundary: a checkpoint saves the generators it just captured
-            callbacks.append(TimedCheckpoint(self._save_checkpoint, self.checkpoint_every_s))
-        remaining = config.total_timesteps - start_step
-        if remaining > 0:
-            self.model.learn(total_timesteps=remaining, callback=callbacks, reset_num_timesteps=start_step == 0)
-        self.end_reason = callback.end_reason or "reached its step budget"
-        if self.control.stop_requested:
-            raise StopTraining
-        self._final_evaluation()
-        self._save_checkpoint()
-        self.status = RunStatus.FINISHED
+        if self.folder is not None:
+            self.folder.unlock()
+        self._done.set()
+        if self.on_end is not None:
+            self.on_end(self)
 
-    def _evaluator(self, env: gym.Env) -> Callable[[Any, int, float], EvalResult]:
-        seed = self.config.seed
-        env.reset(seed=evaluation_seed(seed, 0))
-        # The first render sets up the renderer (pygame: ~80 ms) and the first GIF loads its encoder: one-off
-        # costs no episode should be priced at.
-        encode_gif([shrink_frame(env.render())])
+    # --- restore and resume -------------------------------------------------------------------------------
 
-        def evaluate(model: Any, index: int, expected_length: float) -> EvalResult:
-            started = time.thread_time()
-            with evaluation_streams(model, seed, index):  # watching never changes what is learned
-                recording = play_episode(
-                    model,
-                    env,
-                    seed=evaluation_seed(seed, index),
-                    expected_length=expected_length,
-                    rng=evaluation_rng(seed, index),
-                )
-            result = EvalResult(
-                index,
-                int(model.num_timesteps),
-                recording.episode_return,
-                recording.length,
-                b"",
-                steps_s=recording.play_s,
-                frames=len(recording.frames),
-            )
-            gif = encode_gif(
-                recording.frames, fps=recording.fps, comment=f"RL Playground run {self.id}. {result.describe()}."
-            )
-            result = replace(result, gif=gif, cost_s=time.thread_time() - started)
-            if self.folder is not None:
-                self._evaluation_meta = {
-                    "index": index,
-                    "step": result.step,
-                    "episode_return": result.episode_return,
-                    "length": result.length,
-                }
+    @classmethod
+    def restore(
+        cls, folder: RunFolder, *, record_episodes: bool = True, checkpoint_every_s: float = DEFAULT_CHECKPOINT_EVERY_S
+    ) -> Self:
+        """A run found on disk, as it ended; one whose status says it was training comes back INTERRUPTED.
+
+        Its charts are read from the folder the first time someone looks (:attr:`stats`), so listing
+        hundreds of stored runs at start-up stays quick. StorageError if the folder cannot be used.
+        """
+        config, record = RunPersistence.read(folder)
+        run = cls(
+            config, record_episodes=record_episodes, checkpoint_every_s=checkpoint_every_s, stored=(folder, record)
+        )
+        run.end_reason, run.error = record.end_reason, record.error
+        if record.status in {s.value for s in RunStatus} and not RunStatus(record.status).active:
+            run.status = RunStatus(record.status)
+        else:
+            if folder.in_use_elsewhere():
+                raise StorageError(f"run {folder.run_id} is being trained by another process")
+            run.status, run.end_reason = RunStatus.INTERRUPTED, "the server stopped while it was training"
+            if record.status != RunStatus.INTERRUPTED:
+                record.status, record.end_reason = RunStatus.INTERRUPTED.value, run.end_reason
                 try:
-                    self.folder.write_gif(result.gif)
-                except OSError:
-                    log.warning("could not write the evaluation GIF of run %s", self.id, exc_info=True)
-            return result
+                    folder.write_status(record)
+                except OSError:  # a read-only runs folder still lists its runs
+                    log.warning("could not mark run %s as interrupted", folder.run_id, exc_info=True)
+        run._done.set()
+        return run
 
-        return evaluate
+    @property
+    def resumable(self) -> bool:
+        """An interrupted or stopped stored run with steps left in its budget."""
+        return (
+            self.folder is not None
+            and self.status in (RunStatus.INTERRUPTED, RunStatus.STOPPED)
+            and not self.alive
+            and (self.checkpoint_timesteps or 0) < self.config.total_timesteps
+        )
 
-    def _final_evaluation(self) -> None:
-        """Play one more evaluation with the final weights, so the clip beside the curve is the last policy's."""
-        callback = self._callback
-        if callback is None or self.model is None:
-            return
-        try:
-            callback.run_evaluation(count=False)
-        except Exception:  # the run itself ended well: a clip that cannot be played must not fail it
-            log.warning("the final evaluation episode of run %s failed", self.id, exc_info=True)
+    def resumed(self, owner: str = "", *, record_episodes: bool | None = None) -> Self:
+        """A new, not yet started Run with this id that continues from the last checkpoint to the budget."""
+        if not self.resumable or self.folder is None:
+            raise StorageError(f"run {self.id} is {self.status}; only an interrupted or stopped run can be resumed")
+        return type(self)(
+            self.config,
+            owner=owner,
+            record_episodes=self.record_episodes if record_episodes is None else record_episodes,
+            checkpoint_every_s=self.checkpoint_every_s,
+            stored=(RunFolder(self.folder.path, self.id), self._status_record()),
+            resume=True,
+        )
 
-    def _close(self) -> None:
-        for env in (getattr(self, "_eval_env", None), getattr(self.model, "env", None)):
-            if env is not None:
-                try:
-                    env.close()
-                except Exception:
-                    log.debug("closing an env of run %s failed", self.id, exc_info=True)
-        logger = getattr(self.model, "_logger", None)
-        if logger is not None:
-            try:
-                logger.close()  # flushes and closes progress.csv
-            except Exception:
-                log.debug("closing the logger of run %s failed", self.id, exc_info=True)
+    # --- status.json and history (a stored run only) ------------------------------------------------------
 
-    def _env_factory(self, start_step: int) -> Callable[[], gym.Env]:
-        """Training envs; for a stored run they write Monitor CSVs, cut back to ``start_step`` first."""
-        config = self.config
-        if self.folder is None:
-            return lambda: make_training_env(config)
-        reset_records(self.folder, start_step)
-        episode_log = EpisodeLog(self.folder.monitor_dir, self.control.elapsed, start_step)
-        return lambda: make_training_env(config, episode_log.wrap)
+    def _resume_point(self) -> tuple[int, float]:
+        if self._persistence is None:
+            return 0, 0.0
+        return self._persistence.resume_point(self.checkpoint_timesteps, self._checkpoint_train_s)
+
+    def _load_stats(self) -> RunStats:
+        """Redraw a stored run's charts from its folder (up to its checkpoint if it is to resume)."""
+        stats = self._new_stats()
+        if self._persistence is None:
+            return stats
+        if self._resume or self.status == RunStatus.INTERRUPTED:
+            until, train_s = self._resume_point()
+            self._persistence.load_stats(stats, until, train_s, self._evaluation_meta, until_step=until)
+        else:
+            record = self._record
+            timesteps, train_s = (record.timesteps, record.train_s) if record else (0, 0.0)
+            self._persistence.load_stats(stats, timesteps, train_s, self._evaluation_meta)
+        if self._record is not None:
+            stats.cpu_s = self._record.cpu_s
+        return stats
+
+    def _status_record(self) -> RunRecord:
+        stats = self.stats
+        with stats.lock:
+            timesteps, train_s = stats.timesteps, stats.elapsed_s
+            solved_at_step, solved_at_s = stats.solved_at_step, stats.solved_at_s
+            cpu_s = stats.cpu_s
+        return RunRecord(
+            run_id=self.id,
+            name=self.name,
+            status=str(self.status),
+            created_at=self.created_at,
+            total_timesteps=self.config.total_timesteps,
+            end_reason=self.end_reason,
+            error=self.error,
+            timesteps=timesteps,
+            train_s=train_s,
+            solved_at_step=solved_at_step,
+            solved_at_s=solved_at_s,
+            owner_sha256=self.owner_hash,
+            checkpoint_timesteps=self.checkpoint_timesteps,
+            checkpoint_train_s=self._checkpoint_train_s,
+            evaluation=self._evaluation_meta,
+            cpu_s=cpu_s,
+        )
+
+    def _persist(self) -> None:
+        """Write status.json (at start, at each checkpoint, at the end)."""
+        if self._persistence is not None:
+            self._persistence.write_status(self._status_record())

@@ -16,7 +16,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from stable_baselines3.common.monitor import Monitor
 
 from agents.config.run_config import RunConfig
 from agents.runs.callbacks import (
+    CheckStoredValues,
     EpisodeWindow,
     EvaluationEpisodes,
     PauseStopGate,
@@ -36,9 +37,18 @@ from agents.runs.callbacks import (
     StopWhenSolved,
     WallClockCap,
 )
+from agents.runs.eval_streams import evaluation_seed, evaluation_streams
 from agents.runs.evaluation import encode_gif, play_episode
 from agents.runs.events import Checkpointed, Ended, EventSink, Metrics, Started
-from agents.runs.live import EvalResult, EvalSchedule, RunControl, StopTraining
+from agents.runs.live import (
+    MAY_BE_UNDEFINED,
+    DivergedError,
+    EvalResult,
+    EvalSchedule,
+    NotStorableError,
+    RunControl,
+    StopTraining,
+)
 from agents.runs.status import RunStatus
 from agents.storage.folder import RunFolder
 from agents.storage.records import EpisodeLog, ProgressCSV, TimedCheckpoint, read_episodes, reset_records
@@ -67,6 +77,8 @@ class TrainJob:
     record_episodes: bool = True
     """Play and render evaluation episodes (the headless trainer turns this off: nobody watches)."""
     checkpoint_every_s: float = DEFAULT_CHECKPOINT_EVERY_S
+    eval_schedule: EvalSchedule | None = None
+    """When evaluation episodes play (None: :class:`~agents.runs.live.EvalSchedule`'s defaults)."""
     imports: tuple[str, ...] = ()
     """Modules a worker process imports before training (e.g. one that registers extra environments)."""
 
@@ -77,7 +89,7 @@ def make_training_env(config: RunConfig, monitor: Callable[[gym.Env], gym.Env] |
     ``monitor`` replaces the in-memory Monitor, e.g. with :meth:`agents.storage.records.EpisodeLog.wrap` (CSV files).
     """
     env: gym.Env = TrueReturnRecorder(config.env_info.make())
-    env = apply_shaping(env, config.shaping, config.env_id)
+    env = apply_shaping(env, config.effective_shaping, config.env_id)
     return monitor(env) if monitor is not None else Monitor(env, info_keywords=("true_return",))
 
 
@@ -86,6 +98,8 @@ def describe_failure(error: BaseException) -> str:
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     if isinstance(error, ShapingError):
         return f"The shaped reward failed: {text}"
+    if isinstance(error, NotStorableError):
+        return f"The learner was given a value it cannot store: {text[:200]}."
     # "nan" as a word only: "maintenance" or "tenant" in a message is no sign of divergence
     if isinstance(error, FloatingPointError) or re.search(r"\bnan\b|invalid values", text, re.IGNORECASE):
         return (
@@ -110,7 +124,9 @@ def train(job: TrainJob, control: RunControl, sink: EventSink) -> None:
     try:
         ended = trainer.run(began)
     except StopTraining:
-        trainer.save_checkpoint()
+        trainer.save_checkpoint()  # first: so a stopped run resumes where it stopped, whatever comes next
+        if control.final_clip:  # not when the server shuts down: it waits for every run
+            trainer.final_evaluation()  # as a finished run gets: a stopped run's clip is its final policy too
         ended = Ended(RunStatus.STOPPED, "stopped by the user")
     except Exception as error:
         log.exception("run %s failed", job.run_id)
@@ -122,7 +138,12 @@ def train(job: TrainJob, control: RunControl, sink: EventSink) -> None:
 
 
 class MetricsOutput(KVWriter):
-    """An SB3 logger output that reports every finite numeric ``train/*`` value the algorithm logs."""
+    """An SB3 logger output that reports every numeric ``train/*`` value the algorithm logs (losses, entropy...).
+
+    A value that is NaN or infinite ends the run (:class:`~agents.runs.live.DivergedError`, naming the value and
+    the step): every later update would be poisoned. It is reported first, so the page can say where the curve
+    ended. Put this output after the CSV one, so progress.csv records it too.
+    """
 
     def __init__(self, sink: EventSink) -> None:
         self.sink = sink
@@ -131,10 +152,16 @@ class MetricsOutput(KVWriter):
         numeric = {
             key: float(value)
             for key, value in key_values.items()
-            if key.startswith("train/") and isinstance(value, int | float | np.floating) and np.isfinite(value)
+            if key.startswith("train/") and isinstance(value, int | float | np.floating) and not isinstance(value, bool)
         }
+        for key in MAY_BE_UNDEFINED & numeric.keys():
+            if np.isnan(numeric[key]):
+                del numeric[key]
         if numeric:
             self.sink.emit(Metrics(step, numeric))
+        broken = [key for key, value in numeric.items() if not np.isfinite(value)]
+        if broken:
+            raise DivergedError(f"{broken[0]} became {numeric[broken[0]]} at step {step:,}")
 
     def close(self) -> None:
         """Nothing to release."""
@@ -162,14 +189,15 @@ class _Trainer:
         env_fn = self._env_factory()
         if job.start_step:
             assert self.folder is not None
-            checkpoint = self.folder.checkpoint_path(config.algo_info.family)
+            checkpoint = self.folder.checkpoint_path(config.algo_info.checkpoint_file)
             seed = config.seed + job.start_step
             self.model = config.algo_info.restore(checkpoint, env_fn, config.hyperparams, seed)
         else:
             self.model = config.algo_info.build(env_fn, config.hyperparams, config.seed)
-        outputs: list[Any] = [MetricsOutput(self.sink)]
-        if self.folder is not None:
+        outputs: list[Any] = []
+        if self.folder is not None:  # first: a value that ends the run is still written to progress.csv
             outputs.append(ProgressCSV(self.folder.progress_path, append=job.start_step > 0))
+        outputs.append(MetricsOutput(self.sink))
         self.model.set_logger(Logger(folder=None, output_formats=outputs))
 
         clock = self.control.elapsed
@@ -179,14 +207,15 @@ class _Trainer:
             stoppers.insert(0, StopWhenSolved(window))
         callbacks: list[BaseCallback] = [
             RecordEpisodes(self.sink, clock, window, job.cpu_offset_s),
-            PauseStopGate(self.control),
+            CheckStoredValues(),
+            PauseStopGate(self.control, config.algo_info.optimizers),
             *stoppers,
         ]
-        evaluation = None
         if job.record_episodes:
             self.eval_env = config.env_info.make(render_mode="rgb_array")
-            evaluation = EvaluationEpisodes(self._evaluator(self.eval_env), self.sink, clock, window, EvalSchedule())
-            callbacks.append(evaluation)
+            schedule = job.eval_schedule or EvalSchedule()
+            self.evaluation = EvaluationEpisodes(self._evaluator(self.eval_env), self.sink, clock, window, schedule)
+            callbacks.append(self.evaluation)
         if self.folder is not None:
             callbacks.append(TimedCheckpoint(self.save_checkpoint, job.checkpoint_every_s))
 
@@ -197,9 +226,8 @@ class _Trainer:
         end_reason = next((s.end_reason for s in stoppers if s.end_reason), "reached its step budget")
         if self.control.stop_requested:
             raise StopTraining
-        if evaluation is not None:
-            evaluation.play(self.model)  # show the final policy
         self.save_checkpoint()
+        self.final_evaluation()
         return Ended(RunStatus.FINISHED, end_reason)
 
     def _window(self) -> EpisodeWindow:
@@ -220,26 +248,44 @@ class _Trainer:
         return lambda: make_training_env(config, episode_log.wrap)
 
     def _evaluator(self, env: gym.Env) -> Any:
-        seed, folder = self.config.seed, self.folder
+        seed, folder, run_id = self.config.seed, self.folder, self.job.run_id
+        env.reset(seed=evaluation_seed(seed, 0))
+        env.render()  # the first render sets up the renderer (pygame: ~80 ms), a cost no episode should be priced at
 
-        def evaluate(model: Any, index: int) -> EvalResult:
-            recording = play_episode(model, env, seed=seed + 10_000 + index)
-            fps = min(30.0, 50.0 / recording.frame_every)
+        def evaluate(model: Any, index: int, expected_length: float) -> EvalResult:
+            started = time.perf_counter()
+            with evaluation_streams(model, seed, index):  # watching never changes what is learned
+                recording = play_episode(model, env, seed=evaluation_seed(seed, index), expected_length=expected_length)
             result = EvalResult(
                 index,
                 int(model.num_timesteps),
                 recording.episode_return,
                 recording.length,
-                encode_gif(recording.frames, fps=fps),
+                b"",
+                steps_s=recording.play_s,
+                frames=len(recording.frames),
             )
+            gif = encode_gif(
+                recording.frames, fps=recording.fps, comment=f"RL Playground run {run_id}. {result.describe()}."
+            )
+            result = replace(result, gif=gif, cost_s=time.perf_counter() - started)
             if folder is not None:
                 try:
                     folder.write_gif(result.gif)
                 except OSError:
-                    log.warning("could not write the evaluation GIF of run %s", self.job.run_id, exc_info=True)
+                    log.warning("could not write the evaluation GIF of run %s", run_id, exc_info=True)
             return result
 
         return evaluate
+
+    def final_evaluation(self) -> None:
+        """Play one more evaluation with the final weights, so the clip beside the curve is the last policy's."""
+        if self.evaluation is None or self.model is None:
+            return
+        try:
+            self.evaluation.play(self.model, count=False)
+        except Exception:  # the run itself ended well: a clip that cannot be played must not fail it
+            log.warning("the final evaluation episode of run %s failed", self.job.run_id, exc_info=True)
 
     def save_checkpoint(self) -> None:
         """Save the model atomically and report it; a full disk is logged, not fatal."""
@@ -247,7 +293,7 @@ class _Trainer:
             return
         started = time.perf_counter()
         try:
-            self.folder.save_checkpoint(self.model, self.config.algo_info.family)
+            self.folder.save_checkpoint(self.model, self.config.algo_info)
         except OSError:
             log.warning("could not write a checkpoint of run %s", self.job.run_id, exc_info=True)
             return

@@ -57,7 +57,9 @@ def describe_exit(exitcode: int | None) -> str | None:
             "The server and the other runs go on."
         )
     if number == signal.SIGABRT:
-        return "The run crashed: its worker process aborted (SIGABRT) in native code. The server and the other runs go on."
+        return (
+            "The run crashed: its worker process aborted (SIGABRT) in native code. The server and the other runs go on."
+        )
     if number == signal.SIGKILL:
         return (
             "The run's worker process was killed by the operating system (SIGKILL), most likely because "

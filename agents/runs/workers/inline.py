@@ -42,6 +42,8 @@ class InlineWorker:
             self.control.resume()
         elif command == Command.STOP:
             self.control.stop()
+        elif command == Command.STOP_NOW:
+            self.control.stop(final_clip=False)
 
     def join(self, timeout: float | None = None) -> bool:
         self._thread.join(timeout)

@@ -7,7 +7,7 @@ builds pays torch's lazy initialisation (~1 s). Done here once, a forked worker 
 from __future__ import annotations
 
 import agents.algos.registry
-import agents.runs.workers.process  # noqa: F401  (the worker's entry point and the body, with torch and SB3)
+import agents.runs.workers.process
 import envs  # noqa: F401  (registers the playground's own environments)
 from agents.runs.warmup import warm_up
 

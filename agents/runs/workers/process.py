@@ -21,6 +21,7 @@ Settings (environment): ``RUNS_MEMORY_CAP_MB`` (default 2048) and ``RUNS_HANG_S`
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import io
 import logging
@@ -174,6 +175,8 @@ def _serve_commands(conn: Connection, control: RunControl) -> None:
             control.resume()
         elif command == Command.STOP:
             control.stop()
+        elif command == Command.STOP_NOW:
+            control.stop(final_clip=False)
     control.stop()
     time.sleep(STOP_GRACE_S)  # time to save a checkpoint, no more: nobody is listening
     os._exit(1)
@@ -279,15 +282,12 @@ class ProcessWorker:
         self._pump.start()
 
     def send(self, command: Command) -> None:
-        if command == Command.STOP and self._stop_at is None:
+        if command in (Command.STOP, Command.STOP_NOW) and self._stop_at is None:
             self._stop_at = time.monotonic()
         elif command in (Command.PAUSE, Command.RESUME):
             self._paused = command == Command.PAUSE
-        with self._send_lock:
-            try:
-                self._conn.send(command)
-            except (OSError, ValueError):
-                pass  # the worker is gone; the pump reports how
+        with self._send_lock, contextlib.suppress(OSError, ValueError):  # a worker gone: the pump reports how
+            self._conn.send(command)
 
     def join(self, timeout: float | None = None) -> bool:
         self._pump.join(timeout)

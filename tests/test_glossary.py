@@ -16,7 +16,8 @@ from stable_baselines3.common.logger import Logger
 import envs  # noqa: F401  (registers the playground's envs)
 from agents.algos.registry import algorithms, get_algo
 from agents.config.run_config import build_config
-from agents.runs.live import RunStats, StatsLoggerSink
+from agents.runs.events import CollectingSink, Metrics
+from agents.runs.training import MetricsOutput
 from envs.registry import ENVS
 from ui.glossary import ALGO_SPECIFIC, GROUP_BY_ID, LOGGED_VALUES, TERMS, logged_value, ordered, solved_text
 
@@ -66,8 +67,8 @@ def logged_names(algo: str, env_id: str) -> set[str]:
     tiny = {name: value for name, value in TINY.items() if name in info.schema.names}
     config = build_config(env_id, algo, preset="defaults", overrides=tiny, timesteps=STEPS)
     model = info.build(config.env_info.make, config.hyperparams, 0)
-    stats = RunStats(STEPS, None)
-    model.set_logger(Logger(folder=None, output_formats=[StatsLoggerSink(stats)]))
+    sink = CollectingSink()
+    model.set_logger(Logger(folder=None, output_formats=[MetricsOutput(sink)]))
     try:
         model.learn(STEPS)
         model.logger.dump(model.num_timesteps)  # off-policy learners dump every few episodes only
@@ -75,7 +76,7 @@ def logged_names(algo: str, env_id: str) -> set[str]:
         env = getattr(model, "env", None)
         if env is not None:
             env.close()
-    return {key.removeprefix("train/") for key in stats.losses}
+    return {key.removeprefix("train/") for metrics in sink.of_type(Metrics) for key in metrics.values}
 
 
 CASES = [(algo, env_id) for algo in algorithms() for env_id in probe_envs(algo)]

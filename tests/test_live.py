@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-import agents.runs.live as live
 from agents.config.run_config import build_config
+from agents.runs.callbacks import EvaluationEpisodes
 from agents.runs.live import EvalSchedule
 from agents.runs.run import Run
 
@@ -57,15 +57,16 @@ def test_evaluations_follow_a_run_whose_episodes_grow_and_stay_within_the_budget
 def test_evaluation_stays_within_its_share_of_a_real_run(monkeypatch: pytest.MonkeyPatch) -> None:
     spent: list[float] = []
     steps: list[int] = []
-    original = live.LiveCallback.run_evaluation
+    original = EvaluationEpisodes.play
 
-    def timed(self: live.LiveCallback, **kwargs: bool) -> None:
+    def timed(self: EvaluationEpisodes, model: object, **kwargs: bool) -> object:
         started = time.perf_counter()
-        original(self, **kwargs)
+        result = original(self, model, **kwargs)
         spent.append(time.perf_counter() - started)
-        steps.append(self.stats.evaluation.step if self.stats.evaluation else -1)
+        steps.append(result.step)
+        return result
 
-    monkeypatch.setattr(live.LiveCallback, "run_evaluation", timed)
+    monkeypatch.setattr(EvaluationEpisodes, "play", timed)
     run = Run(build_config("CartPole-v1", "ppo", seed=0, timesteps=40_000))
     run.start()
     assert run.join(120)

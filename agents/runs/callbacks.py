@@ -76,6 +76,7 @@ class RecordEpisodes(BaseCallback):
         self.cpu_offset_s = cpu_offset_s
         """CPU seconds a resumed run had already used."""
         self._next_progress = 0.0
+        self._cpu_start = time.thread_time() - cpu_offset_s
 
     def _on_training_start(self) -> None:
         self._cpu_start = time.thread_time() - self.cpu_offset_s
@@ -109,7 +110,12 @@ class RecordEpisodes(BaseCallback):
         self.window.add(self.num_timesteps, true_return, length, elapsed)
 
     def report_progress(self) -> None:
-        self.sink.emit(Progress(self.num_timesteps, self.clock(), time.thread_time() - self._cpu_start))
+        """Report the step count, training time and CPU time now (also when a run stops or fails mid-step)."""
+        model = getattr(self, "model", None)  # set by SB3 when learn() starts
+        if model is None:
+            return
+        steps = int(model.num_timesteps)
+        self.sink.emit(Progress(steps, self.clock(), time.thread_time() - self._cpu_start))
 
 
 class CheckStoredValues(BaseCallback):

@@ -1,8 +1,9 @@
-"""The seam between a training thread and the pages that watch it.
+"""What a run has done, as the server holds it, and the controls its worker obeys.
 
-The training thread never touches the UI. It writes into :class:`RunStats` under a lock, through
-:class:`LiveCallback` (an SB3 callback) and :class:`StatsLoggerSink` (an SB3 logger output that receives the
-losses the algorithm logs); pages call :meth:`RunStats.snapshot` to get an immutable copy to draw.
+The worker never touches the UI: it reports events (:mod:`agents.runs.events`), which the run handle reduces
+into :class:`RunStats` under a lock (:mod:`agents.runs.stats`); pages call :meth:`RunStats.snapshot` to get an
+immutable copy to draw. :class:`RunControl` is the worker's side of pause, resume and stop, and
+:class:`EvalSchedule` decides when the worker plays an evaluation episode.
 """
 
 from __future__ import annotations
@@ -10,13 +11,9 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
-from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.logger import KVWriter
 
 from agents.runs.downsample import minmax_indices
 from agents.runs.evaluation import MAX_FRAMES
@@ -311,137 +308,3 @@ class EvalSchedule:
 MAY_BE_UNDEFINED = frozenset({"train/explained_variance"})
 """Logged values that are NaN by definition at times, not by divergence: SB3's explained variance is NaN when the
 returns have no variance (every reward 0, say). Such a NaN is skipped, never fatal."""
-
-
-class StatsLoggerSink(KVWriter):
-    """An SB3 logger output that copies every numeric value the algorithm logs (losses, entropy, ...).
-
-    A ``train/*`` value that is NaN or infinite ends the run (:class:`DivergedError`, naming the value and the
-    step): every later update would be poisoned, and a chart cannot draw it. It is kept in the stats first, so
-    the page can say where the curve ended. Put this output after the CSV one, so progress.csv records it too.
-    """
-
-    def __init__(self, stats: RunStats) -> None:
-        self.stats = stats
-
-    def write(self, key_values: dict[str, Any], key_excluded: dict[str, tuple[str, ...]], step: int = 0) -> None:
-        numeric = {
-            key: float(value)
-            for key, value in key_values.items()
-            if key.startswith("train/") and isinstance(value, int | float | np.floating) and not isinstance(value, bool)
-        }
-        for key in MAY_BE_UNDEFINED & numeric.keys():
-            if np.isnan(numeric[key]):
-                del numeric[key]
-        if numeric:
-            self.stats.add_metrics(step, numeric)
-        broken = [key for key, value in numeric.items() if not np.isfinite(value)]
-        if broken:
-            raise DivergedError(f"{broken[0]} became {numeric[broken[0]]} at step {step:,}")
-
-    def close(self) -> None:
-        """Nothing to release: the stats outlive the logger."""
-
-
-class LiveCallback(BaseCallback):
-    """Copies episode stats into the run's :class:`RunStats`, honours pause/stop, plays evaluation episodes.
-
-    Returning False from ``_on_step`` ends ``learn()``; pause and stop are also checked before every optimizer
-    step, so a long update phase cannot delay them.
-    """
-
-    def __init__(
-        self,
-        stats: RunStats,
-        control: RunControl,
-        evaluate: Callable[[Any, int, float], EvalResult] | None = None,
-        *,
-        optimizers: Callable[[Any], list[Any]],
-        stop_when_solved: bool = False,
-        max_wall_s: float = float("inf"),
-        schedule: EvalSchedule | None = None,
-    ) -> None:
-        super().__init__(verbose=0)
-        self.stats = stats
-        self.control = control
-        self.evaluate = evaluate
-        self.optimizers = optimizers
-        """The model's torch optimizers (its algorithm's ``AlgoInfo.optimizers``): pause and stop act before each step."""
-        self.stop_when_solved = stop_when_solved
-        self.max_wall_s = max_wall_s
-        self.schedule = schedule or EvalSchedule()
-        self.end_reason = ""
-        self._hooks: list[Any] = []
-        self._evaluations = 0
-
-    def _on_training_start(self) -> None:
-        self._cpu_start = time.thread_time() - (self.stats.cpu_s or 0.0)  # a resumed run counts on
-        for optimizer in self.optimizers(self.model):
-            self._hooks.append(optimizer.register_step_pre_hook(lambda *_: self.control.checkpoint()))
-
-    def _on_training_end(self) -> None:
-        for handle in self._hooks:
-            handle.remove()
-        self._hooks.clear()
-
-    def _on_step(self) -> bool:
-        elapsed = self.control.elapsed()
-        dones = self.locals.get("dones")
-        infos = self.locals.get("infos", ()) if dones is None or np.any(dones) else ()  # most steps end nothing
-        for info in infos:
-            episode = info.get("episode")
-            if episode:
-                true_return = float(episode.get("true_return", episode["r"]))
-                self.stats.add_episode(self.num_timesteps, float(episode["r"]), true_return, int(episode["l"]), elapsed)
-                if not np.isfinite(float(episode["r"])):
-                    raise FloatingPointError(f"an episode's return became {episode['r']} at step {self.num_timesteps}")
-        self._check_stored_values()
-        cpu = time.thread_time() - self._cpu_start
-        self.stats.set_progress(self.num_timesteps, elapsed, cpu)
-        self.control.checkpoint()
-        if self.stop_when_solved and self.stats.solved:
-            self.end_reason = "solved"
-            return False
-        if elapsed >= self.max_wall_s:
-            self.end_reason = f"reached the wall-clock cap of {self.max_wall_s:.0f} s"
-            return False
-        if self.evaluate is not None and elapsed >= self.schedule.earliest_s and self.schedule.due(
-            elapsed, self._expected_length(), cpu
-        ):
-            self.run_evaluation()
-        return True
-
-    def _check_stored_values(self) -> None:
-        """The rewards and observations the learner just stored, in its own float32 buffers, must be finite.
-
-        The shaping wrappers refuse a reward beyond float32 with a precise message; this catches what reaches
-        the learner by any other way (an env's NaN observation, a float64 observation too large for float32).
-        """
-        for name in ("rewards", "new_obs"):
-            values = self.locals.get(name)
-            if isinstance(values, np.ndarray) and values.dtype.kind == "f" and not np.isfinite(values).all():
-                bad = values[~np.isfinite(values)].ravel()[0]
-                what = "reward" if name == "rewards" else "observation"
-                raise NotStorableError(f"an {what} the learner stores became {bad} at step {self.num_timesteps:,}")
-
-    def run_evaluation(self, *, count: bool = True) -> None:
-        """Play one evaluation episode now and publish it.
-
-        ``count=False`` for the one played after training ended (finished or stopped), to show the final
-        policy: it is not part of the training time the schedule accounts for.
-        """
-        if self.evaluate is None:
-            return
-        started = time.thread_time()  # the CPU it costs the training thread (see EvalSchedule)
-        self._evaluations += 1
-        result = self.evaluate(self.model, self._evaluations, self._expected_length())
-        self.stats.set_evaluation(result)
-        if count:
-            cost = time.thread_time() - started
-            self.schedule.done(self.control.elapsed(), cost, result.length, result.steps_s, max(1, result.frames))
-
-    def _expected_length(self) -> float:
-        """Mean length of the last training episodes: what the next evaluation episode will likely take."""
-        with self.stats.lock:
-            recent = self.stats.episode_lengths[-SOLVE_WINDOW:]
-        return float(np.mean(recent)) if recent else 1.0

@@ -133,6 +133,8 @@ def train(job: TrainJob, control: RunControl, sink: EventSink) -> None:
         ended = Ended(RunStatus.FAILED, error=describe_failure(error))
     finally:
         trainer.close()
+    if trainer.recorder is not None:
+        trainer.recorder.report_progress()  # where it stopped or failed, not where it last reported
     sink.emit(ended)
     sink.flush()
 
@@ -178,6 +180,7 @@ class _Trainer:
         self.folder = RunFolder(job.folder, job.run_id) if job.folder is not None else None
         self.model: Any = None
         self.eval_env: gym.Env | None = None
+        self.recorder: RecordEpisodes | None = None
 
     def run(self, began: float) -> Ended:
         for module in self.job.imports:
@@ -205,8 +208,9 @@ class _Trainer:
         stoppers: list[StopWhenSolved | WallClockCap] = [WallClockCap(clock, config.max_wall_s)]
         if config.stop_when_solved:
             stoppers.insert(0, StopWhenSolved(window))
+        self.recorder = RecordEpisodes(self.sink, clock, window, job.cpu_offset_s)
         callbacks: list[BaseCallback] = [
-            RecordEpisodes(self.sink, clock, window, job.cpu_offset_s),
+            self.recorder,
             CheckStoredValues(),
             PauseStopGate(self.control, config.algo_info.optimizers),
             *stoppers,

@@ -1,8 +1,9 @@
 """Pay the one-off costs of the first model at server start, not on a learner's first click.
 
 The very first SB3 model built in a process took ~1.1 s (torch's lazy initialisation); every later one
-takes a few milliseconds. Building and training one tiny model at start-up keeps "Start" to first training
-step well under the 2 s goal.
+takes a few milliseconds. The workers' forkserver imports the libraries and builds and trains one tiny model
+(:func:`warm_up`) once at server start; every worker forks from it warm, so "Start" to first training step
+stays well under a second.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import threading
 
 _done = threading.Event()
 _lock = threading.Lock()
+_workers_warming = threading.Event()
 _import_lock = threading.Lock()
 
 
@@ -58,9 +60,18 @@ def warm_up() -> None:
 
 
 def warm_up_in_background() -> None:
-    """Start :func:`warm_up` in a thread so the first visitor's page is not held up by it.
+    """Start the workers' forkserver in a thread, so the first Start does not wait for it.
 
-    Not a daemon: a server stopped within its second or two waits for it rather than exiting with torch
-    still running in it (which aborts the process)."""
-    if not _done.is_set() and not _lock.locked():
-        threading.Thread(target=warm_up, name="warm-up").start()
+    Runs train in worker processes forked from a forkserver that imports torch, SB3 and gymnasium and calls
+    :func:`warm_up` once (:mod:`agents.runs.workers.process`); the server itself builds no model. Not a daemon:
+    a server stopped within its first seconds waits for the forkserver to answer rather than exiting mid-start.
+    """
+    if not _workers_warming.is_set():
+        _workers_warming.set()
+        threading.Thread(target=_warm_workers, name="warm-up").start()
+
+
+def _warm_workers() -> None:
+    from agents.runs.workers.process import warm
+
+    warm()

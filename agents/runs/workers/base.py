@@ -58,7 +58,8 @@ def describe_exit(exitcode: int | None) -> str | None:
         )
     if number == signal.SIGABRT:
         return (
-            "The run crashed: its worker process aborted (SIGABRT) in native code. The server and the other runs go on."
+            "The run crashed: its worker process aborted (SIGABRT) in native code (pygame turns a segmentation "
+            "fault into one). The server and the other runs go on."
         )
     if number == signal.SIGKILL:
         return (

@@ -142,6 +142,8 @@ class WatchedControl(RunControl):
 def worker_main(job: TrainJob, conn: Connection) -> None:
     """Entry point of a worker process: serve commands, beat, train, report; then exit."""
     _die_with_parent()
+    # Evaluation renders off-screen; without a display SDL would probe for one and print an error per worker.
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     sink = PipeSink(conn)
     control = WatchedControl(sink)
     threading.Thread(target=_serve_commands, args=(conn, control), name="commands", daemon=True).start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,7 @@ from agents.config.run_config import build_config
 from agents.runs.eval_streams import evaluation_seed, evaluation_streams
 from agents.runs.live import EvalSchedule
 from agents.runs.run import Run, RunStatus
+from agents.storage.store import RunStore
 
 TINY: dict[str, dict[str, Any]] = {
     "ppo": {"net_arch": "32", "n_steps": 32, "batch_size": 32, "n_epochs": 1, "n_envs": 2},
@@ -44,13 +46,18 @@ class EveryNthCall(EvalSchedule):
         return self.calls % self.every == 0
 
 
-def _train(env_id: str, algo: str, *, watched: bool) -> tuple[dict[str, np.ndarray], list[float], int]:
+Trained = tuple[dict[str, np.ndarray], list[float], int]
+
+
+def _train(env_id: str, algo: str, tmp_path: Path, *, watched: bool) -> Trained:
     config = build_config(env_id, algo, preset="defaults", overrides=TINY[algo], seed=3, timesteps=400)
-    run = Run(config, record_episodes=watched)
+    run = Run(config, record_episodes=watched, store=RunStore(tmp_path / ("watched" if watched else "alone")))
     run.eval_schedule = EveryNthCall(EVERY)
     run.start()
     assert run.join(120) and run.status == RunStatus.FINISHED, run.error
-    model = run.model
+    assert run.folder is not None  # the worker holds the model: its final checkpoint is what it learned
+    info = config.algo_info
+    model = info.restore(run.folder.checkpoint_path(info.checkpoint_file), config.env_info.make, config.hyperparams, 0)
     if hasattr(model, "policy"):
         weights = {k: v.detach().clone().numpy() for k, v in model.policy.state_dict().items()}
     else:
@@ -61,9 +68,11 @@ def _train(env_id: str, algo: str, *, watched: bool) -> tuple[dict[str, np.ndarr
 
 
 @pytest.mark.parametrize(("env_id", "algo"), CASES)
-def test_the_same_config_and_seed_learn_identical_weights_with_evaluation_on_and_off(env_id: str, algo: str) -> None:
-    watched, watched_returns, evaluations = _train(env_id, algo, watched=True)
-    alone, alone_returns, _ = _train(env_id, algo, watched=False)
+def test_the_same_config_and_seed_learn_identical_weights_with_evaluation_on_and_off(
+    env_id: str, algo: str, tmp_path: Path
+) -> None:
+    watched, watched_returns, evaluations = _train(env_id, algo, tmp_path, watched=True)
+    alone, alone_returns, _ = _train(env_id, algo, tmp_path, watched=False)
     assert evaluations >= 5, "evaluation episodes really played in between"
     assert watched_returns == alone_returns
     assert watched.keys() == alone.keys()

@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 
 from agents.config.run_config import ConfigError, build_config
-from agents.runs.live import DivergedError, RunStats, StatsLoggerSink
+from agents.runs.events import CollectingSink, Metrics
+from agents.runs.live import DivergedError, RunStats
 from agents.runs.run import Run, RunStatus
+from agents.runs.training import MetricsOutput
 from agents.train import EXIT_FAILED, main
 from envs.learner_range import FLOAT32_MAX, fits_learner
 from envs.shaping import ExpressionReward, RewardStepError, TrueReturnRecorder, preview_shaping
@@ -78,13 +80,15 @@ def test_the_cli_run_of_the_issue_fails_with_one_readable_line(
 
 
 def test_a_logged_value_that_diverges_ends_the_run_and_is_kept() -> None:
-    stats = RunStats(1000, None)
-    sink = StatsLoggerSink(stats)
-    sink.write({"train/loss": 0.5, "train/explained_variance": math.nan}, {}, step=100)
+    sink = CollectingSink()
+    output = MetricsOutput(sink)
+    output.write({"train/loss": 0.5, "train/explained_variance": math.nan}, {}, step=100)
     with pytest.raises(DivergedError, match="train/loss became inf at step 1,234"):
-        sink.write({"train/loss": math.inf, "time/fps": 10}, {}, step=1234)
-    assert stats.losses["train/loss"] == [(100, 0.5), (1234, math.inf)]
-    assert "train/explained_variance" not in stats.losses, "SB3's NaN for returns without variance is no divergence"
+        output.write({"train/loss": math.inf, "time/fps": 10}, {}, step=1234)
+    assert sink.events == [Metrics(100, {"train/loss": 0.5}), Metrics(1234, {"train/loss": math.inf})], "kept first"
+    assert all("train/explained_variance" not in m.values for m in sink.of_type(Metrics)), (
+        "SB3's NaN for returns without variance is no divergence"
+    )
 
 
 def test_a_run_whose_loss_overflows_float32_fails_and_says_which_value(tmp_path: Path) -> None:
@@ -105,7 +109,7 @@ class _NanObservation(gym.Wrapper):
 
 
 def test_an_observation_the_learner_cannot_store_fails_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    import agents.runs.run as run_module
+    import agents.runs.training as run_module  # the worker body, run inline here
 
     original = run_module.make_training_env
     monkeypatch.setattr(

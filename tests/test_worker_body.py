@@ -150,7 +150,7 @@ def test_pauses_racing_the_end_from_many_threads_always_leave_the_run_ended() ->
         worker.deliver([Started(0.01)])
         go = threading.Barrier(5)
 
-        def press(action: Any) -> None:
+        def press(action: Any, go: threading.Barrier = go) -> None:
             go.wait()
             for _ in range(200):
                 action()

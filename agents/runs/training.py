@@ -124,10 +124,14 @@ def train(job: TrainJob, control: RunControl, sink: EventSink) -> None:
     try:
         ended = trainer.run(began)
     except StopTraining:
-        trainer.save_checkpoint()  # first: so a stopped run resumes where it stopped, whatever comes next
-        if control.final_clip:  # not when the server shuts down: it waits for every run
-            trainer.final_evaluation()  # as a finished run gets: a stopped run's clip is its final policy too
         ended = Ended(RunStatus.STOPPED, "stopped by the user")
+        try:
+            trainer.save_checkpoint()  # first: so a stopped run resumes where it stopped, whatever comes next
+            if control.final_clip:  # not when the server shuts down: it waits for every run
+                trainer.final_evaluation()  # as a finished run gets: a stopped run's clip is its final policy too
+        except Exception as error:
+            log.exception("run %s failed while stopping", job.run_id)
+            ended = Ended(RunStatus.FAILED, error=describe_failure(error))
     except Exception as error:
         log.exception("run %s failed", job.run_id)
         ended = Ended(RunStatus.FAILED, error=describe_failure(error))
@@ -181,6 +185,7 @@ class _Trainer:
         self.model: Any = None
         self.eval_env: gym.Env | None = None
         self.recorder: RecordEpisodes | None = None
+        self.evaluation: EvaluationEpisodes | None = None
 
     def run(self, began: float) -> Ended:
         for module in self.job.imports:

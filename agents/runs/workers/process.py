@@ -49,8 +49,9 @@ DEFAULT_MEMORY_CAP_MB = 2048
 """Resident memory a run's worker may use (a CartPole PPO worker uses ~300 MB, most of it shared)."""
 DEFAULT_HANG_S = 60.0
 """Seconds without a training step (while not paused), or without any message, after which a worker is ended."""
-STOP_GRACE_S = 2.0
-"""Seconds a worker has to end after Stop (it normally takes one env or optimizer step) before it is killed."""
+STOP_GRACE_S = 3.0
+"""Seconds a worker has after Stop before it is killed. It stops within one env or optimizer step, saves its
+checkpoint, then plays the final policy's clip (which a kill would only cut short)."""
 HEARTBEAT_S = 1.0
 SEND_EVERY_S = 0.05
 PRELOAD = ("agents.runs.workers.preload",)

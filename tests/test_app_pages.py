@@ -144,7 +144,9 @@ def test_pause_and_resume_from_the_page() -> None:
     assert run.status == RunStatus.PAUSED
     assert any(b.label == "Resume" for b in at.button)
     next(b for b in at.button if b.label == "Resume").click().run()
-    assert run.status == RunStatus.RUNNING
+    # still STARTING when the pause came before the worker's first step: it trains once it has built its model
+    assert run.status in (RunStatus.RUNNING, RunStatus.STARTING)
+    assert wait_until(at, lambda a: run.status == RunStatus.RUNNING and run.snapshot().timesteps > 0)
 
 
 def test_watchers_cannot_control_someone_elses_run() -> None:

@@ -168,6 +168,7 @@ def baseline_commit() -> str:
 
 
 def unpack(rev: str, into: Path) -> Path:
+    into.mkdir(parents=True, exist_ok=True)
     archive = subprocess.run(["git", "-C", str(REPO), "archive", rev], capture_output=True, check=True).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     return into
@@ -201,7 +202,6 @@ def main() -> None:
     rows: dict[str, list[dict[str, Any]]] = {"threads": [], "processes": []}
     with tempfile.TemporaryDirectory() as tmp:
         old = unpack(rev, Path(tmp) / "threads")
-        old.mkdir(exist_ok=True)
         for repeat in range(repeats):
             for side, tree in (("threads", old), ("processes", REPO)):
                 row = measure(tree, window_s, settle_s, Path(tmp) / f"runs-{side}-{repeat}")

@@ -17,9 +17,10 @@ import torch
 from stable_baselines3.common.callbacks import BaseCallback
 
 from agents.config.run_config import RunConfig, build_config
-from agents.runs.live import LiveCallback, RunControl, RunStats, StopTraining
+from agents.runs.callbacks import PauseStopGate
+from agents.runs.live import RunControl, StopTraining
 from agents.runs.manager import RunManager, get_manager
-from agents.runs.run import RunStatus, make_training_env
+from agents.runs.run import Run, RunStatus, make_training_env
 from agents.storage.checkpoint import (
     DEFAULT_MAX_REPLAY_BUFFER_BYTES,
     REPLAY_BUFFER_FILE,
@@ -50,6 +51,13 @@ def _trained(config: RunConfig, steps: int) -> Any:
 def _restore(folder: RunFolder, config: RunConfig, **kwargs: Any) -> Any:
     env_fn = lambda: make_training_env(config)  # noqa: E731
     return restore_checkpoint(folder, config.algo_info, env_fn, config.hyperparams, config.seed + 1, **kwargs)
+
+
+def buffer_size(run: Run) -> int:
+    """Transitions in the replay buffer of the run's last checkpoint (the worker holds the model, not the test)."""
+    assert run.folder is not None
+    restored = _restore(RunFolder(run.folder.path, run.id), run.config)
+    return int(restored.model.replay_buffer.size())
 
 
 # --- off-policy: the replay buffer --------------------------------------------------------------------------------
@@ -126,12 +134,13 @@ def test_a_stopped_dqn_run_resumes_with_its_buffer_and_the_status_says_when_it_c
     assert run.join(10) and run.status == RunStatus.STOPPED
     stopped_at = run.checkpoint_timesteps
     assert stopped_at is not None and stopped_at >= run.snapshot().timesteps - 1, "off-policy: the step it stopped at"
-    assert stopped_at == run.model.replay_buffer.size(), "as many steps as stored transitions"
+    assert stopped_at == buffer_size(run), "as many steps as stored transitions"
 
     resumed = manager.resume(run.id, OWNER)
     assert resumed.join(120) and resumed.status == RunStatus.FINISHED, resumed.error
     assert resumed.resume_note == ""
-    assert resumed.model.replay_buffer.size() == resumed.model.num_timesteps, "every transition since step 0"
+    final = resumed.checkpoint_timesteps
+    assert final is not None and buffer_size(resumed) == final, "every transition since step 0"
 
     # The same again with a limit below the buffer's size: the resumed run refills it first, and says so.
     monkeypatch.setenv("RUNS_MAX_REPLAY_BUFFER_BYTES", "1000")
@@ -139,10 +148,11 @@ def test_a_stopped_dqn_run_resumes_with_its_buffer_and_the_status_says_when_it_c
     assert wait_until(lambda: (second.checkpoint_timesteps or 0) >= 400, timeout=60)
     second.stop()
     assert second.join(10) and not (second.folder.path / REPLAY_BUFFER_FILE).exists()  # type: ignore[union-attr]
+    monkeypatch.delenv("RUNS_MAX_REPLAY_BUFFER_BYTES")  # the resumed run's own checkpoints keep theirs again
     again = manager.resume(second.id, OWNER)
     assert again.join(120) and again.status == RunStatus.FINISHED, again.error
     assert "without its replay buffer" in again.resume_note
-    assert again.model.replay_buffer.size() == again.model.num_timesteps - second.checkpoint_timesteps
+    assert buffer_size(again) == again.checkpoint_timesteps - second.checkpoint_timesteps  # type: ignore[operator]
     status = json.loads((again.folder.path / "status.json").read_text())  # type: ignore[union-attr]
     assert status["resume_note"] == again.resume_note
     assert RunManager(max_concurrent=1, store=RunStore(tmp_path)).get(again.id).resume_note == again.resume_note  # type: ignore[union-attr]
@@ -185,7 +195,7 @@ def test_a_stop_inside_a_ppo_update_rewinds_to_the_last_whole_update_and_checkpo
     algo = config.algo_info
     model = algo.build(lambda: make_training_env(config), config.hyperparams, 0)
     control = RunControl()
-    gate = LiveCallback(RunStats(10_000, None), control, optimizers=algo.optimizers)
+    gate = PauseStopGate(control, algo.optimizers)
     boundary = algo.boundary()
     spy = _StopInsideSecondUpdate(control)
     checkpoints: list[int] = []

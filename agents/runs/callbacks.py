@@ -218,9 +218,16 @@ class EvaluationEpisodes(BaseCallback):
         self.window = window
         self.schedule = schedule or EvalSchedule()
         self.played = 0
+        self._cpu_start = time.thread_time()
+
+    def _on_training_start(self) -> None:
+        self._cpu_start = time.thread_time()
 
     def _on_step(self) -> bool:
-        if self.schedule.due(self.clock(), self.window.expected_length()):
+        elapsed = self.clock()
+        if elapsed >= self.schedule.earliest_s and self.schedule.due(
+            elapsed, self.window.expected_length(), time.thread_time() - self._cpu_start
+        ):
             self.play(self.model)
         return True
 
@@ -230,11 +237,11 @@ class EvaluationEpisodes(BaseCallback):
         ``count=False`` for the one played after training ended (finished or stopped), to show the final
         policy: it is not part of the training time the schedule accounts for.
         """
-        started = time.perf_counter()
+        started = time.thread_time()  # the CPU it costs the training thread (see EvalSchedule)
         self.played += 1
         result = self.evaluate(model, self.played, self.window.expected_length())
         self.sink.emit(Evaluated(result))
         if count:
-            cost = time.perf_counter() - started
+            cost = time.thread_time() - started
             self.schedule.done(self.clock(), cost, result.length, result.steps_s, max(1, result.frames))
         return result

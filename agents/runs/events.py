@@ -76,6 +76,8 @@ class Started:
     start_latency_s: float
     """Seconds from the worker receiving the job to this moment (imports, envs, the model)."""
     resumed_from_step: int | None = None
+    resume_note: str = ""
+    """What the resumed run does differently from one never stopped (refilling its replay buffer); "" if nothing."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -248,7 +248,8 @@ class EvalSchedule:
     one and the seconds already spent plus the next episode's expected cost fit within ``budget`` of the
     training time so far. Costs and training time are counted in CPU seconds of the training thread when the
     caller gives them (``cpu_s``): a loaded machine, or a page holding the GIL, then makes clips neither
-    look dearer nor come less often per training step; the intervals between clips stay in wall seconds. The expected cost is priced from the last evaluation's two parts: the seconds per
+    look dearer nor come less often per training step; the intervals between clips stay in wall seconds.
+    The expected cost is priced from the last evaluation's two parts: the seconds per
     step of playing (times the length the agent's training episodes now reach: CartPole's grow from ~20 steps
     to 500) and the seconds of rendering and encoding per frame (times the frames a clip of that length keeps).
     So a long episode waits longer, a cheap one comes every ``min_interval_s``, and the share holds whatever

@@ -33,6 +33,7 @@ from agents.runs.stats import reduce_event
 from agents.runs.status import RunStatus
 from agents.runs.training import DEFAULT_CHECKPOINT_EVERY_S, TrainJob, describe_failure, make_training_env
 from agents.runs.workers.base import Executor, Worker
+from agents.storage.checkpoint import max_replay_buffer_bytes
 from agents.storage.folder import RunFolder, RunRecord, StorageError, hash_owner
 from agents.storage.store import RunStore
 
@@ -93,6 +94,8 @@ class Run:
         """Seconds from the worker receiving the run to its first training step."""
         self.resumed_from_step: int | None = None
         """The checkpoint's step count a resumed run continued from."""
+        self.resume_note = record.resume_note if record else ""
+        """What the resumed run does differently from one never stopped (refilling its replay buffer); "" if nothing."""
         self.checkpoint_every_s = checkpoint_every_s
         self.checkpoint_timesteps: int | None = record.checkpoint_timesteps if record else None
         """Steps of the last checkpoint on disk (None: none yet, or the run is not stored)."""
@@ -190,6 +193,7 @@ class Run:
             record_episodes=self.record_episodes,
             checkpoint_every_s=self.checkpoint_every_s,
             eval_schedule=self.eval_schedule,
+            max_replay_buffer_bytes=max_replay_buffer_bytes(),  # the server's setting, read now
         )
 
     def pause(self) -> None:
@@ -252,6 +256,7 @@ class Run:
                     self.start_latency_s = event.start_latency_s
                     if event.resumed_from_step is not None:
                         self.resumed_from_step = event.resumed_from_step
+                        self.resume_note = event.resume_note
                     if self.status == RunStatus.STARTING:
                         self.status = RunStatus.RUNNING
                 self._persist()
@@ -315,7 +320,7 @@ class Run:
         run = cls(
             config, record_episodes=record_episodes, checkpoint_every_s=checkpoint_every_s, stored=(folder, record)
         )
-        run.end_reason, run.error = record.end_reason, record.error
+        run.end_reason, run.error, run.resume_note = record.end_reason, record.error, record.resume_note
         if record.status in {s.value for s in RunStatus} and not RunStatus(record.status).active:
             run.status = RunStatus(record.status)
         else:
@@ -391,6 +396,7 @@ class Run:
             total_timesteps=self.config.total_timesteps,
             end_reason=self.end_reason,
             error=self.error,
+            resume_note=self.resume_note,
             timesteps=timesteps,
             train_s=train_s,
             solved_at_step=solved_at_step,

@@ -27,6 +27,7 @@ from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from stable_baselines3.common.logger import KVWriter, Logger
 from stable_baselines3.common.monitor import Monitor
 
+from agents.algos.registry import UpdateBoundary
 from agents.config.run_config import RunConfig
 from agents.runs.callbacks import (
     CheckStoredValues,
@@ -37,8 +38,8 @@ from agents.runs.callbacks import (
     StopWhenSolved,
     WallClockCap,
 )
-from agents.runs.eval_streams import evaluation_seed, evaluation_streams
-from agents.runs.evaluation import encode_gif, play_episode
+from agents.runs.eval_streams import evaluation_rng, evaluation_seed, evaluation_streams
+from agents.runs.evaluation import encode_gif, play_episode, shrink_frame
 from agents.runs.events import Checkpointed, Ended, EventSink, Metrics, Started
 from agents.runs.live import (
     MAY_BE_UNDEFINED,
@@ -50,6 +51,7 @@ from agents.runs.live import (
     StopTraining,
 )
 from agents.runs.status import RunStatus
+from agents.storage.checkpoint import restore_checkpoint, save_checkpoint
 from agents.storage.folder import RunFolder
 from agents.storage.records import EpisodeLog, ProgressCSV, TimedCheckpoint, read_episodes, reset_records
 from envs.shaping import ShapingError, TrueReturnRecorder, apply_shaping
@@ -79,6 +81,8 @@ class TrainJob:
     checkpoint_every_s: float = DEFAULT_CHECKPOINT_EVERY_S
     eval_schedule: EvalSchedule | None = None
     """When evaluation episodes play (None: :class:`~agents.runs.live.EvalSchedule`'s defaults)."""
+    max_replay_buffer_bytes: int | None = None
+    """The server's limit on a replay buffer kept beside a checkpoint (None: ``RUNS_MAX_REPLAY_BUFFER_BYTES``)."""
     imports: tuple[str, ...] = ()
     """Modules a worker process imports before training (e.g. one that registers extra environments)."""
 
@@ -126,6 +130,8 @@ def train(job: TrainJob, control: RunControl, sink: EventSink) -> None:
     except StopTraining:
         ended = Ended(RunStatus.STOPPED, "stopped by the user")
         try:
+            trainer.report_progress()  # the step it stopped at, before a rewind takes the model back
+            trainer.rewind()  # on-policy: never save a rollout not learnt from, or half an update
             trainer.save_checkpoint()  # first: so a stopped run resumes where it stopped, whatever comes next
             if control.final_clip:  # not when the server shuts down: it waits for every run
                 trainer.final_evaluation()  # as a finished run gets: a stopped run's clip is its final policy too
@@ -137,8 +143,8 @@ def train(job: TrainJob, control: RunControl, sink: EventSink) -> None:
         ended = Ended(RunStatus.FAILED, error=describe_failure(error))
     finally:
         trainer.close()
-    if trainer.recorder is not None:
-        trainer.recorder.report_progress()  # where it stopped or failed, not where it last reported
+    if ended.status != RunStatus.STOPPED:
+        trainer.report_progress()  # where it ended or failed, not where it last reported
     sink.emit(ended)
     sink.flush()
 
@@ -186,6 +192,8 @@ class _Trainer:
         self.eval_env: gym.Env | None = None
         self.recorder: RecordEpisodes | None = None
         self.evaluation: EvaluationEpisodes | None = None
+        self.boundary: UpdateBoundary | None = None
+        self.resume_note = ""
 
     def run(self, began: float) -> Ended:
         for module in self.job.imports:
@@ -197,9 +205,16 @@ class _Trainer:
         env_fn = self._env_factory()
         if job.start_step:
             assert self.folder is not None
-            checkpoint = self.folder.checkpoint_path(config.algo_info.checkpoint_file)
-            seed = config.seed + job.start_step
-            self.model = config.algo_info.restore(checkpoint, env_fn, config.hyperparams, seed)
+            seed = config.seed + job.start_step  # reseeds only what the checkpoint's random_state.json does not restore
+            restored = restore_checkpoint(
+                self.folder,
+                config.algo_info,
+                env_fn,
+                config.hyperparams,
+                seed,
+                max_buffer_bytes=job.max_replay_buffer_bytes,
+            )
+            self.model, self.resume_note = restored.model, restored.note
         else:
             self.model = config.algo_info.build(env_fn, config.hyperparams, config.seed)
         outputs: list[Any] = []
@@ -225,10 +240,13 @@ class _Trainer:
             schedule = job.eval_schedule or EvalSchedule()
             self.evaluation = EvaluationEpisodes(self._evaluator(self.eval_env), self.sink, clock, window, schedule)
             callbacks.append(self.evaluation)
-        if self.folder is not None:
+        self.boundary = config.algo_info.boundary()
+        if self.boundary is not None:
+            callbacks.append(self.boundary)  # type: ignore[arg-type]  # an SB3 callback
+        if self.folder is not None:  # after the boundary: a checkpoint saves the generators it just captured
             callbacks.append(TimedCheckpoint(self.save_checkpoint, job.checkpoint_every_s))
 
-        self.sink.emit(Started(time.perf_counter() - began, job.start_step or None))
+        self.sink.emit(Started(time.perf_counter() - began, job.start_step or None, self.resume_note))
         remaining = config.total_timesteps - job.start_step
         if remaining > 0:
             self.model.learn(remaining, callback=CallbackList(callbacks), reset_num_timesteps=job.start_step == 0)
@@ -259,12 +277,20 @@ class _Trainer:
     def _evaluator(self, env: gym.Env) -> Any:
         seed, folder, run_id = self.config.seed, self.folder, self.job.run_id
         env.reset(seed=evaluation_seed(seed, 0))
-        env.render()  # the first render sets up the renderer (pygame: ~80 ms), a cost no episode should be priced at
+        # The first render sets up the renderer (pygame: ~80 ms) and the first GIF loads its encoder: one-off
+        # costs no episode should be priced at.
+        encode_gif([shrink_frame(env.render())])
 
         def evaluate(model: Any, index: int, expected_length: float) -> EvalResult:
-            started = time.perf_counter()
+            started = time.thread_time()
             with evaluation_streams(model, seed, index):  # watching never changes what is learned
-                recording = play_episode(model, env, seed=evaluation_seed(seed, index), expected_length=expected_length)
+                recording = play_episode(
+                    model,
+                    env,
+                    seed=evaluation_seed(seed, index),
+                    expected_length=expected_length,
+                    rng=evaluation_rng(seed, index),
+                )
             result = EvalResult(
                 index,
                 int(model.num_timesteps),
@@ -277,7 +303,7 @@ class _Trainer:
             gif = encode_gif(
                 recording.frames, fps=recording.fps, comment=f"RL Playground run {run_id}. {result.describe()}."
             )
-            result = replace(result, gif=gif, cost_s=time.perf_counter() - started)
+            result = replace(result, gif=gif, cost_s=time.thread_time() - started)
             if folder is not None:
                 try:
                     folder.write_gif(result.gif)
@@ -286,6 +312,15 @@ class _Trainer:
             return result
 
         return evaluate
+
+    def report_progress(self) -> None:
+        if self.recorder is not None:
+            self.recorder.report_progress()
+
+    def rewind(self) -> None:
+        """Put an on-policy model back to its last point between whole updates (after a stop, before saving)."""
+        if self.boundary is not None and self.model is not None:
+            self.boundary.rewind()
 
     def final_evaluation(self) -> None:
         """Play one more evaluation with the final weights, so the clip beside the curve is the last policy's."""
@@ -297,12 +332,20 @@ class _Trainer:
             log.warning("the final evaluation episode of run %s failed", self.job.run_id, exc_info=True)
 
     def save_checkpoint(self) -> None:
-        """Save the model atomically and report it; a full disk is logged, not fatal."""
+        """Save the checkpoint (model, replay buffer, generators; see :mod:`agents.storage.checkpoint`) and report
+        it; a full disk is logged, not fatal."""
         if self.folder is None or self.model is None:
             return
         started = time.perf_counter()
+        generators = self.boundary.random_state if self.boundary is not None else None  # as at the boundary
         try:
-            self.folder.save_checkpoint(self.model, self.config.algo_info)
+            save_checkpoint(
+                self.folder,
+                self.config.algo_info,
+                self.model,
+                generators=generators,
+                max_buffer_bytes=self.job.max_replay_buffer_bytes,
+            )
         except OSError:
             log.warning("could not write a checkpoint of run %s", self.job.run_id, exc_info=True)
             return

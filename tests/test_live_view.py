@@ -89,3 +89,20 @@ def test_before_the_first_episode_the_page_says_so_instead_of_drawing_empty_axes
     assert not at.exception
     assert NO_EPISODE_YET in [info.value for info in at.info]
     assert not at.get("plotly_chart")
+
+
+def test_the_train_page_refuses_a_reward_the_learner_cannot_store_and_keeps_start_disabled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """reward*exp(100) is finite in float64 and inf in SB3's float32 buffers: the preview's sample steps show it."""
+    import ui.common
+
+    monkeypatch.setattr(ui.common, "require_entrypoint", lambda: None)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page("pages/train.py")
+    at.run()
+    at.text_input(key="sh_reward_expr").input("reward*exp(100)").run()
+    assert not at.exception
+    errors = [str(e.value).replace("\\", "") for e in at.error]
+    assert any("gave 2.69e+43 (the learner stores float32" in e for e in errors), errors
+    assert [b.disabled for b in at.button if b.label == "Start training"] == [True]

@@ -57,7 +57,7 @@ from ui.charts import run_figures
 
 
 def config(seed):
-    return build_config("CartPole-v1", "ppo", seed=seed, timesteps=10_000_000)
+    return build_config("CartPole-v1", "ppo", seed=seed, timesteps=2_000_000)
 
 
 def steps(run):

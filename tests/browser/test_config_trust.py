@@ -160,20 +160,21 @@ def test_a_copied_address_gives_no_control_and_a_reload_keeps_it(server: str, pa
     for who, can in ((other, False), (page, True)):  # ... or delete it, and a reload of Runs keeps the owner's
         open_app(who, f"{server}/runs")
         _select_run(who, run_id)
-        who.get_by_role("link", name="Open on the Train page").wait_for()
         assert (who.get_by_role("button", name="Delete run").count() == 1) is can
         assert (who.get_by_role("button", name="Resume from checkpoint").count() == 1) is can
     other.context.close()
 
 
 def _select_run(page, run_id: str) -> None:  # type: ignore[no-untyped-def]
-    """Tick the run's row in the Runs table (a canvas grid: click its selection column at the row's height)."""
+    """Tick the newest run's row in the Runs table (newest first: the run this test just started) and check the
+    panel opened is that run's. The table is a canvas grid: click its selection column at the row's height."""
     grid = page.locator("[data-testid='stDataFrame']")
     grid.wait_for()
     rows = grid.locator("[role='row']")  # the grid's accessible table: a header row, then one row per run
     wait_for(lambda: rows.count() > 1)
-    index = next((i for i in range(rows.count()) if run_id in rows.nth(i).inner_text()), None)
-    assert index is not None and index >= 1, f"run {run_id} not in the table"
     box = grid.bounding_box()
     header, row_height = 35, 35
-    page.mouse.click(box["x"] + 15, box["y"] + header + (index - 0.5) * row_height)
+    page.mouse.click(box["x"] + 15, box["y"] + header + row_height / 2)
+    link = page.get_by_role("link", name="Open on the Train page")
+    link.wait_for()
+    assert f"run={run_id}" in (link.get_attribute("href") or ""), "the panel is the run this test started"

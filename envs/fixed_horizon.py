@@ -78,8 +78,10 @@ class AbsorbAfterTermination(gym.Wrapper, gym.utils.RecordConstructorArgs):
 class FixedHorizonCartPoleEnv(CartPoleEnv):
     """CartPole-v1's dynamics in episodes of a fixed length: +1 while the pole is up, 0 per step after it fell.
 
-    Once the pole falls or the cart leaves the track, the state freezes where it ended (an absorbing state, as in
-    ``seals/CartPole-v0``) and ``terminated`` is never set; gymnasium's ``TimeLimit`` (registered with
+    Once the pole falls or the cart leaves the track, the episode enters one absorbing state: every later step
+    observes the same fixed point and pays 0, the picture keeps the pole where it fell, and ``terminated`` is
+    never set (``seals/CartPole-v0`` instead keeps simulating; a single absorbing state is what makes a
+    reward learnable from a hundred labels, see :meth:`_obs`). Gymnasium's ``TimeLimit`` (registered with
     ``max_episode_steps=500``) ends every episode at step 500. The true return is the number of steps the pole
     stayed up, so CartPole-v1's threshold of 475 means the same here.
     """
@@ -102,7 +104,11 @@ class FixedHorizonCartPoleEnv(CartPoleEnv):
         return obs, float(reward), False, truncated, info
 
     def _obs(self) -> Any:
-        return np.array(self.state, dtype=np.float32)
+        """The absorbing state's observation: one fixed point, the corner of the observation space where the
+        cart is past the track's end and the pole past its limit. One absorbing state, as in the MDP
+        definition: a learned reward then gives every fallen step the same value, instead of one per place the
+        pole happened to fall (which swamps the few upright steps a clip differs by)."""
+        return np.array([2 * self.x_threshold, 0.0, 2 * self.theta_threshold_radians, 0.0], dtype=np.float32)
 
 
 if FIXED_HORIZON_CARTPOLE_ID not in gym.registry:

@@ -33,16 +33,23 @@ def test_fixed_horizon_cartpole_always_lasts_500_steps_and_pays_the_steps_the_po
     assert set(fixed_rewards[plain_length:]) == {0.0}
 
 
-def test_fixed_horizon_cartpole_freezes_the_state_after_the_fall() -> None:
-    env = gym.make(FIXED_HORIZON_CARTPOLE_ID)
+def test_after_the_fall_every_step_shows_one_absorbing_observation_and_the_picture_stays() -> None:
+    env = gym.make(FIXED_HORIZON_CARTPOLE_ID, render_mode="rgb_array")
     env.reset(seed=0)
-    observations = []
+    observations, frames = [], []
     for _ in range(60):
         obs, _, _, _, info = env.step(0)
         observations.append(obs)
+        frames.append(env.render())
     assert info["absorbed"] is True
-    np.testing.assert_array_equal(observations[-1], observations[-2])
-    assert abs(observations[-1][2]) > 0.2  # frozen where the pole fell (beyond 12 degrees)
+    # one fixed absorbing observation (the corner of the observation space), whatever the place of the fall
+    np.testing.assert_allclose(observations[-1], [4.8, 0.0, 2 * (12 * 2 * np.pi / 360), 0.0], rtol=1e-6)
+    other = gym.make(FIXED_HORIZON_CARTPOLE_ID)
+    other.reset(seed=5)
+    for _ in range(60):
+        other_obs, *_ = other.step(1)
+    np.testing.assert_array_equal(observations[-1], other_obs)
+    np.testing.assert_array_equal(frames[-1], frames[-2])  # the picture keeps the pole where it fell
 
 
 @pytest.mark.parametrize(("env_id", "absorb_reward"), [("MountainCar-v0", 0.0), ("Acrobot-v1", 0.0)])

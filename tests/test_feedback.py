@@ -59,6 +59,22 @@ def test_cut_fragments_gives_windows_of_the_episode_in_order() -> None:
     assert cut_fragments(episode, fragment_length=11, count=3, rng=np.random.default_rng(0)) == []
 
 
+def test_clips_start_before_the_absorbing_state_so_each_shows_some_behaviour() -> None:
+    rewards = np.r_[np.ones(12), np.zeros(488)]
+    episode = Episode(obs=np.zeros((500, 4), np.float32), acts=np.zeros(500), rewards=rewards, seed=0, absorbed_from=12)
+    fragments = cut_fragments(episode, fragment_length=50, count=4, rng=np.random.default_rng(0))
+    assert len(fragments) == 4
+    assert all(f.start <= 11 and f.true_return > 0 for f in fragments)
+
+
+def test_play_episode_finds_where_the_absorbing_state_begins() -> None:
+    from agents.feedback.fragments import play_episode
+
+    episode = play_episode(gym.make("FixedHorizonCartPole-v0"), lambda obs: 0, seed=0)
+    assert len(episode) == 500
+    assert episode.absorbed_from == int(episode.rewards.sum())  # every step before it paid 1
+
+
 def test_sampler_is_reproducible_from_its_seed_and_counts_its_env_steps() -> None:
     def policy(obs: np.ndarray) -> int:
         return int(obs[2] > 0)

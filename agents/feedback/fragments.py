@@ -57,6 +57,9 @@ class Episode:
     rewards: np.ndarray
     seed: int
     frames: tuple[np.ndarray, ...] = ()
+    absorbed_from: int | None = None
+    """Index of the first step spent in an absorbing state (``info["absorbed"]``, see
+    :mod:`envs.fixed_horizon`), or None if the episode never reached one."""
 
     def __len__(self) -> int:
         return len(self.rewards)
@@ -70,11 +73,14 @@ def play_episode(env: gym.Env, policy: Policy, seed: int, *, render: bool = Fals
     """
     obs, _ = env.reset(seed=seed)
     observations, actions, rewards, frames = [], [], [], []
+    absorbed_from = None
     for _ in range(max_steps):
         if render:
             frames.append(np.asarray(env.render()))
         action = policy(obs)
-        next_obs, reward, terminated, truncated, _ = env.step(action)
+        next_obs, reward, terminated, truncated, info = env.step(action)
+        if absorbed_from is None and info.get("absorbed"):
+            absorbed_from = len(rewards)
         if not np.isfinite(reward):
             raise ValueError(f"the env returned a non-finite reward ({reward})")
         observations.append(np.asarray(obs, dtype=np.float32))
@@ -89,6 +95,7 @@ def play_episode(env: gym.Env, policy: Policy, seed: int, *, render: bool = Fals
         rewards=np.asarray(rewards, dtype=np.float64),
         seed=seed,
         frames=tuple(frames),
+        absorbed_from=absorbed_from,
     )
 
 
@@ -96,13 +103,18 @@ def cut_fragments(episode: Episode, fragment_length: int, count: int, rng: np.ra
     """Cut up to ``count`` distinct clips of ``fragment_length`` steps at uniformly random offsets of ``episode``.
 
     Fewer when the episode has fewer distinct windows (a clip as long as the episode: one); none when the
-    episode is shorter than ``fragment_length`` (a fixed-horizon env never is).
+    episode is shorter than ``fragment_length`` (a fixed-horizon env never is). A clip starts before the
+    episode's absorbing state, so it always shows some behaviour: a clip of nothing but the aftermath tells a
+    labeler nothing (measured on fixed-horizon CartPole: 85 of 100 pairs were "same", and the reward learned
+    from the rest paid states about to fall more than a centred pole, so the agent learned to fall).
     """
     if fragment_length < 1:
         raise ValueError("fragment_length must be at least 1")
     last_start = len(episode) - fragment_length
     if last_start < 0:
         return []
+    if episode.absorbed_from is not None:
+        last_start = min(last_start, max(0, episode.absorbed_from - 1))
     fragments = []
     starts = rng.choice(last_start + 1, size=min(count, last_start + 1), replace=False)  # no clip twice
     for start in starts:

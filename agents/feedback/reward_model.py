@@ -64,13 +64,16 @@ def action_features(acts: np.ndarray, action_space: gym.Space) -> np.ndarray:
 
 
 class RewardNet(nn.Module):
-    """``r(s, a)``: an MLP over normalised (observation, action) features, one scalar per step.
+    """``r(s, a)`` (or ``r(s)``): an MLP over normalised (observation, action) features, one scalar per step.
 
     Args:
         observation_space: a ``Box`` of any shape (flattened).
         action_space: ``Discrete`` or ``Box``.
         hidden: sizes of the hidden layers.
         seed: seeds the initial weights.
+        use_action: give the network the action too. Off, ``r(s)`` cannot pay one action more than another in
+            the same state: on CartPole, whose reward depends on the state only, an ``r(s, a)`` fit to a hundred
+            labels paid one push direction more, and the agent learned to push that way and fall (return 9).
     """
 
     def __init__(
@@ -79,11 +82,17 @@ class RewardNet(nn.Module):
         action_space: gym.Space,
         hidden: Sequence[int] = (64, 64),
         seed: int = 0,
+        use_action: bool = True,
     ) -> None:
         super().__init__()
         self.observation_space, self.action_space = observation_space, action_space
+        self.use_action = use_action
         obs_size = int(np.prod(observation_space.shape))
-        act_size = action_features(np.zeros((1, *action_space.shape), dtype=action_space.dtype), action_space).shape[1]
+        act_size = (
+            action_features(np.zeros((1, *action_space.shape), dtype=action_space.dtype), action_space).shape[1]
+            if use_action
+            else 0
+        )
         self.in_size = obs_size + act_size
         generator_state = torch.random.get_rng_state()
         torch.manual_seed(seed)
@@ -101,6 +110,8 @@ class RewardNet(nn.Module):
     def features(self, obs: np.ndarray, acts: np.ndarray) -> torch.Tensor:
         """Inputs of shape ``(N, in_size)`` from ``obs`` ``(N, *obs_shape)`` and ``acts`` ``(N, ...)``."""
         flat_obs = np.asarray(obs, dtype=np.float32).reshape(len(obs), -1)
+        if not self.use_action:
+            return torch.from_numpy(flat_obs)
         return torch.from_numpy(np.concatenate([flat_obs, action_features(acts, self.action_space)], axis=1))
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:

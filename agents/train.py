@@ -28,7 +28,7 @@ from typing import Any, NoReturn
 from agents.config.run_config import DEFAULT_WALL_S, ConfigError, RunConfig, build_config
 from agents.config.schema import HyperParamError, parse_assignments
 from agents.export.script import ExportError, export_script, export_zoo_yaml
-from agents.runs.live import SOLVE_WINDOW
+from agents.runs.live import SOLVE_WINDOW, RunSnapshot
 from agents.runs.names import next_run_name
 from agents.runs.run import DEFAULT_CHECKPOINT_EVERY_S, Run, RunStatus
 from agents.storage.store import RunStore, StorageError, default_root, limits_from_env
@@ -84,6 +84,20 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("script", "zoo"),
         help="print the configuration as a standalone Python script or an RL Zoo YAML entry, instead of training",
     )
+    feedback = parser.add_argument_group("learning the reward from preferences (the feedback lab)")
+    feedback.add_argument(
+        "--feedback",
+        choices=("oracle", "rule", "human"),
+        help="train on a reward learned from labelled pairs of clips: the oracle reads the true return, "
+        "a rule is a reward expression summed over each clip",
+    )
+    feedback.add_argument("--labels", help="labels asked over the run (default 200)")
+    feedback.add_argument("--rule", help='with --feedback rule: the preference rule, e.g. "-abs(theta)"')
+    feedback.add_argument("--initial-labels", dest="initial_labels", help="labels before the first step (20)")
+    feedback.add_argument("--fragment-length", dest="fragment_length", help="steps per clip (25)")
+    feedback.add_argument("--label-noise", dest="label_noise", help="fraction of random oracle answers (0)")
+    feedback.add_argument("--label-temperature", dest="label_temperature", help="oracle's temperature (0)")
+    feedback.add_argument("--freeze-after", dest="freeze_after", help="fraction of training that asks labels (1)")
     shaping = parser.add_argument_group("reward shaping")
     shaping.add_argument("--reward-expr", help='custom reward expression, e.g. "reward - 0.1*abs(x)"')
     shaping.add_argument("--living-reward", help="added to every step's reward")
@@ -109,6 +123,16 @@ def _positive_float(text: str) -> float:
     return value
 
 
+FEEDBACK_FLAGS = (
+    "labels",
+    "rule",
+    "initial_labels",
+    "fragment_length",
+    "label_noise",
+    "label_temperature",
+    "freeze_after",
+)
+
 SHAPING_FLAGS = (
     "reward_expr",
     "living_reward",
@@ -125,6 +149,14 @@ SHAPING_FLAGS = (
 def config_from_args(args: argparse.Namespace) -> RunConfig:
     """Turn the command line into a checked configuration (raises ConfigError / HyperParamError)."""
     shaping = {name: getattr(args, name) for name in SHAPING_FLAGS if getattr(args, name) is not None}
+    feedback = None
+    if args.feedback is not None:
+        if args.feedback == "human":
+            raise ConfigError("a person labels in the app's feedback lab; headless, use --feedback oracle or rule")
+        feedback = {"feedback": args.feedback}
+        feedback.update({name: getattr(args, name) for name in FEEDBACK_FLAGS if getattr(args, name) is not None})
+    elif any(getattr(args, name) is not None for name in FEEDBACK_FLAGS):
+        raise ConfigError("--labels, --rule and the other feedback flags need --feedback oracle or rule")
     return build_config(
         args.env,
         args.algo,
@@ -135,6 +167,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         stop_when_solved=args.timesteps is None if args.stop_when_solved is None else args.stop_when_solved,
         max_wall_s=args.max_wall_s,
         shaping=shaping,
+        feedback=feedback,
     )
 
 
@@ -168,6 +201,26 @@ def summarise(run: Run, wall_s: float) -> dict[str, Any]:
         "start_latency_s": None if run.start_latency_s is None else round(run.start_latency_s, 3),
         "hyperparams": config.hyperparams,
         "shaping": config.effective_shaping.to_dict(),
+        **_feedback_summary(run, snap),
+    }
+
+
+def _feedback_summary(run: Run, snap: RunSnapshot) -> dict[str, Any]:
+    """For a run that learned its reward from preferences: labels used, held-out pair accuracy and the
+    learned-vs-true reward correlation per step, as last logged (None before the first refit)."""
+    if run.config.feedback is None:
+        return {}
+
+    def last(key: str) -> float | None:
+        series = snap.losses.get(key) or snap.losses.get(key.removeprefix("train/"))
+        return _finite(series[-1][1]) if series else None
+
+    labels = last("train/labels_used")
+    return {
+        "feedback": run.config.feedback.to_dict(),
+        "labels_used": None if labels is None else int(labels),
+        "reward_model_accuracy": last("train/reward_model_accuracy"),
+        "reward_correlation": last("train/reward_correlation"),
     }
 
 

@@ -68,6 +68,12 @@ GROUPS: tuple[Group, ...] = (
         "Do the attempts of a group differ enough to learn from?",
         "#ff7f0e",
     ),
+    Group(
+        "reward_model",
+        "Learned reward (feedback lab)",
+        "Does the reward learned from labels agree with the task?",
+        "#9467bd",
+    ),
     Group("policy", "Policy updates", "How much does each update change what the agent does?", "#d62728"),
     Group("exploration", "Exploration", "How random are the agent's actions still?", "#2ca02c"),
     Group("settings", "Settings and totals", "Schedules and sums: read the values above first.", "#7f7f7f"),
@@ -179,6 +185,35 @@ LOGGED_VALUES: dict[str, LoggedValue] = _values(
         "policy",
         "Minus the critic's rating of the actor's actions (SAC adds an entropy term). It falls as the actor "
         "finds actions the critic rates highly.",
+    ),
+    # The reward learned from preferences (agents.feedback).
+    LoggedValue(
+        "reward_model_accuracy",
+        "reward model accuracy",
+        "reward_model",
+        "Of labelled pairs the reward model never trained on, the share it orders as the labeler did. 0.5 is "
+        "guessing; near 1 it has learned what the labeler prefers.",
+    ),
+    LoggedValue(
+        "reward_correlation",
+        "learned vs true reward",
+        "reward_model",
+        "Correlation, step by step, of the learned reward with the environment's own reward on recent clips. Near "
+        "1 the agent is paid for the real task; low or falling, it may learn to game the reward model.",
+    ),
+    LoggedValue(
+        "labels_used",
+        "labels so far",
+        "reward_model",
+        "Pairs of clips labelled so far (answers of 'can't tell' are not counted). Labels are asked throughout "
+        "training, most at the start.",
+    ),
+    LoggedValue(
+        "reward_model_loss",
+        "reward model loss",
+        "reward_model",
+        "Bradley-Terry cross-entropy of the labels under the reward model, on the pairs it trains on. It falls as "
+        "the model fits the labels; held-out accuracy says whether it generalises.",
     ),
     # Group scores (GRPO).
     LoggedValue(

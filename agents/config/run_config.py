@@ -25,6 +25,7 @@ from agents.config.fields import (
 )
 from agents.config.presets import Preset, default_preset, presets_for
 from agents.config.schema import HyperParam, HyperParamError, Value, format_value
+from agents.feedback.config import FeedbackConfig, FeedbackConfigError
 from envs.registry import EnvInfo, UnknownEnvError, get_env
 from envs.shaping_config import ShapingConfig, ShapingError
 
@@ -56,6 +57,8 @@ class RunConfig:
     max_wall_s: float = DEFAULT_WALL_S
     preset: str = ""
     shaping: ShapingConfig = field(default_factory=ShapingConfig)
+    feedback: FeedbackConfig | None = None
+    """Learn the reward from preferences (the feedback lab): the agent never sees the env's reward."""
 
     @property
     def env_info(self) -> EnvInfo:
@@ -115,6 +118,7 @@ class RunConfig:
         """Plain JSON-able data (what a run folder stores)."""
         data = asdict(self)
         data["shaping"] = self.shaping.to_dict()
+        data["feedback"] = self.feedback.to_dict() if self.feedback is not None else None
         return data
 
     @classmethod
@@ -131,6 +135,7 @@ class RunConfig:
             max_wall_s=data.get("max_wall_s", DEFAULT_WALL_S),
             shaping=dict(data.get("shaping", {})),
             preset_name=str(data.get("preset", "")),
+            feedback=data.get("feedback"),
         )
 
 
@@ -146,6 +151,7 @@ def build_config(
     max_wall_s: object = DEFAULT_WALL_S,
     shaping: Mapping[str, object] | ShapingConfig | None = None,
     preset_name: str | None = None,
+    feedback: Mapping[str, object] | FeedbackConfig | None = None,
 ) -> RunConfig:
     """Resolve and check a configuration; raise :class:`ConfigError` with one clear line if it cannot run.
 
@@ -170,6 +176,7 @@ def build_config(
 
     budget = (chosen.timesteps or env.default_timesteps) if timesteps is None else timesteps
     shaping_config = _shaping(shaping, env_id)
+    feedback_config = _feedback(feedback, env, shaping_config)
     return RunConfig(
         env_id=env_id,
         algo=algo,
@@ -180,6 +187,7 @@ def build_config(
         max_wall_s=float(_field(MAX_WALL, max_wall_s)),
         preset=preset_name if preset_name is not None else chosen.name,
         shaping=shaping_config,
+        feedback=feedback_config,
     )
 
 
@@ -200,6 +208,31 @@ def _shaping(raw: Mapping[str, object] | ShapingConfig | None, env_id: str) -> S
         config.validate(env_id)
     except ShapingError as error:
         raise ConfigError(str(error), error.field) from None
+    return config
+
+
+def _feedback(
+    raw: Mapping[str, object] | FeedbackConfig | None, env: EnvInfo, shaping: ShapingConfig
+) -> FeedbackConfig | None:
+    """Check feedback settings against the env and algorithm: a reward model reads a vector observation, and
+    a learned reward replaces the env's, so shaping the env's reward as well means nothing."""
+    if raw is None:
+        return None
+    try:
+        config = raw if isinstance(raw, FeedbackConfig) else FeedbackConfig.parse(raw, env.feature_names)
+        config.validate(env.feature_names)
+    except FeedbackConfigError as error:
+        raise ConfigError(str(error), error.field) from None
+    if env.obs_kind != "box":
+        raise ConfigError(
+            f"a reward learned from preferences needs vector observations; {env.id} has a discrete "
+            "state: try CartPole, Pendulum, MountainCar, Acrobot or LunarLander",
+            "feedback",
+        )
+    if not shaping.is_identity():
+        raise ConfigError(
+            "a learned reward replaces the env's reward: turn reward shaping off to learn from preferences", "feedback"
+        )
     return config
 
 

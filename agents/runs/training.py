@@ -50,6 +50,7 @@ from agents.runs.live import (
     RunControl,
     StopTraining,
 )
+from agents.runs.preferences import PreferenceLearning
 from agents.runs.status import RunStatus
 from agents.storage.checkpoint import restore_checkpoint, save_checkpoint
 from agents.storage.folder import RunFolder
@@ -87,13 +88,19 @@ class TrainJob:
     """Modules a worker process imports before training (e.g. one that registers extra environments)."""
 
 
-def make_training_env(config: RunConfig, monitor: Callable[[gym.Env], gym.Env] | None = None) -> gym.Env:
+def make_training_env(
+    config: RunConfig,
+    monitor: Callable[[gym.Env], gym.Env] | None = None,
+    reward: Callable[[gym.Env], gym.Env] | None = None,
+) -> gym.Env:
     """The env the agent trains on: true-return recorder innermost, then shaping, then SB3's Monitor.
 
     ``monitor`` replaces the in-memory Monitor, e.g. with :meth:`agents.storage.records.EpisodeLog.wrap` (CSV files).
+    ``reward`` replaces shaping by another reward, e.g. a learned one
+    (:meth:`agents.runs.preferences.PreferenceLearning.wrap`); the env's own reward stays in the records.
     """
     env: gym.Env = TrueReturnRecorder(config.env_info.make())
-    env = apply_shaping(env, config.effective_shaping, config.env_id)
+    env = reward(env) if reward is not None else apply_shaping(env, config.effective_shaping, config.env_id)
     return monitor(env) if monitor is not None else Monitor(env, info_keywords=("true_return",))
 
 
@@ -191,6 +198,7 @@ class _Trainer:
         self.model: Any = None
         self.eval_env: gym.Env | None = None
         self.recorder: RecordEpisodes | None = None
+        self.preferences: PreferenceLearning | None = None
         self.evaluation: EvaluationEpisodes | None = None
         self.boundary: UpdateBoundary | None = None
         self.resume_note = ""
@@ -202,6 +210,8 @@ class _Trainer:
             return Ended(RunStatus.STOPPED, "stopped before it started")
         config, job = self.config, self.job
         self.control.start_clock(job.start_train_s)  # time to solve counts building the model, as bare SB3's does
+        if config.feedback is not None:
+            self.preferences = PreferenceLearning(config, job.folder, resume=job.start_step > 0)
         env_fn = self._env_factory()
         if job.start_step:
             assert self.folder is not None
@@ -245,6 +255,8 @@ class _Trainer:
             callbacks.append(self.boundary)  # type: ignore[arg-type]  # an SB3 callback
         if self.folder is not None:  # after the boundary: a checkpoint saves the generators it just captured
             callbacks.append(TimedCheckpoint(self.save_checkpoint, job.checkpoint_every_s))
+        if self.preferences is not None:
+            callbacks.insert(0, self.preferences.callback())  # labels first: the first step waits for them
 
         self.sink.emit(Started(time.perf_counter() - began, job.start_step or None, self.resume_note))
         remaining = config.total_timesteps - job.start_step
@@ -268,11 +280,12 @@ class _Trainer:
     def _env_factory(self) -> Any:
         """Training envs; a stored run's write Monitor CSVs, cut back to the checkpoint first."""
         config = self.config
+        reward = self.preferences.wrap if self.preferences is not None else None
         if self.folder is None:
-            return lambda: make_training_env(config)
+            return lambda: make_training_env(config, reward=reward)
         reset_records(self.folder, self.job.start_step)
         episode_log = EpisodeLog(self.folder.monitor_dir, self.control.elapsed, self.job.start_step)
-        return lambda: make_training_env(config, episode_log.wrap)
+        return lambda: make_training_env(config, episode_log.wrap, reward)
 
     def _evaluator(self, env: gym.Env) -> Any:
         seed, folder, run_id = self.config.seed, self.folder, self.job.run_id
@@ -346,6 +359,8 @@ class _Trainer:
                 generators=generators,
                 max_buffer_bytes=self.job.max_replay_buffer_bytes,
             )
+            if self.preferences is not None:
+                self.preferences.save()
         except OSError:
             log.warning("could not write a checkpoint of run %s", self.job.run_id, exc_info=True)
             return
@@ -353,6 +368,8 @@ class _Trainer:
         self.sink.emit(Checkpointed(timesteps, self.control.elapsed(), time.perf_counter() - started))
 
     def close(self) -> None:
+        if self.preferences is not None:
+            self.preferences.close()
         for env in (self.eval_env, getattr(self.model, "env", None)):
             if env is not None:
                 try:

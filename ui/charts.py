@@ -65,13 +65,18 @@ def _layout(
     return fig
 
 
-def returns_figure(snap: RunSnapshot, *, threshold: float | None, show_shaped: bool) -> go.Figure:
-    """Return per episode (thin markers) and its moving average (bold line); shaped beside true if asked."""
+def returns_figure(
+    snap: RunSnapshot, *, threshold: float | None, show_shaped: bool, learned: bool = False
+) -> go.Figure:
+    """Return per episode (thin markers) and its moving average (bold line); shaped beside true if asked.
+
+    ``learned``: the agent's reward is learned from preferences, so its return is called the learned return."""
     fig = go.Figure()
     steps = np.asarray(snap.episode_steps)
     series = [("true return", snap.episode_true_returns, TRUE_COLOUR)]
-    if show_shaped:
-        series.append(("shaped return (what the agent optimises)", snap.episode_returns, SHAPED_COLOUR))
+    if show_shaped or learned:
+        name = "learned return (what the agent optimises)" if learned else "shaped return (what the agent optimises)"
+        series.append((name, snap.episode_returns, SHAPED_COLOUR))
     for name, values, colour in series:
         raw = np.asarray(values, dtype=float)
         average = moving_average(raw)
@@ -223,7 +228,13 @@ MAX_FIGURE_AGE_S = 0.9
 
 
 def run_figures(
-    run_id: str, snap: RunSnapshot, *, threshold: float | None, show_shaped: bool, algo: str = ""
+    run_id: str,
+    snap: RunSnapshot,
+    *,
+    threshold: float | None,
+    show_shaped: bool,
+    algo: str = "",
+    learned: bool = False,
 ) -> dict[str, go.Figure]:
     """The run's figures, built once per new snapshot and shared by every viewer.
 
@@ -239,7 +250,7 @@ def run_figures(
         if hit is not None and hit[0][-1] == show_shaped and (hit[0] == version or now - hit[1] < MAX_FIGURE_AGE_S):
             return hit[2]
     figures = {
-        "returns": returns_figure(snap, threshold=threshold, show_shaped=show_shaped),
+        "returns": returns_figure(snap, threshold=threshold, show_shaped=show_shaped, learned=learned),
         "lengths": lengths_figure(snap),
         "losses": losses_figure(snap, algo),
     }

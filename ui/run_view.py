@@ -65,9 +65,15 @@ def _draw(run: Run) -> None:
     _status_message(run, snap)
     _progress(snap, run)
     _metrics(snap, config.env_info.solved_threshold)
-    shaped = not config.shaping.is_identity()
+    learned = config.feedback is not None
+    shaped = not config.shaping.is_identity() or learned
     figures = run_figures(
-        run.id, snap, threshold=config.env_info.solved_threshold, show_shaped=shaped, algo=config.algo
+        run.id,
+        snap,
+        threshold=config.env_info.solved_threshold,
+        show_shaped=shaped,
+        algo=config.algo,
+        learned=learned,
     )
     left, right = st.columns([3, 2])
     with left:

@@ -1,0 +1,33 @@
+"""Feedback lab: an agent learns what "better" means from labelled pairs of its own clips, not the env's reward."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.common import require_entrypoint, start_run
+from ui.feedback_lab import EXPLAINER, feedback_form
+from ui.run_view import show_run
+
+require_entrypoint()
+st.title("Feedback lab")
+st.caption(
+    "Teach an agent by preferences: it is paid by a reward learned from labels, and you watch whether that "
+    "reward is the task."
+)
+with st.expander("What is going on, and what DeepSeek-R1 has to do with it", expanded=False):
+    st.markdown(EXPLAINER)
+
+with st.sidebar:
+    st.header("Set up")
+    start_slot = st.container()
+    config, problem = feedback_form()
+    with start_slot:
+        start = st.button("Start learning from labels", type="primary", disabled=config is None, width="stretch")
+
+run_id = st.query_params.get("run", "")
+if start and config is not None:
+    run_id = start_run(config) or run_id
+if run_id:
+    show_run(run_id)
+else:
+    st.info("Choose who labels in the sidebar and press **Start learning from labels**.")

@@ -1,0 +1,51 @@
+"""AppTest for the feedback lab page: its settings are checked in place, and Start trains on a learned reward."""
+
+from __future__ import annotations
+
+import json
+
+from agents.runs.manager import get_manager
+from tests.test_app_pages import _no_entrypoint_rerun, app_at, run_param  # noqa: F401  (autouse fixture)
+
+
+def test_the_lab_explains_itself_and_offers_the_automated_labelers() -> None:
+    at = app_at("pages/feedback.py")
+    assert not at.exception
+    assert "Feedback lab" in at.title[0].value
+    explainer = " ".join(m.value for m in at.markdown)
+    assert "R1" in explainer and "rule" in explainer and "3-5 seconds" in explainer
+    assert [str(o) for o in at.radio(key="fb_labeler").options] == [
+        "Oracle: reads the env's true return (Bradley-Terry, as in Christiano et al. 2017)",
+        "Rule: you write what 'better' means, in the reward-expression language",
+    ]
+    start = at.button[0]
+    assert start.label == "Start learning from labels" and not start.disabled
+    assert at.selectbox(key="fb_env").value == "FixedHorizonCartPole-v0"
+
+
+def test_a_bad_rule_is_refused_under_the_form_and_start_stays_off() -> None:
+    at = app_at("pages/feedback.py")
+    at.radio(key="fb_labeler").set_value("rule").run()
+    at.text_input(key="fb_rule").set_value("__import__('os')").run()
+    assert not at.exception
+    assert at.error and "rule" in at.error[0].value
+    assert at.button[0].disabled
+
+
+def test_start_trains_on_a_reward_learned_from_oracle_labels() -> None:
+    at = app_at("pages/feedback.py")
+    at.selectbox(key="fb_env").set_value("Pendulum-v1").run()
+    at.number_input(key="fb_labels").set_value(10).run()
+    at.number_input(key="fb_timesteps").set_value(1000).run()
+    at.button[0].click().run()
+    assert not at.exception
+    run = get_manager().get(run_param(at))
+    assert run is not None and run.config.feedback is not None
+    assert run.config.feedback.feedback == "oracle" and run.config.feedback.labels == 10
+    assert run.config.env_id == "Pendulum-v1"
+    assert run.join(120)
+    at.run()
+    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    names = {trace.get("name", "") for spec in specs for trace in spec["data"]}
+    assert {"learned return (what the agent optimises), per episode", "true return, per episode"} <= names
+    assert {"labels_used", "reward_model_accuracy", "reward_correlation"} <= names  # the reward model's own chart

@@ -1,0 +1,97 @@
+"""The feedback lab's widgets: what to teach, who labels, how many labels; and the explainer beside them.
+
+``feedback_form`` returns a checked :class:`~agents.config.run_config.RunConfig` (or None and the reason), like
+the Train page's sidebar; every number is bounded by :data:`agents.feedback.config.FEEDBACK_FIELDS`.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from agents.algos.registry import compatible_algos
+from agents.config.run_config import ConfigError, RunConfig, build_config
+from agents.feedback.config import FEEDBACK_FIELDS
+from envs.registry import ENVS
+
+LAB_ENVS = ("FixedHorizonCartPole-v0", "Pendulum-v1", "MountainCar-v0", "Acrobot-v1", "LunarLander-v3")
+"""Envs with vector observations that a reward model can read; CartPole in its fixed-horizon form, where an
+episode's length cannot give the answer away."""
+LABELERS = {
+    "oracle": "Oracle: reads the env's true return (Bradley-Terry, as in Christiano et al. 2017)",
+    "rule": "Rule: you write what 'better' means, in the reward-expression language",
+}
+EXPLAINER = """
+**What this lab shows.** The agent never sees the environment's reward. It sees pairs of short clips of its own
+behaviour, someone says which clip is better, and a small network learns a reward that agrees with those answers
+(a *Bradley-Terry* model, Christiano et al. 2017). The agent trains on that learned reward. The chart draws the
+learned return beside the **true** return, so you see whether what it learned is what you meant.
+
+**Why it matters (DeepSeek-R1).** Labels from people are slow and dear: 3-5 seconds each, so 700 labels, enough for
+a MuJoCo robot in 2017, is about an hour of someone's time, and a language model needs millions. R1's answer, for
+tasks whose answers can be *checked* (maths, code), was to replace the human judge by **rules**: a compiler or an
+answer key scores each attempt. R1-Zero learned from such rule-based rewards alone, because a learned reward model
+"may suffer from reward hacking" at scale; the final R1 still used learned reward models for open-ended writing,
+where no rule can check an answer. Here the *oracle* plays the tireless labeler and the *rule* labeler is R1's
+idea in miniature: thousands of labels a second instead of one every few seconds.
+"""
+
+
+def feedback_form() -> tuple[RunConfig | None, str]:
+    """Draw the lab's settings; return the checked configuration, or None and what to fix."""
+    envs = [env_id for env_id in LAB_ENVS if env_id in ENVS]
+    env_id = st.selectbox(
+        "Environment", envs, format_func=lambda e: ENVS[e].title, key="fb_env", help=ENVS[envs[0]].description
+    )
+    st.caption(ENVS[env_id].description)
+    algos = [a.id for a in compatible_algos(ENVS[env_id]) if a.id in ("ppo", "a2c", "dqn", "sac", "td3", "ddpg")]
+    algo = st.selectbox("Algorithm", algos, index=algos.index("ppo") if "ppo" in algos else 0, key="fb_algo")
+    labeler = st.radio("Who labels", list(LABELERS), format_func=LABELERS.get, key="fb_labeler")
+    values: dict[str, object] = {"feedback": labeler}
+    rule = ""
+    if labeler == "rule":
+        names = ", ".join(ENVS[env_id].feature_names) or "obs[i]"
+        rule = st.text_input(
+            "Preference rule (summed over each clip; the higher sum wins)",
+            value="-abs(theta)" if "theta" in ENVS[env_id].feature_names else "reward",
+            key="fb_rule",
+            max_chars=300,
+            help=f"Names you can use: {names}, reward, action, t. Example for CartPole: -abs(theta), 'prefer the "
+            "clip whose pole stays more upright'.",
+        )
+        values["rule"] = rule
+    left, right = st.columns(2)
+    for index, name in enumerate(("labels", "fragment_length", "label_noise", "label_temperature")):
+        if labeler != "oracle" and name in ("label_noise", "label_temperature"):
+            continue
+        param = FEEDBACK_FIELDS.get(name)
+        with (left, right)[index % 2]:
+            if param.kind == "int":
+                values[name] = st.number_input(
+                    name,
+                    int(param.low or 0),
+                    int(param.high or 10**9),
+                    int(param.default),
+                    key=f"fb_{name}",
+                    help=param.help,
+                )
+            else:
+                values[name] = st.number_input(
+                    name,
+                    float(param.low or 0.0),
+                    float(param.high or 1e9),
+                    float(param.default),
+                    key=f"fb_{name}",
+                    help=param.help,
+                )
+    # the first labels come before the agent's first step: at most the default, never more than all of them
+    values["initial_labels"] = min(int(FEEDBACK_FIELDS.get("initial_labels").default), int(values["labels"]))
+    seed = st.number_input("seed", 0, 2**31 - 1, 0, key="fb_seed")
+    timesteps = st.number_input(
+        "timesteps", 1000, 5_000_000, ENVS[env_id].default_timesteps, step=1000, key="fb_timesteps"
+    )
+    try:
+        config = build_config(env_id, algo, seed=seed, timesteps=timesteps, feedback=values)
+    except ConfigError as error:
+        st.error(str(error))
+        return None, str(error)
+    return config, ""

@@ -51,7 +51,8 @@ def _owned_generators(model: Any) -> list[np.random.Generator | torch.Generator]
         if isinstance(generator, np.random.Generator):
             found.append(generator)
     for owner in (model, getattr(model, "policy", None)):
-        for value in vars(owner).values() if owner is not None else ():
+        # a planner's policy is a plain array: only objects with attributes can hold a generator
+        for value in getattr(owner, "__dict__", {}).values():
             if isinstance(value, np.random.Generator | torch.Generator):
                 found.append(value)
     unique: list[np.random.Generator | torch.Generator] = []

@@ -199,6 +199,7 @@ def summarise(run: Run, wall_s: float) -> dict[str, Any]:
         "train_s": round(snap.elapsed_s, 3),
         "fps": round(snap.timesteps / snap.elapsed_s, 1) if snap.elapsed_s > 0 else 0.0,
         "start_latency_s": None if run.start_latency_s is None else round(run.start_latency_s, 3),
+        "cost": None if snap.cost is None else snap.cost.to_json(),
         "hyperparams": config.hyperparams,
         "shaping": config.effective_shaping.to_dict(),
         **_feedback_summary(run, snap),

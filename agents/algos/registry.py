@@ -88,6 +88,11 @@ class Algorithm(Protocol):
         """Rebuild a model from a checkpoint the app saved itself (never a user's file: loading may unpickle)."""
         ...
 
+    def parameters(self, model: Any) -> dict[str, int]:
+        """The model's trainable parameters by part (``policy``, ``value function``, ...; a table's entries), for the
+        run's cost meter."""
+        ...
+
     def optimizers(self, model: Any) -> list[Any]:
         """Every torch optimizer the model trains with, so pause and stop can act before each optimizer step."""
         ...
@@ -159,6 +164,10 @@ class AlgoInfo:
     @property
     def replay_buffer(self) -> ReplayBuffer | None:
         return self.algorithm.replay_buffer
+
+    def parameters(self, model: Any) -> dict[str, int]:
+        """Trainable parameters of ``model`` by part, as its algorithm names them (the cost meter's ``params``)."""
+        return self.algorithm.parameters(model)
 
     def check_values(self, values: Mapping[str, Value], env: EnvInfo) -> None:
         """The algorithm's own :attr:`check`: HyperParamError (with the field at fault) if the values cannot train."""

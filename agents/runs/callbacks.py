@@ -68,18 +68,14 @@ class EpisodeWindow:
 class RecordEpisodes(BaseCallback):
     """Reports each finished episode (from SB3's Monitor info) and, at most every 50 ms, the progress."""
 
-    def __init__(self, sink: EventSink, clock: Clock, window: EpisodeWindow, cpu_offset_s: float = 0.0) -> None:
+    def __init__(self, sink: EventSink, clock: Clock, window: EpisodeWindow, cpu_s: Clock | None = None) -> None:
         super().__init__(verbose=0)
         self.sink = sink
         self.clock = clock
         self.window = window
-        self.cpu_offset_s = cpu_offset_s
-        """CPU seconds a resumed run had already used."""
+        self.cpu_s = cpu_s
+        """The run's CPU seconds so far (the body's :class:`~agents.runs.cost_meter.CostMeter`); None: not reported."""
         self._next_progress = 0.0
-        self._cpu_start = time.thread_time() - cpu_offset_s
-
-    def _on_training_start(self) -> None:
-        self._cpu_start = time.thread_time() - self.cpu_offset_s
 
     def _on_step(self) -> bool:
         elapsed = self.clock()
@@ -115,7 +111,7 @@ class RecordEpisodes(BaseCallback):
         if model is None:
             return
         steps = int(model.num_timesteps)
-        self.sink.emit(Progress(steps, self.clock(), time.thread_time() - self._cpu_start))
+        self.sink.emit(Progress(steps, self.clock(), None if self.cpu_s is None else self.cpu_s()))
 
 
 class CheckStoredValues(BaseCallback):

@@ -19,6 +19,7 @@ from typing import Protocol, TypeVar
 
 from agents.runs.live import EvalResult
 from agents.runs.status import RunStatus
+from agents.storage.cost import Cost
 
 
 class Command(StrEnum):
@@ -107,7 +108,9 @@ class Heartbeat:
     """Seconds since the training loop last took a step or an optimizer step (0 while paused)."""
 
 
-Event = Episode | Progress | Metrics | Evaluated | Started | Checkpointed | Ended | Heartbeat
+Event = Episode | Progress | Metrics | Evaluated | Started | Checkpointed | Ended | Heartbeat | Cost
+"""A :class:`~agents.storage.cost.Cost` is an event too: the run's cost meter, reported about once a second, before
+each checkpoint and before the end."""
 
 
 class EventSink(Protocol):

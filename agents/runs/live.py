@@ -17,6 +17,7 @@ import numpy as np
 
 from agents.runs.downsample import minmax_indices
 from agents.runs.evaluation import MAX_FRAMES
+from agents.storage.cost import Cost
 
 SOLVE_WINDOW = 20
 """Episodes averaged to decide whether an env is solved (gymnasium's and RL Zoo's habit)."""
@@ -79,6 +80,8 @@ class RunSnapshot:
     solved_at_s: float | None
     cpu_s: float | None = None
     """CPU seconds the training thread used (None for a run restored from disk before it was measured)."""
+    cost: Cost | None = None
+    """The run's cost meter (None before its first report, and for runs stored before the meter)."""
 
     @property
     def progress(self) -> float:
@@ -114,6 +117,7 @@ class RunStats:
     solved_at_step: int | None = None
     solved_at_s: float | None = None
     cpu_s: float | None = None
+    cost: Cost | None = None
     _speed: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=20))
 
     def add_episode(self, step: int, ret: float, true_ret: float, length: int, wall_s: float) -> None:
@@ -152,6 +156,11 @@ class RunStats:
                     keep = minmax_indices(np.array([value for _, value in series]), max_points=MAX_LOSS_POINTS // 2)
                     series[:] = [series[i] for i in keep]
 
+    def set_cost(self, cost: Cost) -> None:
+        with self.lock:
+            self.cost = cost
+            self.cpu_s = cost.cpu_s
+
     def set_evaluation(self, result: EvalResult) -> None:
         with self.lock:
             self.evaluation = result
@@ -173,6 +182,7 @@ class RunStats:
                 solved_at_step=self.solved_at_step,
                 solved_at_s=self.solved_at_s,
                 cpu_s=self.cpu_s,
+                cost=self.cost,
             )
 
     def _fps(self) -> float:

@@ -34,6 +34,7 @@ from agents.runs.status import RunStatus
 from agents.runs.training import DEFAULT_CHECKPOINT_EVERY_S, TrainJob, describe_failure, make_training_env
 from agents.runs.workers.base import Executor, Worker
 from agents.storage.checkpoint import max_replay_buffer_bytes
+from agents.storage.cost import Cost
 from agents.storage.folder import RunFolder, RunRecord, StorageError, hash_owner
 from agents.storage.store import RunStore
 
@@ -189,12 +190,19 @@ class Run:
             folder=self.folder.path if self.folder is not None else None,
             start_step=start_step,
             start_train_s=start_train_s,
-            cpu_offset_s=(stats.cpu_s or 0.0) if start_step else 0.0,
+            cost_before=self._cost_before(stats) if start_step else None,
             record_episodes=self.record_episodes,
             checkpoint_every_s=self.checkpoint_every_s,
             eval_schedule=self.eval_schedule,
             max_replay_buffer_bytes=max_replay_buffer_bytes(),  # the server's setting, read now
         )
+
+    @staticmethod
+    def _cost_before(stats: RunStats) -> Cost | None:
+        """What a resumed run had cost (its last stored reading; a run stored before the meter: its CPU seconds)."""
+        if stats.cost is not None:
+            return stats.cost
+        return Cost(cpu_s=stats.cpu_s) if stats.cpu_s is not None else None
 
     def pause(self) -> None:
         with self._lock:
@@ -380,6 +388,8 @@ class Run:
             self._persistence.load_stats(stats, timesteps, train_s, self._evaluation_meta)
         if self._record is not None:
             stats.cpu_s = self._record.cpu_s
+            if self._record.cost is not None:
+                stats.cost = Cost.from_json(self._record.cost)
         return stats
 
     def _status_record(self) -> RunRecord:
@@ -387,7 +397,7 @@ class Run:
         with stats.lock:
             timesteps, train_s = stats.timesteps, stats.elapsed_s
             solved_at_step, solved_at_s = stats.solved_at_step, stats.solved_at_s
-            cpu_s = stats.cpu_s
+            cpu_s, cost = stats.cpu_s, stats.cost
         return RunRecord(
             run_id=self.id,
             name=self.name,
@@ -406,6 +416,7 @@ class Run:
             checkpoint_train_s=self._checkpoint_train_s,
             evaluation=self._evaluation_meta,
             cpu_s=cpu_s,
+            cost=None if cost is None else cost.to_json(),
         )
 
     def _persist(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from agents.runs.events import Episode, Evaluated, Event, Metrics, Progress
 from agents.runs.live import RunStats
+from agents.storage.cost import Cost
 
 
 def reduce_event(stats: RunStats, event: Event) -> None:
@@ -16,3 +17,5 @@ def reduce_event(stats: RunStats, event: Event) -> None:
         stats.add_metrics(event.step, event.values)
     elif isinstance(event, Evaluated):
         stats.set_evaluation(event.result)
+    elif isinstance(event, Cost):
+        stats.set_cost(event)

@@ -38,6 +38,7 @@ from agents.runs.callbacks import (
     StopWhenSolved,
     WallClockCap,
 )
+from agents.runs.cost_meter import CostMeter, ReportCost, cpu_clock
 from agents.runs.eval_streams import evaluation_rng, evaluation_seed, evaluation_streams
 from agents.runs.evaluation import encode_gif, play_episode, shrink_frame
 from agents.runs.events import Checkpointed, Ended, EventSink, Metrics, Started
@@ -53,6 +54,7 @@ from agents.runs.live import (
 from agents.runs.preferences import PreferenceLearning
 from agents.runs.status import RunStatus
 from agents.storage.checkpoint import restore_checkpoint, save_checkpoint
+from agents.storage.cost import Cost
 from agents.storage.folder import RunFolder
 from agents.storage.records import EpisodeLog, ProgressCSV, TimedCheckpoint, read_episodes, reset_records
 from envs.shaping import ShapingError, TrueReturnRecorder, apply_shaping
@@ -75,8 +77,10 @@ class TrainJob:
     """Continue from the checkpoint saved at this step (0: a new run)."""
     start_train_s: float = 0.0
     """Training seconds of that checkpoint: the run's clock goes on from there."""
-    cpu_offset_s: float = 0.0
-    """CPU seconds the run had used before (a resumed run counts on)."""
+    cost_before: Cost | None = None
+    """The cost a resumed run had run up before (from its status.json): its cost meter counts on from it."""
+    own_process: bool = False
+    """The body runs in a process of its own (a worker process): its CPU seconds are the process's, not a thread's."""
     record_episodes: bool = True
     """Play and render evaluation episodes (the headless trainer turns this off: nobody watches)."""
     checkpoint_every_s: float = DEFAULT_CHECKPOINT_EVERY_S
@@ -152,6 +156,7 @@ def train(job: TrainJob, control: RunControl, sink: EventSink) -> None:
         trainer.close()
     if ended.status != RunStatus.STOPPED:
         trainer.report_progress()  # where it ended or failed, not where it last reported
+    trainer.report_cost()
     sink.emit(ended)
     sink.flush()
 
@@ -202,6 +207,8 @@ class _Trainer:
         self.evaluation: EvaluationEpisodes | None = None
         self.boundary: UpdateBoundary | None = None
         self.resume_note = ""
+        self.meter = CostMeter(control.elapsed, cpu_clock(job.own_process), job.cost_before)
+        """The run's cost (CPU seconds from here: building the model counts, as it does for time to solve)."""
 
     def run(self, began: float) -> Ended:
         for module in self.job.imports:
@@ -227,6 +234,7 @@ class _Trainer:
             self.model, self.resume_note = restored.model, restored.note
         else:
             self.model = config.algo_info.build(env_fn, config.hyperparams, config.seed)
+        self.meter.params = config.algo_info.parameters(self.model)
         outputs: list[Any] = []
         if self.folder is not None:  # first: a value that ends the run is still written to progress.csv
             outputs.append(ProgressCSV(self.folder.progress_path, append=job.start_step > 0))
@@ -238,9 +246,12 @@ class _Trainer:
         stoppers: list[StopWhenSolved | WallClockCap] = [WallClockCap(clock, config.max_wall_s)]
         if config.stop_when_solved:
             stoppers.insert(0, StopWhenSolved(window))
-        self.recorder = RecordEpisodes(self.sink, clock, window, job.cpu_offset_s)
+        self.recorder = RecordEpisodes(self.sink, clock, window, self.meter.cpu_s)
+        if window.solved and not self.meter.before.solved:  # solved before the meter existed: its cost is unknown
+            self.meter.solve_unknown = True
         callbacks: list[BaseCallback] = [
             self.recorder,
+            ReportCost(self.meter, self.sink, lambda: window.solved),
             CheckStoredValues(),
             PauseStopGate(self.control, config.algo_info.optimizers),
             *stoppers,
@@ -317,6 +328,7 @@ class _Trainer:
                 recording.frames, fps=recording.fps, comment=f"RL Playground run {run_id}. {result.describe()}."
             )
             result = replace(result, gif=gif, cost_s=time.thread_time() - started)
+            self.meter.add_evaluation(recording.length)
             if folder is not None:
                 try:
                     folder.write_gif(result.gif)
@@ -365,7 +377,13 @@ class _Trainer:
             log.warning("could not write a checkpoint of run %s", self.job.run_id, exc_info=True)
             return
         timesteps = int(self.model.num_timesteps)
+        self.report_cost()  # first: the handle writes status.json, the cost with it, on the checkpoint
         self.sink.emit(Checkpointed(timesteps, self.control.elapsed(), time.perf_counter() - started))
+
+    def report_cost(self) -> None:
+        """Report the cost meter's reading now (nothing before the model is built)."""
+        if self.model is not None:
+            self.sink.emit(self.meter.reading(int(self.model.num_timesteps)))
 
     def close(self) -> None:
         if self.preferences is not None:

@@ -3,7 +3,8 @@
 Every run has a folder ``<root>/<run_id>/`` in the ecosystem's formats, readable without this app::
 
     config.json            RunConfig.to_dict(), written before training starts
-    status.json            name, status, reason, timings, solved step, checkpoint step, owner token's SHA-256
+    status.json            name, status, reason, timings, solved step, checkpoint step, owner token's SHA-256,
+                           the cost meter (agents/storage/cost.py)
     monitor/<i>.monitor.csv  SB3 Monitor CSV per env copy: r, l, t, true_return, timesteps, train_s
     progress.csv           the SB3 logger's CSV (losses, fps, ...; one row per dump)
     model.zip              the checkpoint, named by the algorithm (tabular agents: model.npz), replaced atomically
@@ -31,6 +32,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from agents.storage.cost import Cost
 
 if TYPE_CHECKING:
     from agents.algos.registry import AlgoInfo
@@ -131,6 +134,9 @@ class RunRecord:
     """index, step, episode_return and length of ``latest_episode.gif``."""
     cpu_s: float | None = None
     """CPU seconds of the training thread, for the Compare page's table."""
+    cost: dict[str, Any] | None = None
+    """The run's cost meter (:meth:`agents.storage.cost.Cost.to_json`): wall and CPU seconds, env steps, parameters,
+    labels, and the same at solving; None for runs stored before the meter."""
     name: str = ""
     """The run's readable name, e.g. "CartPole · PPO · seed 0 · #3" (empty for runs stored before names)."""
     format: str = FORMAT
@@ -156,6 +162,9 @@ class RunRecord:
             record.solved_at_s = _optional(float, data.get("solved_at_s"))
             record.checkpoint_timesteps = _optional(int, data.get("checkpoint_timesteps"))
             record.cpu_s = _optional(float, data.get("cpu_s"))
+            cost = data.get("cost")
+            if isinstance(cost, Mapping):
+                record.cost = Cost.from_json(cost).to_json()
             evaluation = data.get("evaluation")
             if isinstance(evaluation, Mapping):
                 record.evaluation = {k: float(evaluation[k]) for k in ("index", "step", "episode_return", "length")}

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.algos.grpo.grpo import GRPO
+from agents.algos.grpo.policy import count_parameters
 from agents.algos.registry import EnvFactory
 from agents.algos.sb3.boundary import WholeUpdates
 from agents.config.schema import Value
@@ -32,6 +33,10 @@ class GRPOAlgorithm:
     def load(self, path: Path, env_fn: EnvFactory, values: Mapping[str, Value], seed: int) -> GRPO:
         """The saved weights, optimizer and reference; ``seed`` draws the groups and actions from here on."""
         return GRPO.load(path, env=env_fn, seed=seed)
+
+    def parameters(self, model: GRPO) -> dict[str, int]:
+        """The policy's trainable parameters: GRPO has no value network, and its reference policy is a frozen copy."""
+        return {"policy": count_parameters(model.policy)}
 
     def optimizers(self, model: Any) -> list[Any]:
         return [model.optimizer]

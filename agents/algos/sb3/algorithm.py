@@ -118,6 +118,22 @@ class SB3Algorithm:
         """SB3's own ``load`` (it unpickles: only for checkpoints the app wrote) onto fresh env copies."""
         return self.cls.load(path, env=_vec_env(env_fn, values, seed), device="cpu")
 
+    def parameters(self, model: BaseAlgorithm) -> dict[str, int]:
+        """Trainable parameters by part, from the names of the policy's parameters (SB3's module names).
+
+        ``value_net`` and ``mlp_extractor.value_net`` are the value function (A2C, PPO; a layer shared by both heads
+        counts as policy), ``critic`` the Q-functions (SAC, TD3, DDPG), ``q_net`` DQN's Q-network; everything else
+        (``action_net``, ``log_std``, ``mlp_extractor.policy_net``, ``actor``) is the policy. Target networks are
+        copies moved by Polyak averaging, not trained by a gradient: not counted.
+        """
+        parts: dict[str, int] = {}
+        for name, tensor in model.policy.named_parameters():
+            if not tensor.requires_grad or "_target" in name:
+                continue
+            part = _part_of(name)
+            parts[part] = parts.get(part, 0) + int(tensor.numel())
+        return parts
+
     def optimizers(self, model: BaseAlgorithm) -> list[Any]:
         found: list[Any] = []
         for dotted in self.optimizer_attributes:
@@ -127,6 +143,17 @@ class SB3Algorithm:
             if value is not None:
                 found.append(value)
         return found
+
+
+def _part_of(name: str) -> str:
+    """Which part of an SB3 policy a parameter of this name belongs to (see :meth:`SB3Algorithm.parameters`)."""
+    if name.startswith(("value_net.", "mlp_extractor.value_net.", "vf_features_extractor.")):
+        return "value function"
+    if name.startswith("critic."):
+        return "Q-functions"
+    if name.startswith("q_net."):
+        return "Q-network"
+    return "policy"
 
 
 _OFF_POLICY = SB3ReplayBuffer()

@@ -36,6 +36,10 @@ class TabularAlgorithm:
     def load(self, path: Path, env_fn: EnvFactory, values: Mapping[str, Value], seed: int) -> TabularAgent:
         return self.agent.load(path, env=env_fn())
 
+    def parameters(self, model: TabularAgent) -> dict[str, int]:
+        """The entries of the table it learns (no network: each entry is one learnt number)."""
+        return model.table_entries()
+
     def optimizers(self, model: Any) -> list[Any]:
         return []
 

@@ -195,6 +195,10 @@ class TabularAgent(ABC):
     def _init_tables(self) -> None:
         """Fresh tables for ``self.n_states`` states and ``self.n_actions`` actions."""
 
+    def table_entries(self) -> dict[str, int]:
+        """The numbers it learns, by table: a learner's Q-table has one entry per state and action."""
+        return {"Q-table": self.n_states * self.n_actions}
+
     @abstractmethod
     def _tables(self) -> dict[str, np.ndarray]:
         """The arrays :meth:`save` stores and :meth:`load` restores; always includes ``q_table``."""

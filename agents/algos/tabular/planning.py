@@ -71,6 +71,10 @@ class Planner(TabularAgent):
         self._backup_gamma: float | None = None
         self._backup_policy: np.ndarray | None = None
 
+    def table_entries(self) -> dict[str, int]:
+        """A planner computes one value per state (its Q-values and policy follow from them and the model)."""
+        return {"value table": self.n_states}
+
     def _tables(self) -> dict[str, np.ndarray]:
         q = self.model.q_values(self.values, self.gamma) if self.model else np.zeros((self.n_states, self.n_actions))
         return {"q_table": q, "values": self.values, "policy": self.policy}

@@ -42,6 +42,7 @@ from agents.runs.events import Command, Episode, Event, Heartbeat, Metrics, Prog
 from agents.runs.live import RunControl
 from agents.runs.training import TrainJob, train
 from agents.runs.workers.base import Deliver, OnExit, describe_exit
+from agents.storage.cost import Cost
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ class PipeSink:
     thread sends too. Once the server is gone, sending does nothing.
     """
 
-    _BATCHED = (Episode, Progress, Metrics)
+    _BATCHED = (Episode, Progress, Metrics, Cost)
 
     def __init__(self, conn: Connection, every_s: float = SEND_EVERY_S) -> None:
         self._conn = conn
@@ -99,8 +100,8 @@ class PipeSink:
 
     def emit(self, event: Event) -> None:
         with self._lock:
-            if isinstance(event, Progress) and self._held and isinstance(self._held[-1], Progress):
-                self._held[-1] = event  # only the latest progress matters
+            if isinstance(event, Progress | Cost) and self._held and type(self._held[-1]) is type(event):
+                self._held[-1] = event  # only the latest progress (or cost) matters
             else:
                 self._held.append(event)
             if not isinstance(event, self._BATCHED) or time.monotonic() - self._sent_at >= self._every_s:
@@ -149,7 +150,7 @@ def worker_main(job: TrainJob, conn: Connection) -> None:
     control = WatchedControl(sink)
     threading.Thread(target=_serve_commands, args=(conn, control), name="commands", daemon=True).start()
     threading.Thread(target=_beat, args=(sink, control), name="heartbeat", daemon=True).start()
-    train(job, control, sink)
+    train(replace(job, own_process=True), control, sink)  # its CPU seconds are this whole process's
 
 
 def _die_with_parent() -> None:

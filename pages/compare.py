@@ -16,6 +16,7 @@ from ui.compare_view import (
     runs_from_link,
     show_summary,
 )
+from ui.cost_view import show_ranking
 from ui.present import plotly_chart
 
 require_entrypoint()
@@ -81,6 +82,7 @@ def _chart_and_table() -> None:
     if notes:
         st.warning(_bullets(notes))
     show_summary(curves)
+    show_ranking(curves)
 
 
 live = any(by_id[run_id].status.active for run_id in chosen)

@@ -7,6 +7,7 @@ import streamlit as st
 
 from agents.runs.run import Run
 from ui.common import format_duration, manager, plain, require_entrypoint
+from ui.cost_view import COST_FORMATS, COST_HELP, cost_columns
 from ui.glossary import TERMS
 from ui.run_files import delete_button, download_buttons, resume_button
 from ui.tables import RETURN, STEPS, show_table
@@ -16,7 +17,13 @@ st.title("Runs")
 st.caption("Every run on this server, newest first. Runs are kept on disk and survive a server restart.")
 
 
-RUNS_FORMATS = {"steps": STEPS, "best return": RETURN, "last return (mean of 20)": RETURN, "solved at step": STEPS}
+RUNS_FORMATS = {
+    "steps": STEPS,
+    "best return": RETURN,
+    "last return (mean of 20)": RETURN,
+    "solved at step": STEPS,
+    **COST_FORMATS,
+}
 
 
 def _row(run: Run) -> dict[str, object]:
@@ -30,6 +37,7 @@ def _row(run: Run) -> dict[str, object]:
         "last return (mean of 20)": snap.mean_last(returns),
         "solved at step": snap.solved_at_step,
         "wall time": format_duration(snap.elapsed_s),
+        **cost_columns(snap.cost),
         "run": run.id,
     }
 
@@ -58,6 +66,7 @@ selection = show_table(
         "best return": st.column_config.Column(help=TERMS["best episode"]),
         "last return (mean of 20)": st.column_config.Column("mean of last 20", help=TERMS["mean of last 20"]),
         "solved at step": st.column_config.Column("solved at", help=TERMS["solved"]),
+        "CPU s": st.column_config.Column(help=COST_HELP),
     },
 )
 chosen_rows = selection.selection.rows if selection else []

@@ -73,6 +73,7 @@ def curves_for(runs: list[Run]) -> list[RunCurve]:
                 group_label=label,
                 cpu_s=snap.cpu_s,
                 seed=run.config.seed,
+                cost=snap.cost,
             )
         )
     return curves
@@ -182,6 +183,10 @@ SUMMARY_FORMATS = {
     "final return": RETURN,
     "IQM": RETURN,
     "CPU s": SECONDS,
+    "CPU s to solve": SECONDS,
+    "env steps": STEPS,
+    "params": STEPS,
+    "labels": STEPS,
 }
 
 
@@ -206,6 +211,10 @@ def summary_frame(curves: list[RunCurve]) -> pd.DataFrame:
                 "95% CI": ci,
                 "IQM": row.final_return_iqm,
                 "CPU s": row.cpu_s,
+                "CPU s to solve": row.cpu_s_to_solve,
+                "env steps": row.env_steps,
+                "params": row.params,
+                "labels": row.labels,
             }
         )
     return pd.DataFrame(rows)

@@ -13,6 +13,7 @@ from agents.runs.live import SOLVE_WINDOW, RunSnapshot
 from agents.runs.run import Run, RunStatus
 from ui.charts import run_figures
 from ui.common import can_control, format_duration, manager, plain
+from ui.cost_view import show_cost
 from ui.distill_panel import distill_panel
 from ui.explain import lengths_caption, logged_values_help, metric_help, returns_caption
 from ui.lessons_panel import flat_curve_hint
@@ -65,6 +66,7 @@ def _draw(run: Run) -> None:
     _status_message(run, snap)
     _progress(snap, run)
     _metrics(snap, config.env_info.solved_threshold)
+    show_cost(snap.cost)
     learned = config.feedback is not None
     shaped = not config.shaping.is_identity() or learned
     figures = run_figures(

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 import numpy as np
 
 from agents.runs.downsample import minmax_indices
+from agents.storage.cost import Cost
 
 if TYPE_CHECKING:
     from agents.config.run_config import RunConfig
@@ -76,6 +77,8 @@ class RunCurve:
     """The run's seed; None: unknown, so the run counts as a seed of its own."""
     timesteps: int | None = None
     """Environment steps the run trained (None: up to its last episode)."""
+    cost: Cost | None = None
+    """The run's cost meter (None: a run stored before it, or not yet reported)."""
 
     def __post_init__(self) -> None:
         for name in ("steps", "wall_s", "returns", "true_returns"):
@@ -95,6 +98,7 @@ class RunCurve:
         group_label: str = "",
         cpu_s: float | None = None,
         seed: int | None = None,
+        cost: Cost | None = None,
     ) -> RunCurve:
         return cls(
             run_id,
@@ -110,6 +114,7 @@ class RunCurve:
             cpu_s=cpu_s,
             seed=seed,
             timesteps=snapshot.timesteps,
+            cost=cost,
         )
 
     @property

@@ -39,6 +39,14 @@ class SummaryRow:
     final_return_iqm_ci_high: float | None = None
     cpu_s: float | None = None
     """A run's CPU seconds; for a group, the mean over runs that report it."""
+    cpu_s_to_solve: float | None = None
+    """A run's CPU seconds when it solved; for a group, the median over the seeds that solved."""
+    env_steps: float | None = None
+    """Every env step a run took (training, evaluation and feedback clips); for a group, the median."""
+    params: int | None = None
+    """Trainable parameters of a run (all its networks or tables)."""
+    labels: float | None = None
+    """Preference labels a run learnt from; for a group, the median."""
 
     def as_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -64,6 +72,10 @@ def summary_table(
             seconds_to_solve=run.solved_at_s,
             final_return=run.final_return(window),
             cpu_s=run.cpu_s,
+            cpu_s_to_solve=None if run.cost is None else run.cost.cpu_s_to_solve,
+            env_steps=None if run.cost is None else float(run.cost.total_env_steps),
+            params=None if run.cost is None else run.cost.total_params,
+            labels=None if run.cost is None else float(run.cost.total_labels),
         )
         for run in runs
     ]
@@ -80,6 +92,8 @@ def summary_table(
         solved = [r for r in members if r.solved_at_step is not None]
         timed = [r.solved_at_s for r in solved if r.solved_at_s is not None]
         cpu = [r.cpu_s for r in members if r.cpu_s is not None]
+        costs = [r.cost for r in members if r.cost is not None]
+        solved_costs = [c.cpu_s_to_solve for c in costs if c.cpu_s_to_solve is not None]
         rows.append(
             SummaryRow(
                 kind="group",
@@ -97,6 +111,10 @@ def summary_table(
                 final_return_iqm_ci_low=iqm_low,
                 final_return_iqm_ci_high=iqm_high,
                 cpu_s=float(np.mean(cpu)) if cpu else None,
+                cpu_s_to_solve=float(np.median(solved_costs)) if solved_costs else None,
+                env_steps=float(np.median([c.total_env_steps for c in costs])) if costs else None,
+                params=costs[0].total_params if costs else None,
+                labels=float(np.median([c.total_labels for c in costs])) if costs else None,
             )
         )
     return rows

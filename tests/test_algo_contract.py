@@ -24,7 +24,7 @@ from agents.runs.run import make_training_env
 from agents.storage.folder import RunFolder, checkpoint_timesteps
 from envs.registry import ENVS, EnvInfo
 
-HOOKS = ("build", "save", "load", "optimizers", "boundary")
+HOOKS = ("build", "save", "load", "optimizers", "boundary", "parameters")
 TINY = {
     "n_steps": 16,
     "n_envs": 1,
@@ -46,6 +46,11 @@ def _env_for(algo: AlgoInfo) -> EnvInfo:
 def _config(algo: AlgoInfo) -> Any:
     overrides = {name: value for name, value in TINY.items() if name in algo.schema.names}
     return build_config(_env_for(algo).id, algo.id, preset="defaults", overrides=overrides, timesteps=STEPS)
+
+
+def _entropy_coefficient(model: Any) -> int:
+    """SAC's learnt entropy coefficient: a single number its own optimizer trains, not a network's parameter."""
+    return 1 if getattr(model, "ent_coef_optimizer", None) is not None else 0
 
 
 def _optimizers_inside(model: Any) -> set[int]:
@@ -77,6 +82,12 @@ def test_every_algorithm_builds_trains_saves_and_loads_through_its_hooks(algo_id
     assert {id(o) for o in listed} == _optimizers_inside(model), (
         f"{algo_id}: optimizers() misses one, or names one twice"
     )
+    counted = algo.parameters(model)  # the cost meter's params: what the optimizers train, by named part
+    assert counted and all(isinstance(n, int) and n > 0 for n in counted.values()), counted
+    if listed:
+        trained = {id(p): p.numel() for o in listed for group in o.param_groups for p in group["params"]}
+        trained_by_gradient = sum(trained.values()) - _entropy_coefficient(model)
+        assert sum(counted.values()) == trained_by_gradient, f"{algo_id}: {counted} against {trained_by_gradient}"
 
     folder = RunFolder(tmp_path, "run")
     folder.save_checkpoint(model, algo)

@@ -199,3 +199,27 @@ def test_a_malformed_stored_cost_is_refused() -> None:
     assert Cost.from_json(Cost(cpu_s=1.5, env_steps={TRAINING: 3}).to_json()) == Cost(
         cpu_s=1.5, env_steps={TRAINING: 3}
     )
+
+
+def test_learning_from_preferences_adds_its_clips_reward_model_and_labels_and_a_resume_counts_on() -> None:
+    import gymnasium as gym
+
+    from agents.feedback.preference_loop import FeedbackStats
+    from agents.feedback.reward_model import RewardNet
+    from agents.runs.cost_meter import PreferenceCost
+
+    space = gym.spaces.Box(-1.0, 1.0, (4,))
+    net = RewardNet(space, gym.spaces.Discrete(2), hidden=(8,))
+
+    class Loop:
+        sampler = type("Sampler", (), {"env_steps": 600})()
+        stats = FeedbackStats(labels_by_source={"oracle": 30, "human": 5})
+
+    wall, cpu = _Clock(), _Clock()
+    meter = CostMeter(wall, cpu, Cost(env_steps={FEEDBACK_CLIPS: 400}, labels={PERSON: 2, AUTOMATED: 10}))
+    meter.params = {"policy": 226}
+    meter.sources.append(PreferenceCost(Loop(), net))
+    cost = meter.reading(1_000)
+    assert cost.env_steps == {TRAINING: 1_000, EVALUATION_CLIPS: 0, FEEDBACK_CLIPS: 1_000}
+    assert cost.params == {"policy": 226, "reward model": net.num_params()} and net.num_params() > 0
+    assert cost.labels == {PERSON: 7, AUTOMATED: 40}

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from typing import Protocol
+from typing import Any, Protocol
 
 from stable_baselines3.common.callbacks import BaseCallback
 
 from agents.runs.events import EventSink
-from agents.storage.cost import AUTOMATED, EVALUATION_CLIPS, PERSON, TRAINING, Cost
+from agents.storage.cost import AUTOMATED, EVALUATION_CLIPS, FEEDBACK_CLIPS, PERSON, TRAINING, Cost
 
 REPORT_EVERY_S = 1.0
 """Seconds of training between two cost reports (the Train page redraws about once a second)."""
@@ -145,3 +145,21 @@ class ReportCost(BaseCallback):
             self._next_report = self.meter.clock() + REPORT_EVERY_S
             self.sink.emit(self.meter.reading(self.num_timesteps))
         return True
+
+
+class PreferenceCost:
+    """The cost of learning from preferences, as a :class:`CostSource`: the feedback lab's clips, reward model
+    and labels (give it the run's :class:`~agents.feedback.preference_loop.PreferenceLoop` and reward net)."""
+
+    def __init__(self, loop: Any, reward_net: Any) -> None:
+        self.loop = loop
+        self.reward_net = reward_net
+
+    def cost_env_steps(self) -> dict[str, int]:
+        return {FEEDBACK_CLIPS: int(self.loop.sampler.env_steps)}
+
+    def cost_params(self) -> dict[str, int]:
+        return {"reward model": int(self.reward_net.num_params())}
+
+    def cost_labels(self) -> dict[str, int]:
+        return labels_by_who(self.loop.stats.labels_by_source)

@@ -38,7 +38,7 @@ from agents.runs.callbacks import (
     StopWhenSolved,
     WallClockCap,
 )
-from agents.runs.cost_meter import CostMeter, ReportCost, cpu_clock
+from agents.runs.cost_meter import CostMeter, PreferenceCost, ReportCost, cpu_clock
 from agents.runs.eval_streams import evaluation_rng, evaluation_seed, evaluation_streams
 from agents.runs.evaluation import encode_gif, play_episode, shrink_frame
 from agents.runs.events import Checkpointed, Ended, EventSink, Metrics, Started
@@ -219,6 +219,7 @@ class _Trainer:
         self.control.start_clock(job.start_train_s)  # time to solve counts building the model, as bare SB3's does
         if config.feedback is not None:
             self.preferences = PreferenceLearning(config, job.folder, resume=job.start_step > 0)
+            self.meter.sources.append(PreferenceCost(self.preferences.loop, self.preferences.net))
         env_fn = self._env_factory()
         if job.start_step:
             assert self.folder is not None

@@ -42,6 +42,9 @@ def test_the_clip_advances_while_training_and_a_stopped_run_shows_its_last_polic
     page.get_by_text("Stopped: stopped by the user").wait_for()
     final_step = int(PROGRESS.search(page.get_by_text(PROGRESS).first.inner_text()).group(1).replace(",", ""))  # type: ignore[union-attr]
     shown = wait_for(lambda: clip(page))
-    assert shown[0] == final_step, f"the clip was played at step {shown[0]:,}, the run stopped at {final_step:,}"
+    # a stopped on-policy run keeps its last whole update: the demo preset's rollout is 16 envs x 16 steps
+    assert final_step - 256 <= shown[0] <= final_step, (
+        f"the clip was played at {shown[0]:,}, the run stopped at {final_step:,}"
+    )
     assert shown[1] > later[1]
     assert page.locator("[data-testid='stException']").count() == 0

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -15,10 +16,17 @@ from agents.runs.run import Run, RunStatus, describe_failure, new_run_id
 from agents.runs.workers.process import ProcessExecutor, live_worker_pids
 from envs.shaping import RewardStepError, ShapingError
 from tests.conftest import run_threads, wait_until
-from tests.worker_envs import WORKER_IMPORTS
+from tests.worker_envs import WORKER_IMPORTS, registered
 
 LONG = 1_000_000
 """A budget no test reaches: these runs end by pause/stop/cap/failure, never by finishing."""
+
+
+@pytest.fixture(autouse=True)
+def _misbehaving_envs() -> Iterator[None]:
+    """The tests' misbehaving envs, registered for each test of this module only."""
+    with registered():
+        yield
 
 
 def long_config(env_id: str = "CartPole-v1", algo: str = "ppo", **kwargs: Any) -> RunConfig:

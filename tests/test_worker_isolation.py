@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,17 @@ from agents.runs.run import Run, RunStatus
 from agents.runs.workers.process import ProcessExecutor, live_worker_pids
 from agents.storage.store import RunStore
 from tests.conftest import wait_until
-from tests.worker_envs import WORKER_IMPORTS
+from tests.worker_envs import WORKER_IMPORTS, registered
 
 REPO = Path(__file__).resolve().parent.parent
 LONG = 1_000_000
+
+
+@pytest.fixture(autouse=True)
+def _misbehaving_envs() -> Iterator[None]:
+    """The tests' misbehaving envs, registered for each test of this module only."""
+    with registered():
+        yield
 
 
 def config(env_id: str = "CartPole-v1", timesteps: int = LONG) -> RunConfig:

@@ -1,14 +1,18 @@
 """Misbehaving environments, registered only in tests: they crash, hog memory, hang or raise mid-run.
 
-Each is CartPole until its ``after`` step, then misbehaves. Importing this module registers them with
-gymnasium and the playground's env registry; worker processes import it too
-(``ProcessExecutor(imports=WORKER_IMPORTS)``), since they fork from a server that never saw it.
+Each is CartPole until its ``after`` step, then misbehaves. Tests register them for their own duration
+(:func:`registered`), so no other test that walks the env registries meets them; a worker process registers
+them when it imports this module (``ProcessExecutor(imports=WORKER_IMPORTS)``), since it forks from a server
+that never saw them.
 """
 
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import gymnasium as gym
@@ -105,9 +109,36 @@ def _register(env_id: str, cls: type, title: str) -> None:
     )
 
 
-_register("SegfaultCartPole-v0", SegfaultEnv, "Segfaulting CartPole")
-_register("AbortCartPole-v0", AbortEnv, "Aborting CartPole")
-_register("HogCartPole-v0", HogEnv, "Memory-hogging CartPole")
-_register("HangCartPole-v0", HangEnv, "Hanging CartPole")
-_register("RaisingCartPole-v0", RaisingEnv, "Raising CartPole")
-_register("NoMemoryCartPole-v0", NoMemoryEnv, "Unbuildable CartPole")
+MISBEHAVING = {
+    "SegfaultCartPole-v0": (SegfaultEnv, "Segfaulting CartPole"),
+    "AbortCartPole-v0": (AbortEnv, "Aborting CartPole"),
+    "HogCartPole-v0": (HogEnv, "Memory-hogging CartPole"),
+    "HangCartPole-v0": (HangEnv, "Hanging CartPole"),
+    "RaisingCartPole-v0": (RaisingEnv, "Raising CartPole"),
+    "NoMemoryCartPole-v0": (NoMemoryEnv, "Unbuildable CartPole"),
+}
+
+
+def register() -> None:
+    for env_id, (cls, title) in MISBEHAVING.items():
+        _register(env_id, cls, title)
+
+
+def unregister() -> None:
+    for env_id in MISBEHAVING:
+        ENVS.pop(env_id, None)
+        gym.registry.pop(env_id, None)
+
+
+@contextmanager
+def registered() -> Iterator[None]:
+    """The misbehaving envs exist within the block only (in this process)."""
+    register()
+    try:
+        yield
+    finally:
+        unregister()
+
+
+if multiprocessing.current_process().name.startswith("run-"):  # a worker process: its run needs them
+    register()

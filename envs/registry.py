@@ -34,6 +34,8 @@ class EnvInfo:
     """Names of the observation components, usable in reward expressions (``obs[i]`` always works)."""
     make_kwargs: tuple[tuple[str, object], ...] = ()
     """Extra keyword arguments for ``gymnasium.make`` (kept as a tuple so the dataclass stays hashable)."""
+    no_preferences: str = ""
+    """Why a reward cannot be learned from preferences here (empty: it can): said when a person asks for it."""
 
     def make(self, render_mode: str | None = None) -> gym.Env:
         """Build a fresh instance through gymnasium's registry."""
@@ -53,6 +55,8 @@ ENVS: dict[str, EnvInfo] = {
             default_timesteps=60_000,
             default_algo="ppo",
             feature_names=("x", "x_dot", "theta", "theta_dot"),
+            no_preferences="every step pays +1 and an episode ends when the pole falls, so two clips of equal length "
+            "always tie and a clip's length gives the answer away: learn from preferences on FixedHorizonCartPole-v0",
         ),
         EnvInfo(
             id="FixedHorizonCartPole-v0",

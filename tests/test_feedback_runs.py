@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -11,6 +14,15 @@ from agents.config.run_config import ConfigError, RunConfig, build_config
 from agents.train import main
 
 TINY_PPO = ["--set", "n_steps=64", "--set", "batch_size=32", "--set", "n_epochs=1", "--set", "net_arch=32"]
+
+
+def test_checking_a_feedback_configuration_imports_no_torch() -> None:
+    code = (
+        "import sys; from agents.config.run_config import build_config; "
+        "build_config('Pendulum-v1', 'ppo', feedback={'feedback': 'rule', 'rule': 'reward'}); "
+        "assert 'torch' not in sys.modules and 'stable_baselines3' not in sys.modules, sorted(sys.modules)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
 
 
 def test_a_feedback_run_config_round_trips_through_its_stored_form() -> None:
@@ -25,9 +37,10 @@ def test_a_feedback_run_config_round_trips_through_its_stored_form() -> None:
     ("env_id", "algo", "kwargs", "field"),
     [
         ("FrozenLake-v1", "q_learning", {"feedback": {"feedback": "oracle"}}, "feedback"),
-        ("CartPole-v1", "ppo", {"feedback": {"feedback": "oracle"}, "shaping": {"living_reward": 1}}, "feedback"),
-        ("CartPole-v1", "ppo", {"feedback": {"feedback": "oracle", "labels": "0"}}, "labels"),
-        ("CartPole-v1", "ppo", {"feedback": {"feedback": "rule", "rule": "open('x')"}}, "rule"),
+        ("CartPole-v1", "ppo", {"feedback": {"feedback": "oracle"}}, "feedback"),  # clips tie: fixed horizon
+        ("Acrobot-v1", "ppo", {"feedback": {"feedback": "oracle"}, "shaping": {"living_reward": 1}}, "feedback"),
+        ("Acrobot-v1", "ppo", {"feedback": {"feedback": "oracle", "labels": "0"}}, "labels"),
+        ("Acrobot-v1", "ppo", {"feedback": {"feedback": "rule", "rule": "open('x')"}}, "rule"),
     ],
 )
 def test_feedback_settings_that_cannot_run_are_refused_before_anything_is_built(
@@ -50,7 +63,7 @@ def test_feedback_settings_that_cannot_run_are_refused_before_anything_is_built(
 def test_the_cli_refuses_bad_feedback_flags_with_one_line(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str], tmp_path
 ) -> None:
-    status = main(["--env", "CartPole-v1", "--algo", "ppo", "--runs-dir", str(tmp_path), *argv])
+    status = main(["--env", "FixedHorizonCartPole-v0", "--algo", "ppo", "--runs-dir", str(tmp_path), *argv])
     assert status == 2
     assert message in capsys.readouterr().err
     assert not any(tmp_path.iterdir())  # nothing was built or written

@@ -223,6 +223,8 @@ def _feedback(
         config.validate(env.feature_names)
     except FeedbackConfigError as error:
         raise ConfigError(str(error), error.field) from None
+    if env.no_preferences:
+        raise ConfigError(f"{env.title}: {env.no_preferences}", "feedback")
     if env.obs_kind != "box":
         raise ConfigError(
             f"a reward learned from preferences needs vector observations; {env.id} has a discrete "

@@ -14,7 +14,7 @@ from typing import Any
 
 from agents.config.schema import HyperParam, HyperParamError, Schema, Value
 from agents.feedback.labelers import OracleLabeler, RuleLabeler
-from agents.feedback.preference_loop import FeedbackSettings
+from agents.feedback.settings import FeedbackSettings
 from envs.reward_expr import RewardExprError
 
 LABELERS = ("oracle", "rule", "human")

@@ -19,6 +19,7 @@ from stable_baselines3.common.callbacks import BaseCallback
 from agents.feedback.fragments import Fragment, FragmentSampler, pair_up
 from agents.feedback.labelers import Labeler, agreement
 from agents.feedback.reward_model import RewardModelTrainer, reward_correlation
+from agents.feedback.settings import FeedbackSettings
 
 LOGGED_KEYS = (
     "train/labels_used",
@@ -28,34 +29,6 @@ LOGGED_KEYS = (
 )
 """What :class:`PreferenceCallback` logs: labels so far, held-out pair accuracy, learned-vs-true reward
 correlation per step, and the Bradley-Terry loss of the last refit."""
-
-
-@dataclass(frozen=True)
-class FeedbackSettings:
-    """How many labels, when, and on what clips. Field names follow ``imitation``'s preference comparisons."""
-
-    total_labels: int = 200
-    """Labels asked over the whole run (Christiano et al.: 700 nearly matched the true reward in MuJoCo)."""
-    initial_labels: int = 20
-    """Labels collected before the agent takes its first step on the learned reward."""
-    fragment_length: int = 25
-    """Steps per clip (their clips lasted 1-2 s)."""
-    query_batch: int = 10
-    """Fewest pairs asked at a time after the initial ones (all that are due are asked together)."""
-    freeze_after: float = 1.0
-    """Fraction of training after which no more labels are asked (1.0: throughout; the frozen-reward lesson
-    sets it low)."""
-    reward_epochs: int = 3
-    """Passes over all pairs each time the reward model is refit."""
-
-    def labels_due(self, progress: float) -> int:
-        """Labels that should have been asked by ``progress`` (0..1 of training): a decreasing rate.
-
-        ``initial + (total - initial) * (1 - (1 - q)^2)`` with ``q = progress / freeze_after`` clipped to 1.
-        """
-        q = min(1.0, max(0.0, progress) / self.freeze_after) if self.freeze_after > 0 else 1.0
-        extra = self.total_labels - self.initial_labels
-        return min(self.total_labels, self.initial_labels + round(extra * (1 - (1 - q) ** 2)))
 
 
 @dataclass

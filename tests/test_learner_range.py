@@ -112,9 +112,11 @@ def test_an_observation_the_learner_cannot_store_fails_the_run(monkeypatch: pyte
     import agents.runs.training as run_module  # the worker body, run inline here
 
     original = run_module.make_training_env
-    monkeypatch.setattr(
-        run_module, "make_training_env", lambda config, monitor=None: _NanObservation(original(config, monitor))
-    )
+
+    def with_nan_observations(config, monitor=None, reward=None):  # type: ignore[no-untyped-def]
+        return _NanObservation(original(config, monitor, reward))
+
+    monkeypatch.setattr(run_module, "make_training_env", with_nan_observations)
     run = Run(long_config(algo="dqn"), record_episodes=False)
     run.start()
     assert run.join(60)

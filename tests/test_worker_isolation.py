@@ -118,11 +118,11 @@ def test_a_run_that_stops_answering_is_ended(tmp_path: Path) -> None:
 
 
 def test_a_paused_run_is_not_taken_for_a_hung_one(tmp_path: Path) -> None:
-    runs = manager(tmp_path, hang_s=1.0)
+    runs = manager(tmp_path, hang_s=3.0)  # three heartbeats: under load one arrives late, and that is not silence
     run = runs.start(config())
     assert wait_until(lambda: training(run), timeout=30)
     run.pause()
-    time.sleep(2.5)
+    time.sleep(6.0)  # twice the silence limit: a paused worker still sends its heartbeat
     assert run.status == RunStatus.PAUSED and run.alive
     run.resume()
     assert_goes_on(run)

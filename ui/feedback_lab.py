@@ -9,9 +9,11 @@ from __future__ import annotations
 import streamlit as st
 
 from agents.algos.registry import compatible_algos
+from agents.config.fields import SEED, TIMESTEPS
 from agents.config.run_config import ConfigError, RunConfig, build_config
 from agents.feedback.config import FEEDBACK_FIELDS
 from envs.registry import ENVS
+from ui.inputs import checked, number_input
 
 LAB_ENVS = ("FixedHorizonCartPole-v0", "Pendulum-v1", "MountainCar-v0", "Acrobot-v1", "LunarLander-v3")
 """Envs with vector observations that a reward model can read; CartPole in its fixed-horizon form, where an
@@ -60,35 +62,29 @@ def feedback_form() -> tuple[RunConfig | None, str]:
         )
         values["rule"] = rule
     left, right = st.columns(2)
-    for index, name in enumerate(("labels", "fragment_length", "label_noise", "label_temperature")):
-        if labeler != "oracle" and name in ("label_noise", "label_temperature"):
-            continue
+    refused = False
+    shown = [
+        name
+        for name in ("labels", "fragment_length", "label_noise", "label_temperature")
+        if labeler == "oracle" or name not in ("label_noise", "label_temperature")
+    ]
+    for index, name in enumerate(shown):
         param = FEEDBACK_FIELDS.get(name)
-        with (left, right)[index % 2]:
-            if param.kind == "int":
-                values[name] = st.number_input(
-                    name,
-                    int(param.low or 0),
-                    int(param.high or 10**9),
-                    int(param.default),
-                    key=f"fb_{name}",
-                    help=param.help,
-                )
-            else:
-                values[name] = st.number_input(
-                    name,
-                    float(param.low or 0.0),
-                    float(param.high or 1e9),
-                    float(param.default),
-                    key=f"fb_{name}",
-                    help=param.help,
-                )
+        st.session_state.setdefault(f"fb_{name}", param.default)
+        slot = number_input(param, f"fb_{name}", where=(left, right)[index % 2])
+        value = checked(param, st.session_state.get(f"fb_{name}"), slot)
+        refused = refused or value is None
+        values[name] = param.default if value is None else value
     # the first labels come before the agent's first step: at most the default, never more than all of them
     values["initial_labels"] = min(int(FEEDBACK_FIELDS.get("initial_labels").default), int(values["labels"]))
-    seed = st.number_input("seed", 0, 2**31 - 1, 0, key="fb_seed")
-    timesteps = st.number_input(
-        "timesteps", 1000, 5_000_000, ENVS[env_id].default_timesteps, step=1000, key="fb_timesteps"
-    )
+    st.session_state.setdefault("fb_seed", SEED.default)
+    seed_slot = number_input(SEED, "fb_seed", label="seed")
+    seed = checked(SEED, st.session_state.get("fb_seed"), seed_slot)
+    st.session_state.setdefault("fb_timesteps", ENVS[env_id].default_timesteps)
+    steps_slot = number_input(TIMESTEPS, "fb_timesteps", label="timesteps")
+    timesteps = checked(TIMESTEPS, st.session_state.get("fb_timesteps"), steps_slot)
+    if refused or seed is None or timesteps is None:
+        return None, "a value is out of its bounds"
     try:
         config = build_config(env_id, algo, seed=seed, timesteps=timesteps, feedback=values)
     except ConfigError as error:

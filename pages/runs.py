@@ -26,6 +26,9 @@ RUNS_FORMATS = {
 }
 
 
+HIDDEN_COLUMNS = ("run", "CPU s to solve", "env steps", "params", "labels")
+
+
 def _row(run: Run) -> dict[str, object]:
     snap = run.snapshot()
     returns = snap.episode_true_returns
@@ -59,7 +62,8 @@ selection = show_table(
     key="runs_table",
     # Short headers and no id column (the panel below gives it): the table fits a 1280x720 screen beside the
     # sidebar instead of hiding columns behind a horizontal scroll. show_table formats the numbers.
-    column_order=[column for column in table.columns if column != "run"],
+    # Of the cost, CPU seconds only: the rest is on Compare and on the run's page.
+    column_order=[column for column in table.columns if column not in HIDDEN_COLUMNS],
     column_config={
         "name": st.column_config.Column(help="Environment, algorithm, seed, and which repeat of them."),
         "steps": st.column_config.Column(help=TERMS["steps"]),

@@ -228,9 +228,11 @@ SUMMARY_HEADERS = {  # short headers: every column fits a 1280x720 screen beside
 
 def show_summary(curves: list[RunCurve]) -> None:
     """:func:`summary_frame` as the page shows it: dashes for missing values, steps and seconds rounded; the
-    seeds column is left out ("solved" says k of n seeds) so that the table fits a 1280x720 screen."""
+    seeds column is left out ("solved" says k of n seeds), and of the cost only CPU seconds (the ranking below
+    has the cost to solve, parameters and labels), so that the table fits a 1280x720 screen."""
     frame = summary_frame(curves)
-    shown = [column for column in frame.columns if column != "seeds"]
+    hidden = ("seeds", "CPU s to solve", "env steps", "params", "labels")
+    shown = [column for column in frame.columns if column not in hidden]
     show_table(
         frame, SUMMARY_FORMATS, hide_index=True, width="stretch", column_order=shown, column_config=SUMMARY_HEADERS
     )

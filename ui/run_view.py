@@ -17,7 +17,7 @@ from ui.cost_view import show_cost
 from ui.distill_panel import distill_panel
 from ui.explain import lengths_caption, logged_values_help, metric_help, returns_caption
 from ui.lessons_panel import flat_curve_hint
-from ui.present import RUN_CHART_HEIGHT_PX, plotly_chart
+from ui.present import RUN_CHART_HEIGHT_PX, plotly_chart, present_mode
 from ui.run_files import download_buttons, resume_button
 
 REFRESH_S = 1.0
@@ -66,7 +66,8 @@ def _draw(run: Run) -> None:
     _status_message(run, snap)
     _progress(snap, run)
     _metrics(snap, config.env_info.solved_threshold)
-    show_cost(snap.cost)
+    if not present_mode():  # on a projector the curve, the episode and the metrics come first, on one screen
+        show_cost(snap.cost)
     learned = config.feedback is not None
     shaped = not config.shaping.is_identity() or learned
     figures = run_figures(

@@ -15,9 +15,10 @@ from agents.feedback.config import FEEDBACK_FIELDS
 from envs.registry import ENVS
 from ui.inputs import checked, number_input
 
-LAB_ENVS = ("FixedHorizonCartPole-v0", "Pendulum-v1", "MountainCar-v0", "Acrobot-v1", "LunarLander-v3")
+LAB_ENVS = ("Pendulum-v1", "FixedHorizonCartPole-v0", "MountainCar-v0", "Acrobot-v1", "LunarLander-v3")
 """Envs with vector observations that a reward model can read; CartPole in its fixed-horizon form, where an
-episode's length cannot give the answer away."""
+episode's length cannot give the answer away. Pendulum first: from 200 oracle labels it learns as well as from
+its true reward (README, *Feedback lab*); on CartPole the agent still learns to game the learned reward."""
 LABELERS = {
     "oracle": "Oracle: reads the env's true return (Bradley-Terry, as in Christiano et al. 2017)",
     "rule": "Rule: you write what 'better' means, in the reward-expression language",

@@ -233,7 +233,9 @@ def _wait_for_checkpoint(folder_root: Path, min_steps: int, timeout: float) -> P
 
 
 def test_a_run_killed_with_sigkill_resumes_from_its_checkpoint_with_its_metrics_intact(tmp_path: Path) -> None:
-    budget = 12_000
+    # Room after the kill for episodes to end: on a quiet machine 12k steps took 4 s, the last checkpoint before
+    # the kill fell near the budget, and a good policy's 500-step episodes did not end in what was left.
+    budget = 30_000
     command = [sys.executable, "-m", "agents.train", "--env", "CartPole-v1", "--algo", "ppo", "--preset", "demo"]
     command += ["--timesteps", str(budget), "--runs-dir", str(tmp_path), "--checkpoint-every-s", "1", "--quiet"]
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -244,7 +246,7 @@ def test_a_run_killed_with_sigkill_resumes_from_its_checkpoint_with_its_metrics_
         process.communicate(timeout=30)
     assert process.returncode == -signal.SIGKILL
     checkpoint = checkpoint_timesteps(folder / "model.zip")
-    assert 2_000 <= checkpoint < budget
+    assert 2_000 <= checkpoint <= budget - 8 * 500, "killed early enough for episodes to end after the resume"
     before = [e for e in episodes_of(folder) if e[0] <= checkpoint]
     assert len(before) > 20
 

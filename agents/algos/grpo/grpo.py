@@ -14,10 +14,7 @@ read back with ``torch.load(weights_only=True)``: nothing is unpickled.
 
 from __future__ import annotations
 
-import io
-import json
 import time
-import zipfile
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -33,12 +30,11 @@ from stable_baselines3.common.utils import LinearSchedule
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 from agents.algos.callbacks import MaybeCallback, init_callback
+from agents.algos.grpo.checkpoint import read_checkpoint, write_checkpoint
 from agents.algos.grpo.core import clipped_surrogate, group_advantages, k3_kl
 from agents.algos.grpo.policy import GRPOPolicy, count_parameters
 from agents.algos.grpo.schema import GRPO_SCHEMA
 from agents.config.schema import Value
-
-FORMAT_VERSION = 1
 
 
 @dataclass
@@ -342,36 +338,26 @@ class GRPO:
             raise RuntimeError("this GRPO model has no environment; pass one to load() or set_env()")
         return self.env
 
-    # --- checkpoints ----------------------------------------------------------------------------------------
+    # --- checkpoints (the file format lives in :mod:`agents.algos.grpo.checkpoint`) -----------------------
 
     def save(self, path: str | Path) -> None:
         """A zip in SB3's layout: ``data`` (JSON: hyperparameters, seed, spaces, step count) and tensors.
 
         ``.zip`` is added when ``path`` has no suffix, as SB3 does.
         """
-        path = Path(path)
-        if not path.suffix:
-            path = path.with_suffix(".zip")
         data = {
             "algo": self.algo_id,
-            "format_version": FORMAT_VERSION,
             "hyperparams": self.hyperparams,
             "seed": self.seed,
             "num_timesteps": self.num_timesteps,
             "n_updates": self._n_updates,
-            "observation_space": _space_to_json(self.observation_space),
-            "action_space": _space_to_json(self.action_space),
         }
-        with zipfile.ZipFile(path, "w") as archive:
-            archive.writestr("data", json.dumps(data, indent=2))
-            for name, state in (
-                ("policy.pth", self.policy.state_dict()),
-                ("reference.pth", self.reference.state_dict()),
-                ("policy.optimizer.pth", self.optimizer.state_dict()),
-            ):
-                buffer = io.BytesIO()
-                torch.save(state, buffer)
-                archive.writestr(name, buffer.getvalue())
+        states = {
+            "policy.pth": self.policy.state_dict(),
+            "reference.pth": self.reference.state_dict(),
+            "policy.optimizer.pth": self.optimizer.state_dict(),
+        }
+        write_checkpoint(path, data, states, self.observation_space, self.action_space)
 
     @classmethod
     def load(
@@ -382,22 +368,13 @@ class GRPO:
         ``seed`` reseeds the generators of what follows (a resumed run passes its own); None keeps the saved one.
         Tensors are read with ``weights_only=True``; a file that is not a GRPO checkpoint raises ValueError.
         """
-        path = Path(path)
-        if not path.suffix:
-            path = path.with_suffix(".zip")
-        with zipfile.ZipFile(path) as archive:
-            data = json.loads(archive.read("data"))
-            if data.get("algo") != cls.algo_id:
-                raise ValueError(f"{path.name} holds a {data.get('algo')!r} model, not a GRPO one")
-            states = {
-                name: torch.load(io.BytesIO(archive.read(name)), weights_only=True)
-                for name in ("policy.pth", "reference.pth", "policy.optimizer.pth")
-            }
+        saved = read_checkpoint(path, cls.algo_id, ("policy.pth", "reference.pth", "policy.optimizer.pth"))
+        data, states = saved.data, saved.states
         model = cls(
             env,
             seed=int(data["seed"]) if seed is None else seed,
-            _observation_space=_space_from_json(data["observation_space"]),
-            _action_space=_space_from_json(data["action_space"]),
+            _observation_space=saved.observation_space,
+            _action_space=saved.action_space,
             **data["hyperparams"],
         )
         model.policy.load_state_dict(states["policy.pth"])
@@ -406,31 +383,3 @@ class GRPO:
         model.num_timesteps = int(data["num_timesteps"])
         model._n_updates = int(data.get("n_updates", 0))
         return model
-
-
-def _space_to_json(space: gym.Space) -> dict[str, Any]:
-    """A Box or Discrete space as plain JSON (SB3 pickles spaces; a checkpoint here must not need that)."""
-    if isinstance(space, gym.spaces.Discrete):
-        return {"type": "Discrete", "n": int(space.n), "start": int(space.start)}
-    if isinstance(space, gym.spaces.Box):
-        return {
-            "type": "Box",
-            "low": space.low.tolist(),
-            "high": space.high.tolist(),
-            "shape": list(space.shape),
-            "dtype": str(space.dtype),
-        }
-    raise ValueError(f"GRPO cannot save a {type(space).__name__} space")
-
-
-def _space_from_json(data: Mapping[str, Any]) -> gym.Space:
-    if data["type"] == "Discrete":
-        return gym.spaces.Discrete(int(data["n"]), start=int(data["start"]))
-    if data["type"] == "Box":
-        dtype = np.dtype(str(data["dtype"]))
-        if dtype.kind != "f":
-            raise ValueError(f"unexpected Box dtype {dtype}")
-        low = np.array(data["low"], dtype=dtype).reshape(data["shape"])
-        high = np.array(data["high"], dtype=dtype).reshape(data["shape"])
-        return gym.spaces.Box(low, high, dtype=dtype)  # type: ignore[arg-type]
-    raise ValueError(f"unknown space type {data['type']!r}")

@@ -213,12 +213,15 @@ def test_learning_from_preferences_adds_its_clips_reward_model_and_labels_and_a_
 
     class Loop:
         sampler = type("Sampler", (), {"env_steps": 600})()
-        stats = FeedbackStats(labels_by_source={"oracle": 30, "human": 5})
+        stats = FeedbackStats(labels_by_source={"oracle": 10, "human": 2})  # restored from the folder on resume
 
     wall, cpu = _Clock(), _Clock()
     meter = CostMeter(wall, cpu, Cost(env_steps={FEEDBACK_CLIPS: 400}, labels={PERSON: 2, AUTOMATED: 10}))
     meter.params = {"policy": 226}
-    meter.sources.append(PreferenceCost(Loop(), net))
+    loop = Loop()
+    meter.sources.append(PreferenceCost(loop, net))
+    assert meter.reading(0).labels == {PERSON: 2, AUTOMATED: 10}  # the restored labels are not counted twice
+    loop.stats.labels_by_source = {"oracle": 40, "human": 7}  # this worker asked 30 + 5
     cost = meter.reading(1_000)
     assert cost.env_steps == {TRAINING: 1_000, EVALUATION_CLIPS: 0, FEEDBACK_CLIPS: 1_000}
     assert cost.params == {"policy": 226, "reward model": net.num_params()} and net.num_params() > 0

@@ -29,6 +29,8 @@ LOGGED_KEYS = (
 )
 """What :class:`PreferenceCallback` logs: labels so far, held-out pair accuracy, learned-vs-true reward
 correlation per step, and the Bradley-Terry loss of the last refit."""
+RECENT_CLIPS = 200
+"""Clips of the latest pairs on which the learned reward is compared with the true one, step by step."""
 
 
 @dataclass
@@ -99,12 +101,22 @@ class PreferenceLoop:
             agreed = agreement(labels, self.reference.label(pairs))
             if agreed is not None:
                 self.agreements.append(agreed)
-        self._recent = (self._recent + fragments)[-200:]
         self.stats.reward_loss = self.trainer.train()
-        self.stats.reward_model_accuracy = self.trainer.accuracy()
-        self.stats.reward_correlation = reward_correlation(self.trainer.net, self._recent)
+        self.remeasure(fragments)
         self.history.append((self.trainer.labels_used, self.stats.reward_model_accuracy))
         return kept
+
+    def remeasure(self, fragments: list[Fragment]) -> None:
+        """Add ``fragments`` to the recent clips (the last :data:`RECENT_CLIPS`) and measure the reward model again:
+        its held-out accuracy and its learned-vs-true correlation per step on those clips."""
+        self._recent = (self._recent + fragments)[-RECENT_CLIPS:]
+        self.stats.reward_model_accuracy = self.trainer.accuracy()
+        self.stats.reward_correlation = reward_correlation(self.trainer.net, self._recent)
+
+    @property
+    def recent(self) -> list[Fragment]:
+        """The latest clips labelled (at most :data:`RECENT_CLIPS`), on which the correlation is measured."""
+        return list(self._recent)
 
     def close(self) -> None:
         self.sampler.close()

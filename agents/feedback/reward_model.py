@@ -216,6 +216,16 @@ class RewardModelTrainer:
             kept += 1
         return kept
 
+    def restore(self, pairs: Sequence[tuple[Fragment, Fragment, float, bool]]) -> None:
+        """Put back pairs saved earlier, ``(left, right, label, held out)`` in the order :meth:`add` kept them.
+
+        The input statistics are not updated: they already count these pairs (they are saved with the weights).
+        """
+        for left, right, label, held in pairs:
+            pair = LabelledPair(left, right, float(label), self._features(left), self._features(right))
+            (self.heldout_pairs if held else self.train_pairs).append(pair)
+        self._seen = self.labels_used
+
     def _features(self, fragment: Fragment) -> torch.Tensor:
         return self.net.features(fragment.obs, fragment.acts)
 

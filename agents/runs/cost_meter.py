@@ -149,11 +149,15 @@ class ReportCost(BaseCallback):
 
 class PreferenceCost:
     """The cost of learning from preferences, as a :class:`CostSource`: the feedback lab's clips, reward model
-    and labels (give it the run's :class:`~agents.feedback.preference_loop.PreferenceLoop` and reward net)."""
+    and labels (give it the run's :class:`~agents.feedback.preference_loop.PreferenceLoop` and reward net).
+
+    Like every source it counts from 0 in each worker: labels a resumed run's loop restored from its folder were
+    counted before (the meter adds the stored cost), so only the labels asked since are its own."""
 
     def __init__(self, loop: Any, reward_net: Any) -> None:
         self.loop = loop
         self.reward_net = reward_net
+        self._restored = labels_by_who(loop.stats.labels_by_source)
 
     def cost_env_steps(self) -> dict[str, int]:
         return {FEEDBACK_CLIPS: int(self.loop.sampler.env_steps)}
@@ -162,4 +166,5 @@ class PreferenceCost:
         return {"reward model": int(self.reward_net.num_params())}
 
     def cost_labels(self) -> dict[str, int]:
-        return labels_by_who(self.loop.stats.labels_by_source)
+        now = labels_by_who(self.loop.stats.labels_by_source)
+        return {who: count - self._restored.get(who, 0) for who, count in now.items()}

@@ -10,14 +10,14 @@ does): a reward learned once and frozen gets gamed (their Pong agent learned end
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 
 from agents.feedback.fragments import Fragment, FragmentSampler, pair_up
-from agents.feedback.labelers import Labeler, agreement
+from agents.feedback.labelers import Label, Labeler, Pair, agreement
 from agents.feedback.reward_model import RewardModelTrainer, reward_correlation
 from agents.feedback.settings import FeedbackSettings
 
@@ -43,6 +43,10 @@ class FeedbackStats:
     reward_correlation: float | None = None
     reward_loss: float | None = None
     clip_env_steps: int = 0
+    oracle_compared: int = 0
+    """Answered pairs (not can't tell) that the reference oracle also answered on (see PreferenceLoop)."""
+    oracle_agreed: int = 0
+    """Of those, how many it answered the same way."""
 
     @property
     def labels_used(self) -> int:
@@ -53,6 +57,11 @@ class FeedbackStats:
         seconds = self.labeling_s_by_source.get(source, 0.0)
         count = self.labels_by_source.get(source, 0)
         return count / seconds if count and seconds > 0 else None
+
+    @property
+    def oracle_agreement(self) -> float | None:
+        """How often the labels agree with the oracle's answers on the same pairs (None before any)."""
+        return self.oracle_agreed / self.oracle_compared if self.oracle_compared else None
 
 
 class PreferenceLoop:
@@ -88,21 +97,30 @@ class PreferenceLoop:
         if n_pairs <= 0:
             return 0
         fragments = self.sampler.sample(policy, 2 * n_pairs)
-        self.stats.clip_env_steps = self.sampler.env_steps
         pairs = pair_up(fragments)
         started = time.perf_counter()
         labels = self.labeler.label(pairs)
-        spent = time.perf_counter() - started
-        source = self.labeler.source
+        return self.add_labels(pairs, labels, self.labeler.source, time.perf_counter() - started)
+
+    def add_labels(self, pairs: Sequence[Pair], labels: Sequence[Label], source: str, seconds: float) -> int:
+        """Add answered pairs (``None`` labels dropped) given by ``source`` in ``seconds``, refit; returns labels kept.
+
+        The automated labelers come through :meth:`query`; a person's answers arrive here a few at a time.
+        """
+        self.stats.clip_env_steps = self.sampler.env_steps
         kept = self.trainer.add(pairs, labels)
         self.stats.labels_by_source[source] = self.stats.labels_by_source.get(source, 0) + kept
-        self.stats.labeling_s_by_source[source] = self.stats.labeling_s_by_source.get(source, 0.0) + spent
+        self.stats.labeling_s_by_source[source] = self.stats.labeling_s_by_source.get(source, 0.0) + seconds
         if self.reference is not None:
-            agreed = agreement(labels, self.reference.label(pairs))
+            reference = self.reference.label(pairs)
+            agreed = agreement(labels, reference)
             if agreed is not None:
                 self.agreements.append(agreed)
+                compared = sum(a is not None and b is not None for a, b in zip(labels, reference, strict=True))
+                self.stats.oracle_compared += compared
+                self.stats.oracle_agreed += round(agreed * compared)
         self.stats.reward_loss = self.trainer.train()
-        self.remeasure(fragments)
+        self.remeasure([clip for pair in pairs for clip in pair])
         self.history.append((self.trainer.labels_used, self.stats.reward_model_accuracy))
         return kept
 

@@ -4,7 +4,8 @@ The worker body (:func:`agents.runs.training.train`) reports everything it does 
 through an :class:`EventSink`: episodes, progress and cost, the values the algorithm logs, evaluation clips,
 checkpoints and how it ended. The server reduces them into the run's statistics and status
 (:meth:`agents.runs.run.Run.apply`); nothing in the server holds a model. Commands flow the other way:
-pause, resume and stop (later: preference labels and mid-run changes).
+pause, resume and stop, and a person's answers to pairs of clips (the feedback lab's
+:class:`~agents.feedback.person.PairAnswer`, which refers to a pair the worker offered by its id).
 
 Inline (the headless trainer) the sink calls the run's reducer directly; in a worker process it sends
 batches over a pipe (:mod:`agents.runs.workers.process`). Either way the events and their order are the same.
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
+from agents.feedback.person import PairAnswer
 from agents.runs.live import EvalResult
 from agents.runs.status import RunStatus
 from agents.storage.cost import Cost
@@ -108,9 +110,74 @@ class Heartbeat:
     """Seconds since the training loop last took a step or an optimizer step (0 while paused)."""
 
 
-Event = Episode | Progress | Metrics | Evaluated | Started | Checkpointed | Ended | Heartbeat | Cost
+@dataclass(frozen=True, slots=True)
+class PairOffered:
+    """Two clips of the current policy for a person to compare (the feedback lab), rendered ahead of the click.
+
+    Each clip is a small looping GIF (a few kB: frames shrunk to at most 200 px wide, one 64-colour palette).
+    """
+
+    pair_id: str
+    """What the person's :class:`~agents.feedback.person.PairAnswer` refers to."""
+    left_gif: bytes
+    right_gif: bytes
+    step: int
+    """The training step whose policy played both clips."""
+    clip_steps: int
+    """Steps in each clip."""
+    clip_s: float
+    """Seconds each clip takes to play once."""
+
+
+@dataclass(frozen=True, slots=True)
+class LabelsState:
+    """Where the feedback lab's labelling stands: labels by who gave them, and whether training waits for some.
+
+    Sent when it changes (at most every rollout, and every second while training waits for a person).
+    """
+
+    labels_by_source: dict[str, int]
+    """Labels the reward model learnt from, by labeller source ("human", "oracle", "rule"); can't tell not counted."""
+    labeling_s_by_source: dict[str, float]
+    """Seconds each source spent labelling them (a person: from a pair's first showing to the click)."""
+    labels_due: int
+    """Labels the schedule has asked for by now, all sources together (Christiano et al.'s decreasing rate)."""
+    total_labels: int
+    waiting: bool = False
+    """Training stands still until a person gives ``labels_due`` labels (the first ones)."""
+    asking: bool = True
+    """More labels are wanted (False once the budget is spent or past ``freeze_after``): pending pairs expire."""
+    oracle_agreed: int = 0
+    """Of the person's labels, how many the oracle answered the same way (never used for training)."""
+    oracle_compared: int = 0
+
+    @property
+    def labels_used(self) -> int:
+        return sum(self.labels_by_source.values())
+
+    @property
+    def oracle_agreement(self) -> float | None:
+        return self.oracle_agreed / self.oracle_compared if self.oracle_compared else None
+
+
+Event = (
+    Episode
+    | Progress
+    | Metrics
+    | Evaluated
+    | Started
+    | Checkpointed
+    | Ended
+    | Heartbeat
+    | Cost
+    | PairOffered
+    | LabelsState
+)
 """A :class:`~agents.storage.cost.Cost` is an event too: the run's cost meter, reported about once a second, before
 each checkpoint and before the end."""
+
+WorkerCommand = Command | PairAnswer
+"""What goes down to a worker: a control command, or a person's answer to a pair it offered."""
 
 
 class EventSink(Protocol):

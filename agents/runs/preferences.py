@@ -6,6 +6,11 @@ env's own reward only reaches the charts), the preference loop that asks for lab
 (:class:`~agents.feedback.preference_loop.PreferenceCallback`), and what it learned in the run's folder: the reward
 model's weights (``reward_model.pt``) and the labelled pairs (``preferences.npz``, :mod:`agents.feedback.pair_store`),
 so a resumed run keeps its reward model, its pair set and its label count, and asks only the labels still due.
+
+When a person labels (``feedback="human"``), it also renders pairs of clips ahead for them
+(:class:`~agents.runs.clip_pairs.PairRenderer`, a thread of the worker) and takes their answers from the
+run's control (:class:`~agents.runs.person_labels.PersonPreferenceCallback`); the oracle answers the same pairs
+on the side, to measure how often the person agrees with the true return (never to train).
 """
 
 from __future__ import annotations
@@ -14,14 +19,20 @@ from pathlib import Path
 
 import gymnasium as gym
 import torch
+from stable_baselines3.common.callbacks import BaseCallback
 
 from agents.config.run_config import RunConfig
 from agents.feedback.fragments import FragmentSampler
 from agents.feedback.labelers import OracleLabeler
 from agents.feedback.learned_reward import LearnedReward
 from agents.feedback.pair_store import pairs_to_npz, restore_pairs
+from agents.feedback.person import PERSON_SOURCE, PendingPairs, PersonLabels
 from agents.feedback.preference_loop import FeedbackStats, PreferenceCallback, PreferenceLoop
 from agents.feedback.reward_model import RewardModelTrainer, RewardNet
+from agents.runs.clip_pairs import PairRenderer, shrink_clip_frame
+from agents.runs.events import CollectingSink, EventSink
+from agents.runs.live import RunControl
+from agents.runs.person_labels import LabelsReporter, PersonPreferenceCallback, ReportLabels
 from agents.storage.folder import atomic_write_bytes
 
 REWARD_MODEL_FILE = "reward_model.pt"
@@ -38,16 +49,27 @@ class PreferenceLearning:
     ``r(s, a)`` fit to a hundred labels paid one push direction more, which the agent then exploited.
 
     Args:
-        config: the run's configuration; ``config.feedback`` must be set and name an automated labeler.
+        config: the run's configuration; ``config.feedback`` must be set.
         folder: the run's folder (None: nothing is saved).
         resume: load the reward model and the labelled pairs saved in ``folder`` (a folder from before pairs were
             saved resumes with its reward model and no pairs).
+        sink: where the labelling counters (and a person's pairs of clips) are reported (None: nowhere).
+        control: the run's control, where a person's answers arrive (needed when a person labels).
 
     Raises:
+        ValueError: no feedback settings, or a person labels and there is no sink or control.
         agents.feedback.pair_store.PairFileError: the saved pairs do not fit this run.
     """
 
-    def __init__(self, config: RunConfig, folder: Path | None, resume: bool = False) -> None:
+    def __init__(
+        self,
+        config: RunConfig,
+        folder: Path | None,
+        resume: bool = False,
+        *,
+        sink: EventSink | None = None,
+        control: RunControl | None = None,
+    ) -> None:
         feedback = config.feedback
         if feedback is None:
             raise ValueError("this run does not learn from preferences")
@@ -60,9 +82,25 @@ class PreferenceLearning:
         if resume and self.path is not None and self.path.exists():
             self.net.load_state_dict(torch.load(self.path, weights_only=True))  # our own file, never a user's
         features = config.env_info.feature_names
-        labeler = feedback.labeler(features, seed=config.seed)
+        person = feedback.feedback == PERSON_SOURCE
+        if person and (sink is None or control is None):
+            raise ValueError("a person labels this run: it needs the worker's sink and control")
+        clips = feedback.fragment_length
+        sampler = (
+            FragmentSampler(
+                lambda: config.env_info.make(render_mode="rgb_array"),
+                clips,
+                seed=config.seed + CLIP_SEED_OFFSET,
+                fragments_per_episode=2,
+                render=True,
+                frame=shrink_clip_frame,
+            )
+            if person
+            else FragmentSampler(config.env_info.make, clips, seed=config.seed + CLIP_SEED_OFFSET)
+        )
+        labeler = PersonLabels() if person else feedback.labeler(features, seed=config.seed)
         self.loop = PreferenceLoop(
-            FragmentSampler(config.env_info.make, feedback.fragment_length, seed=config.seed + CLIP_SEED_OFFSET),
+            sampler,
             labeler,
             RewardModelTrainer(self.net, seed=config.seed),
             feedback.settings(),
@@ -71,14 +109,30 @@ class PreferenceLearning:
         self.total_timesteps = config.total_timesteps
         if resume and self.pairs_path is not None and self.pairs_path.exists():
             restore_pairs(self.loop, self.pairs_path)
+        self.reporter = LabelsReporter(self.loop, sink or CollectingSink(), self.total_timesteps)
+        self.pending: PendingPairs | None = None
+        self.renderer: PairRenderer | None = None
+        self.control = control
+        self.seed = config.seed
+        if person:
+            assert sink is not None and control is not None
+            self.pending = PendingPairs()
+            self.renderer = PairRenderer(sampler, self.pending, sink, lambda: control.answers_delivered)
 
     def wrap(self, env: gym.Env) -> gym.Env:
         """Pay ``env``'s agent with the learned reward (place it where shaping would go)."""
         return LearnedReward(env, self.net)
 
-    def callback(self) -> PreferenceCallback:
-        """The SB3 callback that asks for labels and refits the reward model during ``learn``."""
-        return PreferenceCallback(self.loop, self.total_timesteps)
+    def callbacks(self) -> list[BaseCallback]:
+        """The SB3 callbacks that ask for labels, refit the reward model and report the counters during ``learn``."""
+        if self.renderer is not None:
+            assert self.pending is not None and self.control is not None
+            ask: PreferenceCallback = PersonPreferenceCallback(
+                self.loop, self.total_timesteps, self.pending, self.renderer, self.control, self.reporter, self.seed
+            )
+        else:
+            ask = PreferenceCallback(self.loop, self.total_timesteps)
+        return [ask, ReportLabels(self.reporter)]
 
     @property
     def stats(self) -> FeedbackStats:
@@ -94,4 +148,6 @@ class PreferenceLearning:
         atomic_write_bytes(self.pairs_path, pairs_to_npz(self.loop))
 
     def close(self) -> None:
+        if self.renderer is not None:
+            self.renderer.close()  # first: it plays clips on the sampler's env
         self.loop.close()

@@ -25,7 +25,9 @@ from datetime import UTC, datetime
 from typing import Self
 
 from agents.config.run_config import RunConfig
-from agents.runs.events import Checkpointed, Command, Ended, Evaluated, Event, Started
+from agents.feedback.person import UnknownPair
+from agents.runs.events import Checkpointed, Command, Ended, Evaluated, Event, LabelsState, PairOffered, Started
+from agents.runs.labelling import PairQueue
 from agents.runs.live import EvalSchedule, RunSnapshot, RunStats
 from agents.runs.names import fallback_name
 from agents.runs.persistence import RunPersistence
@@ -125,6 +127,8 @@ class Run:
         if store is not None and folder is None:
             self.folder = store.create(self.id, config.to_dict(), self._status_record())
         self._persistence = RunPersistence(self.folder, config) if self.folder is not None else None
+        self.labelling = PairQueue()
+        """The feedback lab's pairs of clips waiting for a person's answer, and the labelling counters."""
 
     def is_owner(self, token: str) -> bool:
         """Whether ``token`` is the control token of the tab that started (or resumed) this run."""
@@ -235,6 +239,18 @@ class Run:
         if queued:
             self._exited(None)
 
+    def answer(self, pair_id: str, answer: str) -> None:
+        """A person's answer to a queued pair of clips (the feedback lab); it goes down to the worker.
+
+        Raises:
+            UnknownPair: the pair is not queued (answered already, never offered) or the run is not training.
+            ValueError: not one of the four answers.
+        """
+        with self._lock:
+            if not self.status.active or self._worker is None:
+                raise UnknownPair(f"run {self.id} is {self.status}: it takes no answers")
+            self._worker.send(self.labelling.answer(pair_id, answer))
+
     def join(self, timeout: float | None = None) -> bool:
         """Wait until the run has ended and its worker is gone; True if it has."""
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -274,6 +290,10 @@ class Run:
                 self._persist()
             elif isinstance(event, Ended):
                 self._end(event)
+            elif isinstance(event, PairOffered):
+                self.labelling.offer(event)
+            elif isinstance(event, LabelsState):
+                self.labelling.update(event)
             else:
                 if isinstance(event, Evaluated):
                     result = event.result
@@ -294,6 +314,7 @@ class Run:
             if self.status.active:
                 self.status = self._ended.status
                 self.end_reason, self.error = self._ended.end_reason, self._ended.error
+        self.labelling.close()
 
     def _exited(self, death: str | None) -> None:
         """The worker is gone (or never came): settle the final status, write it, free the folder and the slot."""

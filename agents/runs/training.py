@@ -218,7 +218,9 @@ class _Trainer:
         config, job = self.config, self.job
         self.control.start_clock(job.start_train_s)  # time to solve counts building the model, as bare SB3's does
         if config.feedback is not None:
-            self.preferences = PreferenceLearning(config, job.folder, resume=job.start_step > 0)
+            self.preferences = PreferenceLearning(
+                config, job.folder, resume=job.start_step > 0, sink=self.sink, control=self.control
+            )
             self.meter.sources.append(PreferenceCost(self.preferences.loop, self.preferences.net))
         env_fn = self._env_factory()
         if job.start_step:
@@ -268,7 +270,7 @@ class _Trainer:
         if self.folder is not None:  # after the boundary: a checkpoint saves the generators it just captured
             callbacks.append(TimedCheckpoint(self.save_checkpoint, job.checkpoint_every_s))
         if self.preferences is not None:
-            callbacks.insert(0, self.preferences.callback())  # labels first: the first step waits for them
+            callbacks[:0] = self.preferences.callbacks()  # labels first: the first step waits for them
 
         self.sink.emit(Started(time.perf_counter() - began, job.start_step or None, self.resume_note))
         remaining = config.total_timesteps - job.start_step

@@ -13,7 +13,7 @@ import signal
 from collections.abc import Callable
 from typing import Protocol
 
-from agents.runs.events import Command, Event
+from agents.runs.events import Event, WorkerCommand
 from agents.runs.training import TrainJob
 
 Deliver = Callable[[list[Event]], None]
@@ -23,8 +23,9 @@ OnExit = Callable[[str | None], None]
 class Worker(Protocol):
     """A running worker body, as the run handle sees it."""
 
-    def send(self, command: Command) -> None:
-        """Pause, resume or stop (a stop is followed by a kill if the worker has not ended after a grace)."""
+    def send(self, command: WorkerCommand) -> None:
+        """Pause, resume or stop (a stop is followed by a kill if the worker has not ended after a grace), or a
+        person's answer to a pair of clips the worker offered."""
         ...
 
     def join(self, timeout: float | None = None) -> bool:

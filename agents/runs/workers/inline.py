@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import threading
 
-from agents.runs.events import CallbackSink, Command
+from agents.feedback.person import PairAnswer
+from agents.runs.events import CallbackSink, Command, WorkerCommand
 from agents.runs.live import RunControl
 from agents.runs.training import TrainJob, train
 from agents.runs.workers.base import Deliver, OnExit
@@ -35,8 +36,10 @@ class InlineWorker:
         finally:
             self._on_exit(None)
 
-    def send(self, command: Command) -> None:
-        if command == Command.PAUSE:
+    def send(self, command: WorkerCommand) -> None:
+        if isinstance(command, PairAnswer):
+            self.control.deliver(command)
+        elif command == Command.PAUSE:
             self.control.pause()
         elif command == Command.RESUME:
             self.control.resume()

@@ -8,7 +8,8 @@ segfaults or exhausts memory would take the server and every other run with it.
   comes within a second of Start instead of after seconds of imports.
 * **Events up, commands down.** The body reports through a :class:`PipeSink` that sends batches (at most
   every 50 ms, at once for status events) over a pipe; a pump thread per run in the server hands them to
-  the run handle. Pause, resume and stop go down the same pipe to a command thread in the worker.
+  the run handle. Pause, resume and stop, and a person's answers to pairs of clips, go down the same pipe to
+  a command thread in the worker, which checks each (an unknown command or a malformed answer is refused).
 * **Isolation.** The pump also watches the process: a crash (SIGSEGV, SIGABRT, the OOM killer's SIGKILL),
   resident memory above the per-run cap, or silence past ``hang_s`` ends the run as failed with a sentence
   (:func:`~agents.runs.workers.base.describe_exit`); a stop is followed by a kill after ``stop_grace_s``.
@@ -36,9 +37,11 @@ from dataclasses import replace
 from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import ForkServerProcess, set_spawning_popen
+from collections.abc import Iterator
 from typing import Any
 
-from agents.runs.events import Command, Episode, Event, Heartbeat, Metrics, Progress
+from agents.feedback.person import PairAnswer
+from agents.runs.events import Command, Episode, Event, Heartbeat, Metrics, Progress, WorkerCommand
 from agents.runs.live import RunControl
 from agents.runs.training import TrainJob, train
 from agents.runs.workers.base import Deliver, OnExit, describe_exit
@@ -137,8 +140,20 @@ class WatchedControl(RunControl):
         super().checkpoint()
 
     def idle_s(self) -> float:
-        """Seconds since the loop last passed a step or an optimizer step; 0 while paused."""
-        return 0.0 if self.paused else time.monotonic() - self.last_active
+        """Seconds since the loop last passed a step or an optimizer step; 0 while paused or waiting for labels."""
+        if self.paused or self.waiting_for_labels:
+            return 0.0
+        return time.monotonic() - self.last_active
+
+    @contextlib.contextmanager
+    def labels_awaited(self) -> Iterator[None]:
+        """As the base class; the wait's end counts as activity (the loop was waiting, not hanging)."""
+        self.sink.flush()
+        try:
+            with super().labels_awaited():
+                yield
+        finally:
+            self.last_active = time.monotonic()
 
 
 def worker_main(job: TrainJob, conn: Connection) -> None:
@@ -181,6 +196,15 @@ def _serve_commands(conn: Connection, control: RunControl) -> None:
             control.stop()
         elif command == Command.STOP_NOW:
             control.stop(final_clip=False)
+        elif isinstance(command, PairAnswer):
+            try:
+                command.validate()  # unpickling skipped __post_init__: check again before it reaches training
+            except ValueError as error:
+                log.warning("a malformed answer was refused: %s", error)
+                continue
+            control.deliver(command)
+        else:
+            log.warning("an unknown command was refused: %r", type(command).__name__)
     control.stop()
     time.sleep(STOP_GRACE_S)  # time to save a checkpoint, no more: nobody is listening
     os._exit(1)
@@ -285,7 +309,7 @@ class ProcessWorker:
         self._pump = threading.Thread(target=self._pump_loop, name=f"pump-{job.run_id}", daemon=True)
         self._pump.start()
 
-    def send(self, command: Command) -> None:
+    def send(self, command: WorkerCommand) -> None:
         if command in (Command.STOP, Command.STOP_NOW) and self._stop_at is None:
             self._stop_at = time.monotonic()
         elif command in (Command.PAUSE, Command.RESUME):

@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui.common import require_entrypoint, start_run
 from ui.feedback_lab import EXPLAINER, feedback_form
+from ui.labelling_panel import labelling_panel
 from ui.run_view import show_run
 
 require_entrypoint()
@@ -28,6 +29,10 @@ run_id = st.query_params.get("run", "")
 if start and config is not None:
     run_id = start_run(config) or run_id
 if run_id:
+    labelling_panel(run_id)
     show_run(run_id)
 else:
-    st.info("Choose who labels in the sidebar and press **Start learning from labels**.")
+    st.info(
+        "Press **Start learning from labels**: you will see two short clips of the agent side by side and click the "
+        "one closer to what you want. Or let an oracle or a rule label instead (sidebar, *Who labels*)."
+    )

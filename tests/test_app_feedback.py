@@ -15,6 +15,7 @@ def test_the_lab_explains_itself_and_offers_the_automated_labelers() -> None:
     explainer = " ".join(m.value for m in at.markdown)
     assert "R1" in explainer and "rule" in explainer and "3-5 seconds" in explainer
     assert [str(o) for o in at.radio(key="fb_labeler").options] == [
+        "You: watch two clips, click the better one",
         "Oracle: reads the env's true return (Bradley-Terry, as in Christiano et al. 2017)",
         "Rule: you write what 'better' means, in the reward-expression language",
     ]
@@ -34,6 +35,7 @@ def test_a_bad_rule_is_refused_under_the_form_and_start_stays_off() -> None:
 
 def test_start_trains_on_a_reward_learned_from_oracle_labels() -> None:
     at = app_at("pages/feedback.py")
+    at.radio(key="fb_labeler").set_value("oracle").run()
     at.selectbox(key="fb_env").set_value("Pendulum-v1").run()
     at.number_input(key="fb_labels").set_value(10).run()
     at.number_input(key="fb_timesteps").set_value(1000).run()

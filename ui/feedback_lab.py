@@ -20,9 +20,14 @@ LAB_ENVS = ("Pendulum-v1", "FixedHorizonCartPole-v0", "MountainCar-v0", "Acrobot
 episode's length cannot give the answer away. Pendulum first: from 200 oracle labels it learns as well as from
 its true reward (README, *Feedback lab*); on CartPole the agent still learns to game the learned reward."""
 LABELERS = {
+    "human": "You: watch two clips, click the better one",
     "oracle": "Oracle: reads the env's true return (Bradley-Terry, as in Christiano et al. 2017)",
     "rule": "Rule: you write what 'better' means, in the reward-expression language",
 }
+PERSON_LABELS = 50
+"""A person's default number of labels: about 4 minutes at Christiano et al.'s 3-5 s a label."""
+PERSON_INITIAL_LABELS = 15
+"""Labels a person gives before the agent's first step (rl-teacher, too, waits for the first ones)."""
 EXPLAINER = """
 **What this lab shows.** The agent never sees the environment's reward. It sees pairs of short clips of its own
 behaviour, someone says which clip is better, and a small network learns a reward that agrees with those answers
@@ -69,15 +74,23 @@ def feedback_form() -> tuple[RunConfig | None, str]:
         for name in ("labels", "fragment_length", "label_noise", "label_temperature")
         if labeler == "oracle" or name not in ("label_noise", "label_temperature")
     ]
+    person = labeler == "human"
     for index, name in enumerate(shown):
         param = FEEDBACK_FIELDS.get(name)
-        st.session_state.setdefault(f"fb_{name}", param.default)
-        slot = number_input(param, f"fb_{name}", where=(left, right)[index % 2])
-        value = checked(param, st.session_state.get(f"fb_{name}"), slot)
+        key = f"fb_{name}_human" if person and name == "labels" else f"fb_{name}"  # a person's budget is smaller
+        st.session_state.setdefault(key, PERSON_LABELS if key == "fb_labels_human" else param.default)
+        slot = number_input(param, key, where=(left, right)[index % 2])
+        value = checked(param, st.session_state.get(key), slot)
         refused = refused or value is None
         values[name] = param.default if value is None else value
     # the first labels come before the agent's first step: at most the default, never more than all of them
-    values["initial_labels"] = min(int(FEEDBACK_FIELDS.get("initial_labels").default), int(values["labels"]))
+    first = PERSON_INITIAL_LABELS if person else int(FEEDBACK_FIELDS.get("initial_labels").default)
+    values["initial_labels"] = min(first, int(values["labels"]))
+    if person:
+        st.caption(
+            f"Training waits for your first {values['initial_labels']} labels, then asks for more as it trains. "
+            "A person takes 3-5 s a label (Christiano et al. 2017)."
+        )
     st.session_state.setdefault("fb_seed", SEED.default)
     seed_slot = number_input(SEED, "fb_seed", label="seed")
     seed = checked(SEED, st.session_state.get("fb_seed"), seed_slot)

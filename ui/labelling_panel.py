@@ -1,0 +1,168 @@
+"""The feedback lab's labelling panel: two clips side by side and four answers, and the labelling counters.
+
+The pairs were rendered ahead by the run's worker and wait in the run handle's queue
+(:mod:`agents.runs.labelling`), so a click takes the pair off the queue and the fragment redraws with the next
+one, without asking the worker. Only whoever may control the run (its owner, or a holder of its control link:
+:func:`ui.common.can_control`) sees the clips and buttons; everyone sees the counters.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from agents.feedback.person import PERSON_SOURCE, UnknownPair
+from agents.runs.events import LabelsState
+from agents.runs.labelling import LabellingView
+from agents.runs.run import Run
+from ui.common import can_control, manager, plain
+
+REFRESH_S = 1.0
+ANSWER_BUTTONS = (
+    ("left", "Left", ":material/arrow_back:", "Left"),
+    ("right", "Right", ":material/arrow_forward:", "Right"),
+    ("same", "Same", ":material/drag_handle:", "S"),
+    ("cant_tell", "Can't tell", ":material/help:", "T"),
+)
+"""(answer, button label, icon, keyboard shortcut): rl-teacher's left / right / can't tell, and Christiano et al.'s
+'equally good' (a 0.5 label)."""
+_REFUSED_KEY = "labelling_refused"
+
+
+def labelling_panel(run_id: str) -> None:
+    """Draw the panel of a run that learns from preferences; live (once a second) while it trains."""
+    run = manager().get(run_id)
+    if run is None or run.config.feedback is None:
+        return
+    if run.status.active:
+        _live(run_id)
+    else:
+        _counters(run, run.labelling.view())
+
+
+@st.fragment(run_every=REFRESH_S)
+def _live(run_id: str) -> None:
+    run = manager().get(run_id)
+    if run is None:
+        return
+    view = run.labelling.view()
+    person = run.config.feedback is not None and run.config.feedback.feedback == PERSON_SOURCE
+    if person and run.status.active and can_control(run):
+        _ask(run, view)
+    elif person and run.status.active:
+        st.caption("You are watching: only the browser that started this run labels its clips.")
+    _counters(run, view)
+
+
+def _ask(run: Run, view: LabellingView) -> None:
+    refused = st.session_state.pop(_REFUSED_KEY, "")
+    if refused:
+        st.toast(refused, icon=":material/block:")
+    if view.closed:
+        return
+    pair = view.pair
+    st.markdown("#### Which clip is closer to what you want?")
+    if pair is None:
+        st.info("Rendering the next pair of clips from the current policy...", icon=":material/hourglass_top:")
+        return
+    run.labelling.shown(pair.pair_id)
+    left, right = st.columns(2)
+    left.image(pair.left_gif, output_format="GIF", width="stretch", caption="Left")
+    right.image(pair.right_gif, output_format="GIF", width="stretch", caption="Right")
+    cols = st.columns(len(ANSWER_BUTTONS))
+    for col, (answer, label, icon, shortcut) in zip(cols, ANSWER_BUTTONS, strict=True):
+        col.button(
+            label,
+            key=f"answer-{answer}-{pair.pair_id}",  # a new key per pair: a double click cannot answer the next one
+            icon=icon,
+            shortcut=shortcut,
+            width="stretch",
+            type="primary" if answer in ("left", "right") else "secondary",
+            on_click=_answer,
+            args=(run, pair.pair_id, answer),
+        )
+    st.caption(
+        f"Both clips: {pair.clip_steps} steps of the policy at training step {pair.step:,}, looping "
+        f"({pair.clip_s:.1f} s each). {plain(run.config.env_info.description)} *Same* counts as half a "
+        f"preference each way; *can't tell* is dropped. {view.queued - 1} more pair(s) ready."
+    )
+
+
+def _answer(run: Run, pair_id: str, answer: str) -> None:
+    """A button's callback: the answer goes to the run before the fragment redraws with the next pair."""
+    try:
+        run.answer(pair_id, answer)
+    except UnknownPair:
+        st.session_state[_REFUSED_KEY] = "That pair was answered already; here is the next one."
+
+
+def _counters(run: Run, view: LabellingView) -> None:
+    """Labels so far by who gave them, labels per second of each, agreement with the oracle, and what is due."""
+    state = view.state
+    feedback = run.config.feedback
+    person = feedback is not None and feedback.feedback == PERSON_SOURCE
+    by_source = state.labels_by_source if state else {}
+    seconds = state.labeling_s_by_source if state else {}
+    automated = sum(count for source, count in by_source.items() if source != PERSON_SOURCE)
+    automated_s = sum(s for source, s in seconds.items() if source != PERSON_SOURCE)
+    metrics: list[tuple[str, str, str]] = []
+    if person:
+        rate = view.person_labels_per_s
+        cant_tell = view.answers.get("cant_tell", 0)
+        metrics += [
+            (
+                "Your labels",
+                f"{view.person_labels:,}",
+                f"Left, right or same, counted as you click ({cant_tell} can't tell, dropped).",
+            ),
+            (
+                "Your labels per second",
+                "–" if rate is None else f"{rate:.2f}",
+                "Your labels over your time on the pairs, each from its first showing to your click.",
+            ),
+        ]
+    if not person or automated:
+        metrics += [
+            ("Automated labels", f"{automated:,}", "Labels from the oracle or a rule the reward model learnt from."),
+            (
+                "Automated labels per second",
+                "–" if not automated or automated_s <= 0 else f"{automated / automated_s:,.0f}",
+                "Labels over the seconds the labeller spent answering (playing the clips not counted).",
+            ),
+        ]
+    if feedback is not None and feedback.feedback != "oracle":
+        agreement = state.oracle_agreement if state else None
+        compared = state.oracle_compared if state else 0
+        whose = "your" if person else "the rule's"
+        metrics.append(
+            (
+                "Agree with the oracle",
+                "–" if agreement is None else f"{agreement:.0%}",
+                f"How often {whose} labels match the oracle's answer on the "
+                f"same pair ({compared} compared; the oracle prefers the higher true return). Its answers never "
+                "train the reward model.",
+            )
+        )
+    for col, (label, value, help_text) in zip(st.columns(len(metrics)), metrics, strict=True):
+        col.metric(label, value, help=help_text)
+    if state is not None:
+        _due(run, state)
+
+
+def _due(run: Run, state: LabelsState) -> None:
+    """Whether training waits for labels, how many are due, or that no more are asked."""
+    used, due = state.labels_used, state.labels_due
+    if state.waiting and run.status.active:
+        whose = "your" if can_control(run) else "its owner's"
+        st.warning(
+            f"Training waits for {whose} labels: {used} of the first {due}. It starts as soon as they are in; "
+            "nothing is lost while it waits.",
+            icon=":material/pause_circle:",
+        )
+    elif not state.asking:
+        st.info(f"All {used:,} labels are in: the reward model is fixed from here.", icon=":material/check_circle:")
+    elif run.status.active:
+        behind = max(0, due - used)
+        st.caption(
+            f"The reward model has learnt from {used:,} of {state.total_labels:,} labels; {behind:,} due by now "
+            "(more early, fewer later). The agent trains on meanwhile."
+        )

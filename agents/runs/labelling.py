@@ -14,6 +14,7 @@ from, by source; whether training waits; agreement with the oracle).
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -50,6 +51,8 @@ class LabellingView:
     """The pair to show now (the oldest queued), or None while the next one renders."""
     queued: int
     """Pairs ready, the shown one included."""
+    upcoming: QueuedPair | None = None
+    """The pair after it, which a page may load ahead so that it shows the moment it is needed."""
     answers: dict[str, int] = field(default_factory=dict)
     """The person's answers so far by kind (left, right, same, cant_tell), counted at the click."""
     person_s: float = 0.0
@@ -149,11 +152,12 @@ class PairQueue:
 
     def view(self) -> LabellingView:
         with self._lock:
-            head = next(iter(self._pairs.values()), None)
+            first_two = list(itertools.islice(self._pairs.values(), 2))
             asking = self._state is None or self._state.asking
             return LabellingView(
-                pair=head,
+                pair=first_two[0] if first_two else None,
                 queued=len(self._pairs),
+                upcoming=first_two[1] if len(first_two) > 1 else None,
                 answers=dict(self._answers),
                 person_s=self._person_s,
                 state=self._state,

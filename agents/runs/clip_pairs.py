@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
@@ -132,19 +133,12 @@ class PairRenderer:
 
     def _offer(self, policy: Policy, step: int) -> None:
         left, right = self.sampler.sample(policy, 2)
-        pair_id = self.pending.offer((left, right))
-        self.offered += 1
         fps = len(left) / self.clip_s
-        self.sink.emit(
-            PairOffered(
-                pair_id,
-                encode_gif(list(left.frames), fps=fps),
-                encode_gif(list(right.frames), fps=fps),
-                step,
-                len(left),
-                self.clip_s,
-            )
-        )
+        gifs = encode_gif(list(left.frames), fps=fps), encode_gif(list(right.frames), fps=fps)
+        # the frames were for the person's eyes: the pair waits, and trains, without them (100 kB a frame)
+        pair_id = self.pending.offer((replace(left, frames=()), replace(right, frames=())))
+        self.offered += 1
+        self.sink.emit(PairOffered(pair_id, gifs[0], gifs[1], step, len(left), self.clip_s))
 
 
 def shrink_clip_frame(frame: np.ndarray) -> np.ndarray:

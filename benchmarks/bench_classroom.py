@@ -1,0 +1,348 @@
+"""The classroom: 30 real Streamlit sessions watching one run while two runs train, against nobody watching.
+
+    python -m benchmarks.bench_classroom                      # 30 sessions, a 10-minute watched phase
+    python -m benchmarks.bench_classroom --quick              # a 1-minute smoke check
+    python -m benchmarks.bench_classroom --baseline           # the same against the thread design, same sitting
+    python -m benchmarks.bench_classroom --sessions 10 --minutes 3 --baseline REV
+
+For each side (this tree; with ``--baseline`` also the thread design: by default the parent of the commit
+"Worker body and executors", unpacked with ``git archive`` as ``benchmarks.bench_workers`` does) it starts
+``streamlit run app.py --server.headless true`` on a free loopback port with a runs folder of its own, and:
+
+1. starts two CartPole PPO demo runs (5,000,000-step budgets, seeds 1 and 2) as a person does: a session
+   opens the Train page with the configuration in its link and presses **Start training**;
+2. measures the two runs' summed training steps per second (from each run folder's ``progress.csv``) with
+   nobody watching, then while ``--sessions`` sessions watch the first run on ``/train?run=ID``, then with
+   nobody watching again. Watched over unwatched is the watched rate over the mean of the two unwatched ones;
+3. records, for the watchers, the time to a rendered page (page load, websocket, the script run to its
+   ``script_finished``) and each timed fragment rerun's round trip (the page's ``st.fragment(run_every=1)``,
+   whose timer the browser drives), every exception drawn on a page, failed script run and disconnect,
+   and tracebacks in the server's log;
+4. samples the server process's memory (PSS and RSS from ``/proc``) through the watched phase; growth is the
+   last sample less the first one taken after every session has its page.
+
+The sessions are :class:`benchmarks.streamlit_viewer.Viewer` s: Streamlit's websocket protocol spoken as its
+frontend speaks it (checked against a real Chromium on the same page: the same rerun messages, widget
+states and timer). They run in this process, which shares the machine with the server: their CPU time is
+printed beside the server's. Prints per-phase lines, a Markdown table and one JSON object (last line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.bench_workers import REPO, baseline_commit, unpack
+from benchmarks.streamlit_viewer import Viewer
+
+RUN_QUERY = "env=CartPole-v1&algo=ppo&timesteps=5000000&seed={seed}"
+START_LABEL = "Start training"
+SAMPLE_S = 5.0
+GOALS = {"ratio": 0.95, "page_p95_s": 3.0, "fragment_p95_s": 3.0, "growth_mb": 50.0}
+
+
+@dataclass
+class Server:
+    """A ``streamlit run app.py`` process: its process, base URL, runs folder and log."""
+
+    process: subprocess.Popen[bytes]
+    base: str
+    runs: Path
+    log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def serve(tree: Path, folder: Path) -> AsyncIterator[Server]:
+    """Run the app in ``tree`` headless on a free loopback port, runs kept in ``folder``/runs; stopped (SIGTERM)
+    on exit. Raises RuntimeError if it does not answer ``/_stcore/health`` within 90 s."""
+    port, runs, log = _free_port(), folder / "runs", folder / "streamlit.log"
+    runs.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "RUNS_DIR": str(runs), "RL_PLAYGROUND_MAX_RUNS": "2", "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
+    command += ["--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"]
+    command += ["--browser.gatherUsageStats", "false"]
+    with log.open("w") as out:
+        process = subprocess.Popen(command, cwd=tree, env=env, stdout=out, stderr=subprocess.STDOUT)
+    server = Server(process, f"http://127.0.0.1:{port}", runs, log)
+    try:
+        deadline = time.monotonic() + 90
+        while not await asyncio.to_thread(_healthy, server):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not start:\n{log.read_text()[-3000:]}")
+            await asyncio.sleep(0.3)
+        yield server
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.to_thread(process.wait, 30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _healthy(server: Server) -> bool:
+    try:
+        with urllib.request.urlopen(f"{server.base}/_stcore/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+async def start_run(server: Server, seed: int, query: str = RUN_QUERY) -> str:
+    """Start a run as a person does: open the Train page with the configuration in the link, press Start
+    and close the tab once the page names the run. Returns the run's id. Raises RuntimeError if no run starts."""
+    tab = Viewer(server.base, "train", query.format(seed=seed))
+    try:
+        await tab.open()
+        await tab.press(START_LABEL)
+        params = dict(part.split("=", 1) for part in tab.query.split("&") if "=" in part)
+        if "run" not in params:
+            raise RuntimeError(f"Start did not start a run: {tab.stats.errors or tab.texts[:5]}")
+        return params["run"]
+    finally:
+        await tab.close()
+
+
+def run_steps(server: Server, run_id: str) -> int:
+    """The run's training steps so far: the last row of its ``progress.csv`` (0 before the first)."""
+    path = server.runs / run_id / "progress.csv"
+    try:
+        lines = path.read_text().splitlines()
+        column = lines[0].split(",").index("time/total_timesteps")
+        for line in reversed(lines[1:]):
+            with contextlib.suppress(IndexError, ValueError):
+                return int(float(line.split(",")[column]))
+    except (OSError, IndexError, ValueError):
+        pass
+    return 0
+
+
+def run_status(server: Server, run_id: str) -> str:
+    try:
+        return str(json.loads((server.runs / run_id / "status.json").read_text()).get("status", "?"))
+    except (OSError, ValueError):
+        return "?"
+
+
+def memory_mb(pid: int) -> dict[str, float]:
+    """PSS and RSS of one process in MB, from ``/proc/PID/smaps_rollup``."""
+    found = {"pss": 0.0, "rss": 0.0}
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            name = line.split(":", 1)[0].lower()
+            if name in found:
+                found[name] = int(line.split()[1]) / 1024
+    return found
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used, from ``/proc/PID/stat``."""
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
+class Phase:
+    """Steps of the runs, CPU of the server and of this process, and the load, from start to end of a phase."""
+
+    def __init__(self, server: Server, runs: list[str]) -> None:
+        self.server, self.runs = server, runs
+        self.start()
+
+    def start(self) -> None:
+        self._steps = [run_steps(self.server, r) for r in self.runs]
+        self._clock, self._own_cpu = time.monotonic(), time.process_time()
+        self._server_cpu = cpu_s(self.server.process.pid)
+
+    def end(self) -> dict[str, Any]:
+        seconds = time.monotonic() - self._clock
+        steps = [run_steps(self.server, r) - s for r, s in zip(self.runs, self._steps, strict=True)]
+        return {
+            "seconds": round(seconds, 1),
+            "steps_per_s": [round(s / seconds, 1) for s in steps],
+            "total_steps_per_s": round(sum(steps) / seconds, 1),
+            "server_cpu": round((cpu_s(self.server.process.pid) - self._server_cpu) / seconds, 3),
+            "client_cpu": round((time.process_time() - self._own_cpu) / seconds, 3),
+            "load": round(os.getloadavg()[0], 2),
+        }
+
+
+async def watch(server: Server, run_id: str, sessions: int, seconds: float, ramp_s: float, runs: list[str]) -> dict:
+    """``sessions`` tabs open ``/train?run=run_id`` over ``ramp_s`` seconds and watch for ``seconds`` after the
+    last has its page; the phase's figures, memory samples and the tabs."""
+    tabs = [Viewer(server.base, "train", f"run={run_id}") for _ in range(sessions)]
+    pid = server.process.pid
+    before = memory_mb(pid)
+
+    async def arrive(tab: Viewer, delay: float) -> None:
+        await asyncio.sleep(delay)
+        try:
+            await tab.open()
+        except (OSError, TimeoutError) as error:
+            tab.stats.errors.append(f"the page did not open: {error!r}")
+
+    rng = random.Random(0)
+    await asyncio.gather(*(arrive(tab, rng.uniform(0, ramp_s)) for tab in tabs))
+    phase = Phase(server, runs)
+    samples = [(0.0, memory_mb(pid))]
+    began = time.monotonic()
+    while (elapsed := time.monotonic() - began) < seconds:
+        await asyncio.sleep(min(SAMPLE_S, seconds - elapsed))
+        samples.append((round(time.monotonic() - began, 1), memory_mb(pid)))
+    figures = phase.end()
+    for tab in tabs:
+        await tab.close()
+    await asyncio.sleep(2)
+    figures["memory"] = {"before_mb": before, "samples": samples, "after_close_mb": memory_mb(pid)}
+    figures["tabs"] = tabs
+    return figures
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    return round(float(np.percentile(values, q)), 3) if values else None
+
+
+async def measure_side(tree: Path, label: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
+    """One design: start its server and two runs, then unwatched, watched, unwatched; its figures."""
+    async with serve(tree, folder) as server:
+        runs = [await start_run(server, seed) for seed in (1, 2)]
+        deadline = time.monotonic() + 120
+        while not all(run_steps(server, r) > 0 for r in runs):
+            if time.monotonic() > deadline:
+                statuses = [run_status(server, r) for r in runs]
+                raise RuntimeError(f"{label}: the runs did not start training ({statuses})")
+            await asyncio.sleep(0.5)
+        await asyncio.sleep(args.settle)
+        phases: dict[str, Any] = {}
+        for name in ("unwatched_before", "watched", "unwatched_after"):
+            if name == "watched":
+                phases[name] = await watch(server, runs[0], args.sessions, args.watched_s, args.ramp, runs)
+            else:
+                phase = Phase(server, runs)
+                await asyncio.sleep(args.unwatched_s)
+                phases[name] = phase.end()
+            shown = {k: v for k, v in phases[name].items() if k not in ("tabs", "memory")}
+            print(f"{label:9} {name:16} {shown}", flush=True)
+        statuses = [run_status(server, r) for r in runs]
+    log = server.log.read_text()
+    return summarise(phases, statuses, log)
+
+
+def summarise(phases: dict[str, Any], statuses: list[str], log: str) -> dict[str, Any]:
+    watched = phases["watched"]
+    tabs: list[Viewer] = watched.pop("tabs")
+    unwatched = (phases["unwatched_before"]["total_steps_per_s"] + phases["unwatched_after"]["total_steps_per_s"]) / 2
+    page = [s for tab in tabs for s in tab.stats.page_s]
+    fragment = [s for tab in tabs for s in tab.stats.fragment_s]
+    errors = [e for tab in tabs for e in tab.stats.errors]
+    errors += [f"a run ended during the measurement ({s})" for s in statuses if s not in ("running", "starting")]
+    errors += ["the server logged a traceback"] * log.count("Traceback")
+    samples = watched["memory"]["samples"]
+    reruns = sum(tab.stats.fragment_runs for tab in tabs)
+    return {
+        "phases": phases,
+        "ratio": round(watched["total_steps_per_s"] / unwatched, 3) if unwatched else None,
+        "unwatched_steps_per_s": round(unwatched, 1),
+        "watched_steps_per_s": watched["total_steps_per_s"],
+        "page_p50_s": percentile(page, 50),
+        "page_p95_s": percentile(page, 95),
+        "fragment_p50_s": percentile(fragment, 50),
+        "fragment_p95_s": percentile(fragment, 95),
+        "pages": len(page),
+        "fragment_reruns": reruns,
+        "fragment_reruns_per_tab_s": round(reruns / len(tabs) / watched["seconds"], 2),
+        "errors": len(errors),
+        "error_examples": sorted(set(errors))[:5],
+        "growth_mb": {key: round(samples[-1][1][key] - samples[0][1][key], 1) for key in ("pss", "rss")},
+        "server_mb": {key: round(samples[-1][1][key], 1) for key in ("pss", "rss")},
+        "unknown_widgets": sorted({w for tab in tabs for w in tab.stats.unknown_widgets}),
+    }
+
+
+TABLE = (
+    ("ratio", "training steps/s, watched / nobody watching (2 runs)", "{:.2f}", "≥ 0.95"),
+    ("unwatched_steps_per_s", "steps/s of the 2 runs, nobody watching", "{:,.0f}", ""),
+    ("watched_steps_per_s", "steps/s of the 2 runs, watched", "{:,.0f}", ""),
+    ("page_p95_s", "time to a rendered page, p95 (p50)", "{:.2f} s", "≤ 3 s"),
+    ("fragment_p95_s", "timed fragment rerun round trip, p95 (p50)", "{:.2f} s", "≤ 3 s"),
+    ("fragment_reruns_per_tab_s", "fragment reruns per tab per second (timer: 1)", "{:.2f}", ""),
+    ("errors", "errors (exceptions on a page, failed runs, disconnects, tracebacks)", "{}", "none"),
+    ("growth_pss", "server memory growth over the watched phase, PSS (RSS)", "{:+.1f} MB", "≤ 50 MB"),
+    ("server_cpu", "server CPU while watched (cores)", "{:.2f}", ""),
+    ("client_cpu", "this tool's CPU while watched (cores)", "{:.2f}", ""),
+    ("load", "load average (watched phase end)", "{:.1f}", ""),
+)
+
+
+def cell(result: dict[str, Any], key: str, fmt: str) -> str:
+    watched = result["phases"]["watched"]
+    if key == "growth_pss":
+        return f"{result['growth_mb']['pss']:+.1f} MB ({result['growth_mb']['rss']:+.1f})"
+    value = watched[key] if key in ("server_cpu", "client_cpu", "load") else result[key]
+    if value is None:
+        return "–"
+    text = fmt.format(value)
+    if key in ("page_p95_s", "fragment_p95_s"):
+        text += f" ({result[key.replace('p95', 'p50')]:.2f})"
+    return text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=30, help="tabs watching one run (default 30)")
+    parser.add_argument("--minutes", type=float, default=10.0, help="length of the watched phase (default 10)")
+    parser.add_argument("--quick", action="store_true", help="a 1-minute smoke check per side")
+    parser.add_argument("--baseline", nargs="?", const="", help="also the thread design at REV (default: before it)")
+    args = parser.parse_args()
+    args.watched_s = 30.0 if args.quick else args.minutes * 60
+    args.unwatched_s, args.ramp, args.settle = (15.0, 5.0, 3.0) if args.quick else (60.0, 10.0, 10.0)
+
+    sides = [("processes", REPO)]
+    print(f"load before: {os.getloadavg()}, {os.cpu_count()} cores", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.baseline is not None:
+            rev = args.baseline or baseline_commit()
+            sides.append(("threads", unpack(rev, Path(tmp) / "threads")))
+        results = {label: asyncio.run(measure_side(tree, label, args, Path(tmp) / label)) for label, tree in sides}
+
+    header = "| measurement | goal | " + " | ".join(f"{label}" for label in results) + " |"
+    print()
+    print(f"{args.sessions} sessions watching one of 2 training runs, {args.watched_s / 60:g} min watched")
+    print()
+    print(header)
+    print("|---|---|" + "---|" * len(results))
+    for key, label, fmt, goal in TABLE:
+        print(f"| {label} | {goal} | " + " | ".join(cell(r, key, fmt) for r in results.values()) + " |")
+    for label, result in results.items():
+        if result["error_examples"]:
+            print(f"{label} errors: {result['error_examples']}")
+    print(f"load after: {os.getloadavg()}")
+    print(json.dumps({"sessions": args.sessions, "watched_s": args.watched_s, "results": results}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""The classroom benchmark's sessions are real viewers: against a real ``streamlit run app.py``, a session
+presses Start and a run trains; watchers get the run's page and its timer's fragment reruns.
+
+Without these the load tool could measure an empty page (a wrong page name, a run that never started, a
+timer never driven) and still report fast pages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.proto.Element_pb2 import Element
+
+from benchmarks.bench_classroom import REPO, run_status, run_steps, serve, start_run
+from benchmarks.streamlit_viewer import Viewer, widget_state
+
+QUERY = "env=CartPole-v1&algo=ppo&timesteps=100000&seed={seed}"
+
+
+def test_widget_state_is_what_the_frontend_sends_for_an_untouched_widget() -> None:
+    number = Element()
+    number.number_input.id, number.number_input.default = "$$ID-1-steps", 0
+    number.number_input.value, number.number_input.set_value = 5_000_000, True
+    choice = Element()
+    choice.selectbox.id, choice.selectbox.default = "$$ID-2-algo", 1
+    choice.selectbox.options.extend(["A2C", "PPO"])
+    button = Element()
+    button.button.id = "$$ID-3-start"
+
+    assert widget_state(number).int_value == 5_000_000  # the set value, not the default, as an int
+    assert widget_state(choice).string_value == "PPO"  # the option's text at the default index
+    assert widget_state(button) is None  # a button sends a trigger only when pressed
+
+
+@pytest.mark.slow
+def test_sessions_start_a_run_and_watch_its_live_page(tmp_path: Path) -> None:
+    async def scenario() -> tuple[str, str, int, list[Viewer]]:
+        async with serve(REPO, tmp_path) as server:
+            run_id = await start_run(server, 1, QUERY)
+            tabs = [Viewer(server.base, "train", f"run={run_id}") for _ in range(3)]
+            for tab in tabs:
+                await tab.open()
+            began = time.monotonic()
+            while min(tab.stats.fragment_runs for tab in tabs) < 3 and time.monotonic() - began < 60:
+                await asyncio.sleep(0.5)
+            status, steps = run_status(server, run_id), run_steps(server, run_id)
+            for tab in tabs:
+                await tab.close()
+        return run_id, status, steps, tabs
+
+    run_id, status, steps, tabs = asyncio.run(scenario())
+
+    assert status == "running" and steps > 0, "Start pressed through the protocol must train a run"
+    for tab in tabs:
+        assert tab.stats.errors == []
+        assert tab.stats.page_s and tab.stats.page_s[0] > 0
+        assert tab.stats.fragment_runs >= 3, "the page's run_every timer must be driven as a browser does"
+        assert len(tab.stats.fragment_s) >= 3
+        assert tab.stats.unknown_widgets == set()
+        assert any("/ 100,000 steps" in text for text in tab.texts), "the run's progress line"
+        assert any(":green-badge[training]" in text for text in tab.texts), "the run's title and status badge"
+    assert run_id

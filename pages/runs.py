@@ -6,15 +6,17 @@ import pandas as pd
 import streamlit as st
 
 from agents.runs.run import Run
-from ui.common import format_duration, manager, plain, require_entrypoint
+from ui.common import can_control, format_duration, manager, plain, require_entrypoint
 from ui.cost_view import COST_FORMATS, COST_HELP, cost_columns
 from ui.glossary import TERMS
+from ui.operator import operator_sign_in
 from ui.run_files import delete_button, download_buttons, resume_button
 from ui.tables import RETURN, STEPS, show_table
 
 require_entrypoint()
 st.title("Runs")
 st.caption("Every run on this server, newest first. Runs are kept on disk and survive a server restart.")
+operator_sign_in()
 
 
 RUNS_FORMATS = {
@@ -92,6 +94,8 @@ with cols[0]:
     )
 with cols[1]:
     resume_button(run)
+    if run.status.active and can_control(run):
+        st.button("Stop", key=f"runs-stop-{run.id}", icon=":material/stop:", on_click=run.stop)
 with cols[2]:
     delete_button(run)
 download_buttons(run)

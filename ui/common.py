@@ -1,6 +1,7 @@
 """Small helpers every page shares: the run manager, who may control a run, and safe text.
 
-Who may control a run: the browser that started it, and whoever opened the run's control link. Control
+Who may control a run: the browser that started it, whoever opened the run's control link, and the server's
+operator (a session that typed the key set in ``RL_PLAYGROUND_OPERATOR_KEY``; see :func:`sign_in_operator`). Control
 is never carried by an address a person may copy: a browser is recognised by the XSRF cookie Streamlit's
 server sets once per browser (``server.enableXsrfProtection``, on in ``.streamlit/config.toml``), read with
 ``st.context.cookies``; so ownership survives a reload of any page and is shared by the browser's tabs.
@@ -13,6 +14,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
+import os
 import re
 import secrets
 
@@ -29,6 +32,11 @@ CONTROL_PARAM = "control"
 """Query key of a run's control link (``/train?run=ID&control=...``); removed from the address once read."""
 _OWNER_KEY = "owner_token"
 _GRANTS_KEY = "control_grants"
+_OPERATOR_SESSION_KEY = "operator"
+OPERATOR_KEY_ENV = "RL_PLAYGROUND_OPERATOR_KEY"
+"""The server setting that turns the operator sign-in on: a key of at least :data:`OPERATOR_KEY_MIN_CHARS`."""
+OPERATOR_KEY_MIN_CHARS = 16
+log = logging.getLogger(__name__)
 _GRANT_SECRET = secrets.token_bytes(32)
 """Signs control links; a new one at each server start, so a restart ends every handed-over control."""
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -105,9 +113,47 @@ def accept_control_link(run_id: str) -> bool:
     return True
 
 
+def operator_key() -> str | None:
+    """The operator key from ``RL_PLAYGROUND_OPERATOR_KEY`` (None: no operator on this server).
+
+    A key shorter than :data:`OPERATOR_KEY_MIN_CHARS` is refused (logged), so a guessable key never opens
+    every run to whoever guesses it."""
+    key = os.environ.get(OPERATOR_KEY_ENV, "")
+    if not key:
+        return None
+    if len(key) < OPERATOR_KEY_MIN_CHARS:
+        log.warning(
+            "%s is shorter than %d characters: operator sign-in is off", OPERATOR_KEY_ENV, OPERATOR_KEY_MIN_CHARS
+        )
+        return None
+    return key
+
+
+def sign_in_operator(typed: str) -> bool:
+    """Make this session the operator if ``typed`` is the operator key (compared in constant time)."""
+    key = operator_key()
+    if key is None or not typed:
+        return False
+    if not hmac.compare_digest(hashlib.sha256(typed.encode()).digest(), hashlib.sha256(key.encode()).digest()):
+        return False
+    st.session_state[_OPERATOR_SESSION_KEY] = True
+    return True
+
+
+def is_operator() -> bool:
+    """This session signed in as the operator (and the server still has an operator key)."""
+    return bool(st.session_state.get(_OPERATOR_SESSION_KEY)) and operator_key() is not None
+
+
 def can_control(run: Run) -> bool:
-    """Pause, resume and stop: the browser that started the run, or a session that opened its control link."""
-    return run.is_owner(owner_token()) or run.id in st.session_state.get(_GRANTS_KEY, set())
+    """Pause, resume and stop: the browser that started the run, a session that opened its control link, or
+    the operator."""
+    return run.is_owner(owner_token()) or run.id in st.session_state.get(_GRANTS_KEY, set()) or is_operator()
+
+
+def owns(run: Run) -> bool:
+    """Delete an ended run: the browser that started it, or the operator."""
+    return run.is_owner(owner_token()) or is_operator()
 
 
 def start_runs(configs: list[RunConfig]) -> list[str]:

@@ -14,7 +14,7 @@ import streamlit as st
 from agents.export.media import gif_to_mp4
 from agents.runs.manager import RunActionError
 from agents.runs.run import Run
-from ui.common import manager, owner_token, plain
+from ui.common import manager, owner_token, owns, plain
 
 
 def metrics_csv(run: Run) -> bytes:
@@ -93,7 +93,8 @@ def download_buttons(run: Run) -> None:
 
 
 def resume_button(run: Run) -> None:
-    """Continue an interrupted or stopped run from its last checkpoint (only its owner may)."""
+    """Continue an interrupted or stopped run from its last checkpoint (only its owner may: the resumed run is
+    theirs)."""
     if not run.resumable or not run.is_owner(owner_token()):
         return
     if st.button("Resume from checkpoint", key=f"resume-ckpt-{run.id}", icon=":material/replay:", type="primary"):
@@ -106,8 +107,8 @@ def resume_button(run: Run) -> None:
 
 
 def delete_button(run: Run) -> None:
-    """Delete an ended run and its folder (only its owner may)."""
-    if run.status.active or not run.is_owner(owner_token()):
+    """Delete an ended run and its folder (its owner or the operator may)."""
+    if run.status.active or not owns(run):
         return
     if st.button("Delete run", key=f"delete-{run.id}", icon=":material/delete:"):
         try:

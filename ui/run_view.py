@@ -109,7 +109,8 @@ def _controls(run: Run) -> None:
         return
     if not can_control(run):
         st.caption(
-            "You are watching this run. Only the browser that started it (or its control link) can pause or stop it."
+            "You are watching this run. Only the browser that started it, its control link or the server's "
+            "operator can pause or stop it."
         )
         return
     cols = st.columns([1, 1, 4])

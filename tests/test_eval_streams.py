@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -15,14 +14,8 @@ from agents.runs.eval_streams import evaluation_seed, evaluation_streams
 from agents.runs.live import EvalSchedule
 from agents.runs.run import Run, RunStatus
 from agents.storage.store import RunStore
+from tests.tiny import TINY
 
-TINY: dict[str, dict[str, Any]] = {
-    "ppo": {"net_arch": "32", "n_steps": 32, "batch_size": 32, "n_epochs": 1, "n_envs": 2},
-    "dqn": {"net_arch": "32", "buffer_size": 500, "learning_starts": 50, "batch_size": 16, "train_freq": 4},
-    "sac": {"net_arch": "32", "buffer_size": 500, "learning_starts": 300, "batch_size": 16},
-    "q_learning": {},
-    "grpo": {"net_arch": "32", "group_size": 2, "groups_per_update": 2, "n_epochs": 1, "batch_size": 64},
-}
 EVERY = 25
 """Training steps (callback calls) between two evaluation episodes: far more often than a page ever plays them."""
 CASES = [

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
 from agents.config.fields import SEED_COUNT
-from agents.config.run_config import RunConfig
+from agents.config.run_config import RunConfig, seed_configs
 from agents.config.share import config_to_query
 from agents.export.script import (
     ExportError,
@@ -100,7 +99,7 @@ def seeds_form(config: RunConfig) -> None:
         disabled=count is None,
         help="Queues this configuration with seeds 0, 1, ... and compares them with a confidence band.",
     ):
-        ids = start_runs([replace(config, seed=seed) for seed in range(int(count or 0))])
+        ids = start_runs(seed_configs(config, int(count or 0)))
         if ids:
             st.session_state.pop("compare_runs", None)
             st.switch_page("pages/compare.py", query_params={"runs": ",".join(ids)})

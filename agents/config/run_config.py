@@ -9,7 +9,7 @@ and what an algorithm's own checks refuse (a memory-hungry buffer) are refused h
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from agents.algos.registry import AlgoInfo, UnknownAlgoError, get_algo
@@ -29,7 +29,16 @@ from agents.feedback.config import FeedbackConfig, FeedbackConfigError
 from envs.registry import EnvInfo, UnknownEnvError, get_env
 from envs.shaping_config import ShapingConfig, ShapingError
 
-__all__ = ["DEFAULT_WALL_S", "MAX_SEED", "MAX_TIMESTEPS", "MAX_WALL_S", "ConfigError", "RunConfig", "build_config"]
+__all__ = [
+    "DEFAULT_WALL_S",
+    "MAX_SEED",
+    "MAX_TIMESTEPS",
+    "MAX_WALL_S",
+    "ConfigError",
+    "RunConfig",
+    "build_config",
+    "seed_configs",
+]
 
 
 class ConfigError(ValueError):
@@ -189,6 +198,15 @@ def build_config(
         shaping=shaping_config,
         feedback=feedback_config,
     )
+
+
+def seed_configs(config: RunConfig, count: int) -> list[RunConfig]:
+    """*Run N seeds*: the configuration with seeds 0, 1, ... ``count - 1`` and nothing else changed.
+
+    Seed ``k`` of them is the very configuration a single run with seed ``k`` trains (the reproducibility
+    tests hold that it learns the same weights), so a group of seeds can be extended or checked one by one.
+    """
+    return [replace(config, seed=seed) for seed in range(count)]
 
 
 def _choose_preset(env_id: str, algo: str, name: str | None) -> Preset:

@@ -90,6 +90,22 @@ def test_the_number_of_seeds_is_bounded_by_its_schema() -> None:
     assert next(b for b in at.button if b.label.startswith("Run ") and "seeds" in b.label).disabled
 
 
+def test_seed_k_of_run_n_seeds_is_the_run_start_trains_with_seed_k() -> None:
+    """Issue 10 item 4: the runs *Run N seeds* queues differ from what Start trains in their seed only (that one
+    configuration learns the same weights by either path is tests/test_reproducibility.py)."""
+    at = app_at("pages/train.py", env="Acrobot-v1", algo="a2c", learning_rate="0.0005", seed="1", living_reward="-0.5")
+    start_button(at).click().run()
+    single = get_manager().get(run_param(at))
+    assert single is not None
+    before = {run.id for run in get_manager().runs()}
+    at.number_input(key="seed_count").set_value(3).run()
+    next(b for b in at.button if b.label == "Run 3 seeds").click().run()
+    queued = sorted((run for run in get_manager().runs() if run.id not in before), key=lambda run: run.config.seed)
+    assert [run.config.seed for run in queued] == [0, 1, 2]
+    assert queued[1].config == single.config
+    assert queued[1].config.hyperparams["learning_rate"] == 0.0005
+
+
 # --- 8.6 / 8.7: the configuration survives page switches; a watch link shows the watched run's ----------------
 
 

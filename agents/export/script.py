@@ -143,7 +143,7 @@ def _header(config: RunConfig, shaped: bool, stop_when_solved: bool) -> str:
         f"(The playground also stops any run after {config.max_wall_s:g} s of wall-clock time; this script does not.)",
         "",
         f'Setup:  pip install "{_gymnasium_requirement(config.env_id)}" stable-baselines3',
-        f"Run:    python {script_filename(config)} [--timesteps N] [--seed S] [--output PATH]",
+        f"Run:    python {script_filename(config)} [--timesteps N] [--seed S] [--output PATH] [--monitor-dir DIR]",
         '"""',
     ]
     return "\n".join(lines)
@@ -152,14 +152,20 @@ def _header(config: RunConfig, shaped: bool, stop_when_solved: bool) -> str:
 def _make_env_section(config: RunConfig, shaped: bool) -> str:
     make_kwargs = "".join(f", {key}={value!r}" for key, value in config.env_info.make_kwargs)
     lines = [
-        "def make_env() -> gym.Env:",
-        '    """One copy of the environment, as the playground builds it: shaping inside, Monitor outside."""',
+        "def make_env(monitor_file: str | None = None) -> gym.Env:",
+        '    """One copy of the environment, as the playground builds it: shaping inside, Monitor outside.',
+        "",
+        "    The Monitor writes each episode's return and length to monitor_file (a CSV), if given.",
+        '    """',
         f"    env = gym.make(ENV_ID{make_kwargs})",
     ]
     if shaped:
-        lines += ["    env = ShapedReward(env)", '    return Monitor(env, info_keywords=("true_return",))']
+        lines += [
+            "    env = ShapedReward(env)",
+            '    return Monitor(env, monitor_file, info_keywords=("true_return",))',
+        ]
     else:
-        lines.append("    return Monitor(env)")
+        lines.append("    return Monitor(env, monitor_file)")
     return "\n".join(lines)
 
 
@@ -189,9 +195,13 @@ def _build_model_section(config: RunConfig, kwargs: Mapping[str, Any], noise: fl
     cls = str(config.algo_info.export_class)
     schema = config.algo_info.schema
     body = [
-        f"def build_model(seed: int = SEED) -> {cls}:",
-        '    """The vectorised envs and the model, built and seeded in the same order as the playground does."""',
-        "    vec_env = DummyVecEnv([make_env] * N_ENVS)",
+        f"def build_model(seed: int = SEED, monitor_dir: str | None = None) -> {cls}:",
+        '    """The vectorised envs and the model, built and seeded in the same order as the playground does.',
+        "",
+        "    With monitor_dir, env copy i writes its episodes to <monitor_dir>/<i>.monitor.csv, as in the playground.",
+        '    """',
+        '    files = [None if monitor_dir is None else f"{monitor_dir}/{i}.monitor.csv" for i in range(N_ENVS)]',
+        "    vec_env = DummyVecEnv([lambda file=file: make_env(file) for file in files])",
         "    vec_env.seed(seed)",
     ]
     if noise:
@@ -223,9 +233,10 @@ def main() -> None:
     parser.add_argument("--timesteps", type=int, default=TOTAL_TIMESTEPS, help="training steps")
     parser.add_argument("--seed", type=int, default=SEED, help="random seed")
     parser.add_argument("--output", default={_str(output)}, help="where to save the model (.zip is added)")
+    parser.add_argument("--monitor-dir", help="write each env copy's episodes to <DIR>/<i>.monitor.csv (SB3's Monitor)")
     args = parser.parse_args()
     torch.set_num_threads(1)  # small networks train faster on one thread, and the playground uses one
-    model = build_model(args.seed)
+    model = build_model(args.seed, args.monitor_dir)
     model.learn(total_timesteps=args.timesteps{callback})
     model.save(args.output)
     print(f"saved the model to {{args.output}}.zip")

@@ -11,10 +11,10 @@ import torch
 
 from agents.config.run_config import build_config
 from agents.runs.eval_streams import evaluation_seed, evaluation_streams
-from agents.runs.live import EvalSchedule
 from agents.runs.run import Run, RunStatus
 from agents.storage.store import RunStore
 from tests.tiny import TINY
+from tests.training_paths import EveryNthCall
 
 EVERY = 25
 """Training steps (callback calls) between two evaluation episodes: far more often than a page ever plays them."""
@@ -25,18 +25,6 @@ CASES = [
     ("FrozenLake-v1", "q_learning"),
     ("CartPole-v1", "grpo"),  # acts through predict: its policy's torch.Generator is swapped
 ]
-
-
-class EveryNthCall(EvalSchedule):
-    """Evaluation at fixed points, whatever the clock says, so a test plays many in a few hundred steps."""
-
-    def __init__(self, every: int) -> None:
-        super().__init__(min_interval_s=0.0, first_after_s=0.0)
-        self.every, self.calls = every, 0
-
-    def due(self, elapsed_s: float, expected_length: float = 1.0, cpu_s: float | None = None) -> bool:
-        self.calls += 1
-        return self.calls % self.every == 0
 
 
 Trained = tuple[dict[str, np.ndarray], list[float], int]

@@ -2,7 +2,10 @@
 
 Events go straight to the run handle's reducer, in the training thread; commands set the body's
 :class:`~agents.runs.live.RunControl` directly. Nothing is isolated: a crash of the body's native code
-ends the calling process, which for a command-line trainer is what its user expects.
+ends the calling process, which for a command-line trainer is what its user expects. Nor are the random
+streams: Stable-Baselines3 draws from process-wide generators (``np.random`` for replay sampling and
+ε-greedy, torch's default generator for sampling actions), so two bodies training at once in one process
+change each other's runs. One at a time, a run here learns exactly what it learns in a worker process.
 """
 
 from __future__ import annotations

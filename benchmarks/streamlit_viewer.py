@@ -29,7 +29,7 @@ import asyncio
 import contextlib
 import time
 import urllib.request
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from typing import Any
@@ -63,6 +63,10 @@ class ViewerStats:
     errors: list[str] = field(default_factory=list)
     """Exceptions drawn on the page, failed script runs, disconnects and failed requests, as sentences."""
     unknown_widgets: set[str] = field(default_factory=set)
+    finished: Counter[str] = field(default_factory=Counter)
+    """``script_finished`` statuses received, by name."""
+    requests: int = 0
+    """Rerun requests sent."""
 
 
 def _http_get(url: str, cookie: str = "") -> tuple[int, str, bytes]:
@@ -228,6 +232,7 @@ class Viewer:
         info.timezone, info.timezone_offset, info.locale = "UTC", 0, "en-US"
         info.url, info.is_embedded, info.color_scheme = f"{self.base}/{self.page}", False, "light"
         self._new_session_since_request = False
+        self.stats.requests += 1
         await self._ws.send(back.SerializeToString())
 
     async def _tick(self, fragment: str, interval: float) -> None:
@@ -326,14 +331,14 @@ class Viewer:
     def _script_finished(self, message: ForwardMsg) -> None:
         status = message.script_finished
         now = time.perf_counter()
+        self.stats.finished[ForwardMsg.ScriptFinishedStatus.Name(status)] += 1
         if status == ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN:
             return
         fragments = list(message.metadata.run.fragment_ids)
         if self._new_session_since_request:  # the frontend ages its cache only then
             self._expire_cache(fragments)
         if status not in FINISHED_OK:
-            name = ForwardMsg.ScriptFinishedStatus.Name(status)
-            self.stats.errors.append(f"a script run ended with {name}")
+            self.stats.errors.append(f"a script run ended with {ForwardMsg.ScriptFinishedStatus.Name(status)}")
         if fragments:
             self.stats.fragment_runs += 1
             if self._waiting_fragment is not None:

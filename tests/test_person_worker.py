@@ -18,7 +18,7 @@ from agents.runs.workers.process import WatchedControl
 from tests.conftest import wait_until
 
 
-def person_config(labels: int = 6, timesteps: int = 512) -> Any:
+def person_config(labels: int = 6, timesteps: int = 100_000) -> Any:
     overrides = {"n_steps": 128, "batch_size": 64, "n_epochs": 1, "net_arch": "32"}
     feedback = {"feedback": "human", "labels": labels, "initial_labels": 4, "fragment_length": 10}
     return build_config(

@@ -13,6 +13,7 @@ costs about what labelling needs (50-250 ms of CPU a pair) and nothing while nob
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -31,6 +32,13 @@ PAIRS_AHEAD = 6
 """Pairs offered and not yet answered: enough for a quick person's burst of clicks while the next renders."""
 CLIP_WIDTH = 200
 """Pixels: each clip's frames are shrunk to at most this wide (a GIF of 25 frames is then 5-15 kB)."""
+RENDER_NICENESS = 10
+"""The renderer thread runs at this much lower CPU priority (Linux sets niceness per thread): rendering a pair takes
+50-250 ms of CPU, and it must not take them from the server drawing the pair a person just asked for."""
+QUIET_S = 0.5
+"""After an answer, the next pair is rendered once no answer came for this long (a person takes 3-5 s a label),
+unless fewer than :data:`LOW_WATER` pairs are left: the click-to-next-pair time is the server's alone."""
+LOW_WATER = 2
 MIN_CLIP_S, MAX_CLIP_S = 1.0, 2.0
 """Seconds a clip takes to play once: Christiano et al. showed 1-2 s clips. A clip shorter than 1 s in real time
 (25 steps of CartPole at 50 frames a second) plays slowed down to last 1 s."""
@@ -70,6 +78,7 @@ class PairRenderer:
         """Why rendering stopped, if it failed (e.g. episodes shorter than a clip)."""
         self._policy: tuple[Policy, int] | None = None
         self._published_at = -np.inf
+        self._answer_at = -np.inf
         self._closed = False
         self._wake = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="clip-pairs", daemon=True)
@@ -98,8 +107,9 @@ class PairRenderer:
             self._wake.notify_all()
 
     def nudge(self) -> None:
-        """An answer arrived or the schedule changed: look again whether a pair is missing."""
+        """An answer arrived: look again whether a pair is missing (once answers pause, see :data:`QUIET_S`)."""
         with self._wake:
+            self._answer_at = time.monotonic()
             self._wake.notify_all()
 
     def start(self) -> None:
@@ -116,10 +126,19 @@ class PairRenderer:
     def _ready(self) -> bool:
         return self._closed or (self._policy is not None and self.asking and self.outstanding < self.ahead)
 
+    def _quiet_for(self) -> float:
+        """Seconds still to wait before rendering: 0 once answers paused or the queue runs low."""
+        if self.outstanding < LOW_WATER:
+            return 0.0
+        return max(0.0, self._answer_at + QUIET_S - time.monotonic())
+
     def _run(self) -> None:
+        _lower_priority()
         while True:
             with self._wake:
                 self._wake.wait_for(self._ready)
+                while not self._closed and (wait := self._quiet_for()) > 0:
+                    self._wake.wait(wait)
                 if self._closed:
                     return
                 assert self._policy is not None
@@ -139,6 +158,14 @@ class PairRenderer:
         pair_id = self.pending.offer((replace(left, frames=()), replace(right, frames=())))
         self.offered += 1
         self.sink.emit(PairOffered(pair_id, gifs[0], gifs[1], step, len(left), self.clip_s))
+
+
+def _lower_priority() -> None:
+    """Lower this thread's CPU priority (Linux: niceness is per thread); nothing where that is not possible."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), RENDER_NICENESS)
+    except (AttributeError, OSError):
+        log.debug("could not lower the clip renderer's priority", exc_info=True)
 
 
 def shrink_clip_frame(frame: np.ndarray) -> np.ndarray:

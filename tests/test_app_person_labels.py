@@ -52,6 +52,7 @@ def test_a_person_labels_by_clicking_and_the_counters_move() -> None:
     waiting = " ".join(w.value for w in at.warning)
     assert "Training waits for your labels: 0 of the first 6" in waiting
     assert run.snapshot().timesteps == 0  # nothing trains before the first labels
+    assert any("waiting for labels" in m.value for m in at.markdown)  # the badge: waiting, not hung, not failed
 
     seen = set()
     for answer in ("Left", "Right", "Same", "Can't tell", "Left", "Right", "Left"):
@@ -75,6 +76,7 @@ def test_a_person_labels_by_clicking_and_the_counters_move() -> None:
     assert state is not None and state.labels_by_source == {"human": 6} and not state.waiting
     assert state.oracle_compared == 6
     assert not any("Training waits" in w.value for w in at.warning)
+    assert not any("waiting for labels" in m.value for m in at.markdown)
 
 
 def test_a_viewer_sees_the_counters_but_no_clips_to_label() -> None:

@@ -34,6 +34,7 @@ STATUS_BADGES = {
     RunStatus.FAILED: ":red-badge[failed]",
     RunStatus.INTERRUPTED: ":orange-badge[interrupted]",
 }
+WAITING_BADGE = ":orange-badge[waiting for labels]"
 
 
 def show_run(run_id: str) -> None:
@@ -61,7 +62,7 @@ def _live(run_id: str) -> None:
 def _draw(run: Run) -> None:
     snap = run.snapshot()
     config = run.config
-    st.markdown(f"### {plain(run.name)} {STATUS_BADGES[run.status]}")
+    st.markdown(f"### {plain(run.name)} {status_badge(run)}")
     _controls(run)
     _status_message(run, snap)
     _progress(snap, run)
@@ -102,6 +103,18 @@ def _draw(run: Run) -> None:
     if not run.status.active:
         download_buttons(run)
         distill_panel(run)
+
+
+def status_badge(run: Run) -> str:
+    """The run's status as a badge; a run whose training waits for a person's labels says so (it is not hung)."""
+    if run.status == RunStatus.RUNNING and waits_for_labels(run):
+        return WAITING_BADGE
+    return STATUS_BADGES[run.status]
+
+
+def waits_for_labels(run: Run) -> bool:
+    state = run.labelling.view().state
+    return state is not None and state.waiting
 
 
 def _controls(run: Run) -> None:
@@ -155,11 +168,12 @@ def _status_message(run: Run, snap: RunSnapshot) -> None:
 
 
 def _progress(snap: RunSnapshot, run: Run) -> None:
-    st.progress(snap.progress, text=progress_text(snap, run.status))
+    st.progress(snap.progress, text=progress_text(snap, run.status, waiting=waits_for_labels(run)))
 
 
-def progress_text(snap: RunSnapshot, status: RunStatus) -> str:
-    """The line under the progress bar: only what is known, as words (never a placeholder inside a sentence)."""
+def progress_text(snap: RunSnapshot, status: RunStatus, *, waiting: bool = False) -> str:
+    """The line under the progress bar: only what is known, as words (never a placeholder inside a sentence).
+    ``waiting``: training waits for a person's labels (the feedback lab)."""
     parts = [f"{snap.timesteps:,} / {snap.total_timesteps:,} steps"]
     if snap.fps > 0:
         parts.append(f"{snap.fps:,.0f} steps/s")
@@ -167,6 +181,8 @@ def progress_text(snap: RunSnapshot, status: RunStatus) -> str:
         parts.append(f"{format_duration(snap.elapsed_s)} elapsed")
         if status == RunStatus.PAUSED:
             parts.append("paused")
+        elif waiting:
+            parts.append("waiting for labels")
         elif status == RunStatus.RUNNING and snap.eta_s is not None:
             parts.append(f"about {format_duration(snap.eta_s)} left")
     else:

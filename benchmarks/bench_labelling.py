@@ -11,7 +11,8 @@ clips render would wait for rendering, which is reported apart). The goal (issue
     python -m benchmarks.bench_labelling --pairs 10 --think-s 0.5
 
 Figures move with the machine's load (the server, its worker and Chromium share its cores); the load average
-before and after is printed with them.
+before and after is printed with them, and the same sitting times a click on a bare Streamlit fragment
+(``benchmarks/labelling_baseline_app.py``): what any click costs on the machine at that moment.
 """
 
 from __future__ import annotations
@@ -24,10 +25,57 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, start_server, stop_server
 from tests.browser.labelling import answer_and_time, pairs_ready
 
 FIRST_LABELS = 15
+BASELINE_APP = Path(__file__).with_name("labelling_baseline_app.py")
+BASELINE_CLICK_JS = """async () => {
+    const line = () => [...document.querySelectorAll("p")].map(p => p.innerText).find(t => t.startsWith("pair-"));
+    const before = line();
+    const button = [...document.querySelectorAll("button")].find(b => (b.innerText || "").includes("Next"));
+    const started = performance.now();
+    button.click();
+    while (performance.now() - started < 10000) {
+        await new Promise(resolve => requestAnimationFrame(resolve));
+        if (line() && line() !== before) return performance.now() - started;
+    }
+    return -1;
+}"""
+
+
+def baseline_clicks(browser: object, clicks: int, think_s: float) -> list[float]:
+    """Click-to-redraw times of the bare fragment app, served by a Streamlit server of its own."""
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command = [sys.executable, "-m", "streamlit", "run", str(BASELINE_APP), "--server.headless", "true"]
+    command += ["--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.3)
+        page = browser.new_page()  # type: ignore[attr-defined]
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.get_by_text("pair-0").wait_for()
+        times = []
+        for _ in range(clicks):
+            time.sleep(think_s)
+            times.append(float(page.evaluate(BASELINE_CLICK_JS)))
+        page.close()
+        return times
+    finally:
+        stop_server(server)  # type: ignore[arg-type]
 
 
 def measure(pairs: int, think_s: float) -> dict[str, object]:
@@ -57,6 +105,7 @@ def measure(pairs: int, think_s: float) -> dict[str, object]:
                 if "error" in result:
                     raise RuntimeError(result["error"])
                 (waiting_ms if index < FIRST_LABELS else training_ms).append(float(result["ms"]))
+            baseline_ms = baseline_clicks(browser, min(pairs, 20), think_s)
             browser.close()
     finally:
         stop_server(process)
@@ -78,6 +127,7 @@ def measure(pairs: int, think_s: float) -> dict[str, object]:
         "all": summary(everything),
         "while_training_waits": summary(waiting_ms),
         "while_training": summary(training_ms),
+        "bare_streamlit_click": summary(baseline_ms),
         "clicks_that_waited_for_rendering": render_waits,
         "think_s": think_s,
         "load_before": [round(x, 2) for x in load_before],

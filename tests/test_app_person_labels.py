@@ -85,3 +85,15 @@ def test_a_viewer_sees_the_counters_but_no_clips_to_label() -> None:
     viewer = wait_until(viewer, lambda a: "Your labels" in metrics(a), timeout=60)
     assert not answer_buttons(viewer)
     assert any("only the browser that started this run labels" in c.value for c in viewer.caption)
+
+
+def test_the_oracle_takes_over_at_a_click_and_the_automated_counters_move() -> None:
+    at, _ = start_person_run(labels=20)
+    at = wait_until(at, lambda a: "Left" in answer_buttons(a), timeout=60)
+    answer_buttons(at)["Left"].click().run()
+    next(b for b in at.button if b.label == "Let the oracle take over").click().run()
+    assert not at.exception
+    at = wait_until(at, lambda a: metrics(a).get("Automated labels", "0") not in ("0", ""), timeout=60)
+    assert metrics(at)["Your labels"] == "1" and float(metrics(at)["Automated labels per second"].replace(",", "")) > 1
+    assert any("The oracle has taken your place" in i.value for i in at.info)
+    assert not answer_buttons(at)  # no more pairs for the person

@@ -100,3 +100,24 @@ def test_a_wait_for_labels_is_not_a_hang() -> None:
 class _NoSink:
     def flush(self) -> None:
         """Nothing held."""
+
+
+def test_the_oracle_takes_a_waiting_persons_place_and_training_starts() -> None:
+    control, sink = RunControl(), CollectingSink()
+    thread = start(control, sink)
+    try:
+        assert wait_until(lambda: len(offered_ids(sink)) >= 1 and control.waiting_for_labels, timeout=60)
+        control.deliver(PairAnswer(offered_ids(sink)[0], "left", 3.0))  # one label from the person first
+        control.oracle_takes_over()
+        assert wait_until(lambda: steps(sink) > 0, timeout=60)  # the oracle gave the rest of the first labels
+        state = sink.of_type(LabelsState)[-1]
+        assert state.labeller == "oracle" and not state.waiting and not state.asking  # the person's pairs expire
+        assert state.labels_by_source["human"] == 1 and state.labels_by_source["oracle"] >= 3
+        assert state.labeling_s_by_source["human"] == 3.0
+        oracle_rate = state.labels_by_source["oracle"] / state.labeling_s_by_source["oracle"]
+        assert oracle_rate > 100  # labels per second: the explainer's point, a machine against a person's 1 in 3 s
+        assert state.oracle_compared == 1  # agreement counts the person's labels only
+    finally:
+        control.stop()
+        thread.join(30)
+    assert not thread.is_alive()

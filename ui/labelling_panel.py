@@ -60,13 +60,37 @@ def _ask(run: Run, view: LabellingView) -> None:
     refused = st.session_state.pop(_REFUSED_KEY, "")
     if refused:
         st.toast(refused, icon=":material/block:")
+    state = view.state
+    if state is not None and state.labeller != PERSON_SOURCE:
+        mine = state.labels_by_source.get(PERSON_SOURCE, 0)
+        st.info(
+            f"The oracle has taken your place: the reward model keeps your {mine} labels and the oracle gives the "
+            "rest, at the rate shown below (a person: 0.2-0.3 a second). This is what DeepSeek-R1 did where answers "
+            "can be checked: a machine judge instead of people.",
+            icon=":material/smart_toy:",
+        )
+        return
     if view.closed:
         return
-    pair = view.pair
     st.markdown("#### Which clip is closer to what you want?")
-    if pair is None:
+    if view.pair is None:
         st.info("Rendering the next pair of clips from the current policy...", icon=":material/hourglass_top:")
-        return
+    else:
+        _show_pair(run, view)
+    st.button(
+        "Let the oracle take over",
+        key=f"oracle-takes-over-{run.id}",
+        icon=":material/smart_toy:",
+        on_click=run.oracle_takes_over,
+        help="From now on the oracle answers in your place, from the env's true return: thousands of labels a "
+        "second instead of one every few seconds. Your labels so far stay in the reward model.",
+    )
+
+
+def _show_pair(run: Run, view: LabellingView) -> None:
+    """The two clips, the four answers, and the next pair loaded out of sight."""
+    pair = view.pair
+    assert pair is not None
     run.labelling.shown(pair.pair_id)
     left, right = st.columns(2)
     left.image(pair.left_gif, output_format="GIF", width=CLIP_WIDTH_PX, caption="Left")
@@ -176,7 +200,7 @@ def _due(run: Run, state: LabelsState) -> None:
             "nothing is lost while it waits.",
             icon=":material/pause_circle:",
         )
-    elif not state.asking:
+    elif used >= state.total_labels or (not state.asking and state.labeller == PERSON_SOURCE):
         st.info(f"All {used:,} labels are in: the reward model is fixed from here.", icon=":material/check_circle:")
     elif run.status.active:
         behind = max(0, due - used)

@@ -33,6 +33,8 @@ class Command(StrEnum):
     """End the run, save a checkpoint and play one last evaluation episode (the final policy's clip)."""
     STOP_NOW = "stop-now"
     """End the run and save a checkpoint, without the last clip (the server is shutting down)."""
+    ORACLE_TAKES_OVER = "oracle-takes-over"
+    """The feedback lab: from now on the oracle labels in the person's place (the pairs offered to them expire)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +149,8 @@ class LabelsState:
     """Training stands still until a person gives ``labels_due`` labels (the first ones)."""
     asking: bool = True
     """More labels are wanted (False once the budget is spent or past ``freeze_after``): pending pairs expire."""
+    labeller: str = ""
+    """Who labels now: "human", "oracle" or "rule" (a person's run says "oracle" once the oracle took over)."""
     oracle_agreed: int = 0
     """Of the person's labels, how many the oracle answered the same way (never used for training)."""
     oracle_compared: int = 0

@@ -217,6 +217,8 @@ class RunControl:
         self._answered = threading.Condition()
         self.answers_delivered = 0
         """A person's answers received so far (can't tell too), whether or not training has taken them yet."""
+        self.oracle_took_over = False
+        """The feedback lab: the oracle labels in the person's place from now on."""
         self.on_answer: Callable[[], None] | None = None
         """Called after each answer arrives (the clip renderer renders the next pair)."""
 
@@ -297,6 +299,12 @@ class RunControl:
                 self._answered.wait(wait_s)
             answers, self._answers = self._answers, []
             return answers
+
+    def oracle_takes_over(self) -> None:
+        """From now on the oracle labels in the person's place (wakes a wait for the person's labels)."""
+        with self._answered:
+            self.oracle_took_over = True
+            self._answered.notify_all()
 
     @property
     def waiting_for_labels(self) -> bool:

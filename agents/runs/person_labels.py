@@ -37,16 +37,20 @@ class LabelsReporter:
         self.loop, self.sink = loop, sink
         self.total_timesteps = max(1, total_timesteps)
         self._last: LabelsState | None = None
+        self.asking = True
+        """A person is still asked for labels (False: their pairs expire)."""
 
-    def report(self, timesteps: int, *, waiting: bool = False, asking: bool = True) -> None:
+    def report(self, timesteps: int, *, waiting: bool = False) -> None:
+        """Send the counters if they changed."""
         stats, settings = self.loop.stats, self.loop.settings
         state = LabelsState(
             labels_by_source=dict(stats.labels_by_source),
-            labeling_s_by_source={source: round(s, 3) for source, s in stats.labeling_s_by_source.items()},
+            labeling_s_by_source=dict(stats.labeling_s_by_source),
             labels_due=settings.labels_due(timesteps / self.total_timesteps),
             total_labels=settings.total_labels,
             waiting=waiting,
-            asking=asking,
+            asking=self.asking,
+            labeller=self.loop.labeler.source,
             oracle_agreed=stats.oracle_agreed,
             oracle_compared=stats.oracle_compared,
         )
@@ -100,6 +104,8 @@ class PersonPreferenceCallback(PreferenceCallback):
         self.rng = np.random.default_rng(seed)
         self.refused = 0
         """Answers refused (an id that was not pending)."""
+        self.oracle_labels = False
+        """The oracle has taken the person's place (:meth:`_hand_over`)."""
 
     def _publish(self) -> None:
         act = numpy_policy(self.model, self.rng)
@@ -116,29 +122,54 @@ class PersonPreferenceCallback(PreferenceCallback):
         needed = min(self.loop.settings.initial_labels, self.loop.settings.total_labels)
         if self.loop.trainer.labels_used < needed:
             with self.control.labels_awaited():
-                while self.loop.trainer.labels_used < needed:
+                while self.loop.trainer.labels_used < needed and not self._hand_over():
                     self.reporter.report(self.model.num_timesteps, waiting=True)
                     self._take(self.control.take_answers(wait_s=WAIT_S))
                     if self.control.stop_requested:
                         raise StopTraining
                     if self.renderer.error is not None:
                         raise RuntimeError(f"the clips for you to label could not be rendered: {self.renderer.error}")
+            if self.oracle_labels:
+                self.loop.query(self._policy, needed - self.loop.trainer.labels_used)
+                self._record()
         self._after_labels()
 
     def _on_rollout_end(self) -> None:
-        if self.renderer.hungry():
-            self._publish()
-        self._take(self.control.take_answers())
+        if self._hand_over():
+            super()._on_rollout_end()  # the oracle answers what the schedule says is due, as in an automated run
+        else:
+            if self.renderer.hungry():
+                self._publish()
+            self._take(self.control.take_answers())
         self._after_labels()
+
+    def _hand_over(self) -> bool:
+        """Whether the oracle labels now; the first time, put it in the person's place.
+
+        The answers already given still count; the pairs offered to the person expire; the clips the oracle
+        labels are played without frames (nobody watches them). The oracle is the loop's reference, the one the
+        person's answers were compared with, so the agreement figure stays what it was.
+        """
+        if self.oracle_labels or not self.control.oracle_took_over or self.loop.reference is None:
+            return self.oracle_labels
+        self._take(self.control.take_answers())
+        self.renderer.close(timeout=5.0)  # it plays clips on the sampler's env, which the oracle's clips use now
+        self.renderer.asking = False
+        self.pending.withdraw()
+        self.loop.sampler.render = False
+        self.loop.labeler, self.loop.reference = self.loop.reference, None
+        self.oracle_labels = True
+        return True
 
     def _after_labels(self) -> None:
         settings, used = self.loop.settings, self.loop.trainer.labels_used
         progress = self.model.num_timesteps / self.total_timesteps
-        asking = used < settings.total_labels and progress < settings.freeze_after
+        asking = not self.oracle_labels and used < settings.total_labels and progress < settings.freeze_after
         if self.renderer.asking and not asking:
             self.renderer.asking = False
             self.pending.withdraw()
-        self.reporter.report(self.model.num_timesteps, asking=asking)
+        self.reporter.asking = asking
+        self.reporter.report(self.model.num_timesteps)
 
     def _take(self, answers: list[PairAnswer]) -> None:
         """Resolve ``answers`` against the pending pairs and add them (refusing unknown ids), then refit."""

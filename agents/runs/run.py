@@ -251,6 +251,12 @@ class Run:
                 raise UnknownPair(f"run {self.id} is {self.status}: it takes no answers")
             self._worker.send(self.labelling.answer(pair_id, answer))
 
+    def oracle_takes_over(self) -> None:
+        """The feedback lab: the oracle labels in the person's place from now on (nothing if the run has ended)."""
+        with self._lock:
+            if self.status.active and self._worker is not None:
+                self._worker.send(Command.ORACLE_TAKES_OVER)
+
     def join(self, timeout: float | None = None) -> bool:
         """Wait until the run has ended and its worker is gone; True if it has."""
         deadline = None if timeout is None else time.monotonic() + timeout

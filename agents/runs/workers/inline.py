@@ -50,6 +50,8 @@ class InlineWorker:
             self.control.stop()
         elif command == Command.STOP_NOW:
             self.control.stop(final_clip=False)
+        elif command == Command.ORACLE_TAKES_OVER:
+            self.control.oracle_takes_over()
 
     def join(self, timeout: float | None = None) -> bool:
         self._thread.join(timeout)

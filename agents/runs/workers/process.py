@@ -196,6 +196,8 @@ def _serve_commands(conn: Connection, control: RunControl) -> None:
             control.stop()
         elif command == Command.STOP_NOW:
             control.stop(final_clip=False)
+        elif command == Command.ORACLE_TAKES_OVER:
+            control.oracle_takes_over()
         elif isinstance(command, PairAnswer):
             try:
                 command.validate()  # unpickling skipped __post_init__: check again before it reaches training

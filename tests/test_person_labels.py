@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
 
 import numpy as np
 import pytest
@@ -16,6 +15,7 @@ from agents.runs.events import LabelsState, PairOffered
 from agents.runs.labelling import PairQueue
 from agents.runs.live import RunControl
 from agents.runs.run import Run, RunStatus
+from tests.test_worker_body import FakeExecutor
 
 
 def clip(value: float) -> Fragment:
@@ -137,34 +137,12 @@ def test_the_queue_keeps_a_bounded_number_of_pairs() -> None:
 # --- the run handle: an answer goes down as a command, an unknown one never does ---------------------------
 
 
-class RecordingWorker:
-    def __init__(self) -> None:
-        self.sent: list[Any] = []
-
-    def send(self, command: Any) -> None:
-        self.sent.append(command)
-
-    def join(self, timeout: float | None = None) -> bool:
-        return True
-
-    @property
-    def alive(self) -> bool:
-        return True
-
-
-class RecordingExecutor:
-    def __init__(self) -> None:
-        self.worker = RecordingWorker()
-
-    def launch(self, job: Any, deliver: Any, on_exit: Any) -> RecordingWorker:
-        return self.worker
-
-
 def test_the_run_sends_a_queued_pairs_answer_down_and_refuses_any_other() -> None:
     config = build_config("Pendulum-v1", "ppo", timesteps=1000, feedback={"feedback": "human", "labels": 30})
     run = Run(config)
-    executor = RecordingExecutor()
+    executor = FakeExecutor()
     assert run.launch(executor)
+    worker = executor.workers[0]
     run.apply([offered("aaaaaaaaaaaa"), offered("bbbbbbbbbbbb")])
     run.answer("aaaaaaaaaaaa", "left")
     with pytest.raises(UnknownPair):
@@ -173,10 +151,10 @@ def test_the_run_sends_a_queued_pairs_answer_down_and_refuses_any_other() -> Non
         run.answer("eeeeeeeeeeee", "right")
     with pytest.raises(ValueError):
         run.answer("bbbbbbbbbbbb", "maybe")
-    assert [(c.pair_id, c.answer) for c in executor.worker.sent] == [("aaaaaaaaaaaa", "left")]
+    assert [(c.pair_id, c.answer) for c in worker.commands] == [("aaaaaaaaaaaa", "left")]
     run.apply([state(waiting=True)])
     assert run.labelling.view().state == state(waiting=True)
-    run._exited(None)  # the worker is gone: the run ends and takes no more answers
+    worker.exit("killed")  # the worker is gone: the run ends and takes no more answers
     assert run.status == RunStatus.FAILED
     with pytest.raises(UnknownPair):
         run.answer("bbbbbbbbbbbb", "left")

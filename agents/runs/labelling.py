@@ -29,29 +29,14 @@ MAX_QUEUED = 12
 
 
 @dataclass(frozen=True)
-class QueuedPair:
-    """A pair of clips waiting for the person's answer, as the page shows it."""
-
-    pair_id: str
-    left_gif: bytes
-    right_gif: bytes
-    step: int
-    """The training step whose policy played both clips."""
-    clip_steps: int
-    clip_s: float
-    offered_at: float
-    """``time.monotonic()`` when it reached the server."""
-
-
-@dataclass(frozen=True)
 class LabellingView:
     """An immutable copy of the queue and the counters, for a page to draw."""
 
-    pair: QueuedPair | None
+    pair: PairOffered | None
     """The pair to show now (the oldest queued), or None while the next one renders."""
     queued: int
     """Pairs ready, the shown one included."""
-    upcoming: QueuedPair | None = None
+    upcoming: PairOffered | None = None
     """The pair after it, which a page may load ahead so that it shows the moment it is needed."""
     answers: dict[str, int] = field(default_factory=dict)
     """The person's answers so far by kind (left, right, same, cant_tell), counted at the click."""
@@ -79,7 +64,9 @@ class PairQueue:
 
     def __init__(self, max_queued: int = MAX_QUEUED) -> None:
         self.max_queued = max_queued
-        self._pairs: OrderedDict[str, QueuedPair] = OrderedDict()
+        self._pairs: OrderedDict[str, PairOffered] = OrderedDict()
+        self._offered_at: dict[str, float] = {}
+        """``time.monotonic()`` when each queued pair reached the server."""
         self._shown_at: dict[str, float] = {}
         self._answers: Counter[str] = Counter()
         self._person_s = 0.0
@@ -93,26 +80,19 @@ class PairQueue:
         with self._lock:
             if self._closed or (self._state is not None and not self._state.asking):
                 return
-            self._pairs[event.pair_id] = QueuedPair(
-                event.pair_id,
-                event.left_gif,
-                event.right_gif,
-                event.step,
-                event.clip_steps,
-                event.clip_s,
-                time.monotonic(),
-            )
+            self._pairs[event.pair_id] = event
+            self._offered_at[event.pair_id] = time.monotonic()
             while len(self._pairs) > self.max_queued:
                 old, _ = self._pairs.popitem(last=False)
                 self._shown_at.pop(old, None)
+                self._offered_at.pop(old, None)
 
     def update(self, state: LabelsState) -> None:
         """The worker's counters; once it asks for no more labels, the queued pairs are dropped."""
         with self._lock:
             self._state = state
             if not state.asking:
-                self._pairs.clear()
-                self._shown_at.clear()
+                self._forget()
 
     def shown(self, pair_id: str) -> None:
         """The page drew this pair for the person: their time on it counts from now (the first time only)."""
@@ -134,9 +114,10 @@ class PairQueue:
             pair = None if self._closed else self._pairs.pop(pair_id, None)
             if pair is None:
                 raise UnknownPair(f"no pair {str(pair_id)[:40]} is waiting for an answer")
+            offered_at = self._offered_at.pop(pair_id)
             since = self._shown_at.pop(pair_id, None)
             if since is None:  # never drawn by a page that said so: from when it could first have been
-                since = max(pair.offered_at, self._last_answer_at or pair.offered_at)
+                since = max(offered_at, self._last_answer_at or offered_at)
             seconds = min(MAX_ANSWER_S, max(0.0, now - since))
             self._answers[answer] += 1
             self._person_s += seconds
@@ -147,8 +128,12 @@ class PairQueue:
         """The run ended: drop the queue and refuse answers from now on."""
         with self._lock:
             self._closed = True
-            self._pairs.clear()
-            self._shown_at.clear()
+            self._forget()
+
+    def _forget(self) -> None:
+        self._pairs.clear()
+        self._offered_at.clear()
+        self._shown_at.clear()
 
     def view(self) -> LabellingView:
         with self._lock:

@@ -32,7 +32,7 @@ PAIRS_AHEAD = 6
 """Pairs offered and not yet answered: enough for a quick person's burst of clicks while the next renders."""
 CLIP_WIDTH = 200
 """Pixels: each clip's frames are shrunk to at most this wide (a GIF of 25 frames is then 5-15 kB)."""
-RENDER_NICENESS = 10
+RENDER_NICENESS = 5
 """The renderer thread runs at this much lower CPU priority (Linux sets niceness per thread): rendering a pair takes
 50-250 ms of CPU, and it must not take them from the server drawing the pair a person just asked for."""
 QUIET_S = 0.5

@@ -12,6 +12,8 @@ from typing import Literal
 
 import gymnasium as gym
 
+from envs.state_slice import ACROBOT, CART_POLE, LUNAR_LANDER, MOUNTAIN_CAR, PENDULUM, StateSlice
+
 SpaceKind = Literal["discrete", "box"]
 
 
@@ -36,6 +38,10 @@ class EnvInfo:
     """Extra keyword arguments for ``gymnasium.make`` (kept as a tuple so the dataclass stays hashable)."""
     no_preferences: str = ""
     """Why a reward cannot be learned from preferences here (empty: it can): said when a person asks for it."""
+    action_names: tuple[str, ...] = ()
+    """Words for each discrete action, or for each component of a Box action (gymnasium's docs); empty: numbers."""
+    state_slice: StateSlice | None = None
+    """The plane through the observation space that value and policy maps show (None: no map)."""
 
     def make(self, render_mode: str | None = None) -> gym.Env:
         """Build a fresh instance through gymnasium's registry."""
@@ -57,6 +63,8 @@ ENVS: dict[str, EnvInfo] = {
             feature_names=("x", "x_dot", "theta", "theta_dot"),
             no_preferences="every step pays +1 and an episode ends when the pole falls, so two clips of equal length "
             "always tie and a clip's length gives the answer away: learn from preferences on FixedHorizonCartPole-v0",
+            action_names=("push left", "push right"),
+            state_slice=CART_POLE,
         ),
         EnvInfo(
             id="FixedHorizonCartPole-v0",
@@ -69,6 +77,8 @@ ENVS: dict[str, EnvInfo] = {
             default_timesteps=60_000,
             default_algo="ppo",
             feature_names=("x", "x_dot", "theta", "theta_dot"),
+            action_names=("push left", "push right"),
+            state_slice=CART_POLE,
         ),
         EnvInfo(
             id="MountainCar-v0",
@@ -81,6 +91,8 @@ ENVS: dict[str, EnvInfo] = {
             default_timesteps=120_000,
             default_algo="dqn",
             feature_names=("position", "velocity"),
+            action_names=("accelerate left", "don't accelerate", "accelerate right"),
+            state_slice=MOUNTAIN_CAR,
         ),
         EnvInfo(
             id="MountainCarContinuous-v0",
@@ -92,6 +104,8 @@ ENVS: dict[str, EnvInfo] = {
             default_timesteps=50_000,
             default_algo="sac",
             feature_names=("position", "velocity"),
+            action_names=("force",),
+            state_slice=MOUNTAIN_CAR,
         ),
         EnvInfo(
             id="Acrobot-v1",
@@ -103,6 +117,8 @@ ENVS: dict[str, EnvInfo] = {
             default_timesteps=100_000,
             default_algo="ppo",
             feature_names=("cos1", "sin1", "cos2", "sin2", "theta1_dot", "theta2_dot"),
+            action_names=("torque −1", "no torque", "torque +1"),
+            state_slice=ACROBOT,
         ),
         EnvInfo(
             id="Pendulum-v1",
@@ -115,6 +131,8 @@ ENVS: dict[str, EnvInfo] = {
             default_timesteps=20_000,
             default_algo="sac",
             feature_names=("cos_theta", "sin_theta", "theta_dot"),
+            action_names=("torque (N·m)",),
+            state_slice=PENDULUM,
         ),
         EnvInfo(
             id="LunarLander-v3",
@@ -127,6 +145,8 @@ ENVS: dict[str, EnvInfo] = {
             default_timesteps=300_000,
             default_algo="ppo",
             feature_names=("x", "y", "vx", "vy", "angle", "angular_velocity", "left_leg", "right_leg"),
+            action_names=("do nothing", "fire left engine", "fire main engine", "fire right engine"),
+            state_slice=LUNAR_LANDER,
         ),
         EnvInfo(
             id="FrozenLake-v1",

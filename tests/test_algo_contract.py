@@ -24,7 +24,7 @@ from agents.runs.run import make_training_env
 from agents.storage.folder import RunFolder, checkpoint_timesteps
 from envs.registry import ENVS, EnvInfo
 
-HOOKS = ("build", "save", "load", "optimizers", "boundary", "parameters")
+HOOKS = ("build", "save", "load", "optimizers", "boundary", "parameters", "state_values")
 TINY = {
     "n_steps": 16,
     "n_envs": 1,
@@ -101,6 +101,13 @@ def test_every_algorithm_builds_trains_saves_and_loads_through_its_hooks(algo_id
     assert np.array_equal(
         model.predict(observations, deterministic=True)[0], loaded.predict(observations, deterministic=True)[0]
     )
+
+    reading = algo.state_values(loaded, observations)  # value maps: None only where no state slice can exist
+    assert reading is not None or _env_for(algo).obs_kind == "discrete", f"{algo_id} cannot read states"
+    if reading is not None:
+        greedy = np.asarray(loaded.predict(observations, deterministic=True)[0])
+        assert np.allclose(reading.actions.reshape(greedy.shape), greedy), "the map's action is the greedy one"
+        assert reading.values is None or reading.values.shape == (len(observations),)
 
     boundary = algo.boundary()
     if boundary is not None:

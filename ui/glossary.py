@@ -40,6 +40,11 @@ TERMS: dict[str, str] = {
     "seed": "The number that fixes every random choice, so the same seed and settings repeat the same run.",
     "logged values": "Numbers the algorithm reports about its own updates. They show how it learns, not how well "
     "it does: the return says that.",
+    "value map": "Each point is one state of the slice named above. Its colour is the return the agent expects from "
+    "there on: its value function, bright where it believes things go well.",
+    "greedy action": "The action the agent rates best in each state (training still samples around it).",
+    "map path": "The white line is the latest evaluation episode, the clip beside the curve, drawn on the slice from "
+    "its start (circle) to its end (cross); parts of it may lie off the slice, where the rest of the state differs.",
 }
 
 

@@ -19,6 +19,7 @@ from ui.explain import lengths_caption, logged_values_help, metric_help, returns
 from ui.lessons_panel import flat_curve_hint
 from ui.present import RUN_CHART_HEIGHT_PX, plotly_chart, present_mode
 from ui.run_files import download_buttons, resume_button
+from ui.value_map import show_value_map
 
 REFRESH_S = 1.0
 NO_EPISODE_YET = (
@@ -91,6 +92,7 @@ def _draw(run: Run) -> None:
             _divergence_note(snap)
     with right:
         _evaluation(snap)
+    show_value_map(run.id, snap.value_map, config.env_info, config.algo_info, run.status.active)
     left, right = st.columns(2)
     with left:
         if snap.episode_steps:

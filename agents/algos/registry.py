@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import gymnasium as gym
+import numpy as np
 
 from agents.config.schema import Schema, Value
 from envs.registry import EnvInfo, SpaceKind
@@ -101,6 +102,28 @@ class Algorithm(Protocol):
         """A fresh callback keeping the last state between whole updates (on-policy); None if every step is."""
         ...
 
+    def state_values(self, model: Any, observations: np.ndarray) -> StateValues | None:
+        """What the model believes of a batch of states (value maps); None if it cannot say (a table over discrete
+        states). Must draw no random number and change nothing."""
+        ...
+
+
+@dataclass(frozen=True)
+class StateValues:
+    """An agent's reading of a batch of N states: the value it believes each has, and the action it would take.
+
+    Filled by each algorithm's ``state_values`` hook: PPO and A2C give the critic's V(s), DQN max_a Q(s, a), SAC,
+    TD3 and DDPG Q(s, μ(s)) at the actor's deterministic action, GRPO (no critic) no values at all.
+    """
+
+    values: np.ndarray | None
+    """Shape (N,), float64, in the units of the (shaped) return; None: the algorithm has no value function."""
+    actions: np.ndarray
+    """The greedy action per state: shape (N,) int64 for a Discrete action space, (N, action_dim) float64 in the
+    env's units (within its bounds) for a Box one; what ``model.predict(observations, deterministic=True)`` gives."""
+    value_name: str = ""
+    """What ``values`` are, in the field's notation: ``"V(s)"``, ``"max_a Q(s, a)"``, ``"Q(s, μ(s))"``."""
+
 
 class UpdateBoundary(Protocol):
     """An SB3 callback (given to ``learn``) that remembers the last point between whole updates."""
@@ -157,6 +180,10 @@ class AlgoInfo:
 
     def optimizers(self, model: Any) -> list[Any]:
         return self.algorithm.optimizers(model)
+
+    def state_values(self, model: Any, observations: np.ndarray) -> StateValues | None:
+        """Values and greedy actions of ``observations`` (shape (N, *obs_shape)); see :class:`StateValues`."""
+        return self.algorithm.state_values(model, observations)
 
     def boundary(self) -> UpdateBoundary | None:
         return self.algorithm.boundary()

@@ -58,6 +58,8 @@ class EpisodeRecording:
     """CPU seconds (of the playing thread) spent choosing actions and stepping the env."""
     frames_s: float = 0.0
     """CPU seconds spent rendering and shrinking the kept frames."""
+    observations: list[np.ndarray] = field(default_factory=list)
+    """Every observation of the episode, from the reset's to the last step's (length + 1 of them): its path."""
 
 
 def play_episode(
@@ -85,6 +87,7 @@ def play_episode(
     stride = max(math.ceil(render_fps / MAX_GIF_FPS), math.ceil(expected / max_frames))
     started = time.thread_time()
     obs, _ = env.reset(seed=seed)
+    observations = [obs]
     frames = [shrink_frame(env.render())]
     render_s = time.thread_time() - started  # with the reset: a fixed cost per episode
     total, steps, done = 0.0, 0, False
@@ -96,6 +99,7 @@ def play_episode(
             else:
                 action, _ = model.predict(obs, deterministic=deterministic)  # type: ignore[attr-defined]
             obs, reward, terminated, truncated, _ = env.step(_as_env_action(action, env))
+            observations.append(obs)
             total += float(reward)
             steps += 1
             done = terminated or truncated
@@ -109,7 +113,9 @@ def play_episode(
             render_s += time.thread_time() - before
     elapsed = time.thread_time() - started
     fps = min(MAX_GIF_FPS, max(MIN_GIF_FPS, render_fps / stride))
-    return EpisodeRecording(total, steps, frames, stride, fps, play_s=elapsed - render_s, frames_s=render_s)
+    return EpisodeRecording(
+        total, steps, frames, stride, fps, play_s=elapsed - render_s, frames_s=render_s, observations=observations
+    )
 
 
 @contextmanager

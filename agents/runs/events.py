@@ -21,6 +21,7 @@ from typing import Protocol, TypeVar
 from agents.feedback.person import PairAnswer
 from agents.runs.live import EvalResult
 from agents.runs.status import RunStatus
+from agents.runs.value_map import ValueMap
 from agents.storage.cost import Cost
 
 
@@ -176,9 +177,11 @@ Event = (
     | Cost
     | PairOffered
     | LabelsState
+    | ValueMap
 )
 """A :class:`~agents.storage.cost.Cost` is an event too: the run's cost meter, reported about once a second, before
-each checkpoint and before the end."""
+each checkpoint and before the end; so is a :class:`~agents.runs.value_map.ValueMap`, sent with each evaluation
+episode of an env that has a state slice."""
 
 WorkerCommand = Command | PairAnswer
 """What goes down to a worker: a control command, or a person's answer to a pair it offered."""

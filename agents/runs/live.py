@@ -20,6 +20,7 @@ import numpy as np
 from agents.feedback.person import PairAnswer
 from agents.runs.downsample import minmax_indices
 from agents.runs.evaluation import MAX_FRAMES
+from agents.runs.value_map import ValueMap
 from agents.storage.cost import Cost
 
 SOLVE_WINDOW = 20
@@ -85,6 +86,8 @@ class RunSnapshot:
     """CPU seconds the training thread used (None for a run restored from disk before it was measured)."""
     cost: Cost | None = None
     """The run's cost meter (None before its first report, and for runs stored before the meter)."""
+    value_map: ValueMap | None = None
+    """The latest value and policy map (None: none yet, or the env has no state slice)."""
 
     @property
     def progress(self) -> float:
@@ -121,6 +124,7 @@ class RunStats:
     solved_at_s: float | None = None
     cpu_s: float | None = None
     cost: Cost | None = None
+    value_map: ValueMap | None = None
     _speed: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=20))
 
     def add_episode(self, step: int, ret: float, true_ret: float, length: int, wall_s: float) -> None:
@@ -168,6 +172,10 @@ class RunStats:
         with self.lock:
             self.evaluation = result
 
+    def set_value_map(self, value_map: ValueMap) -> None:
+        with self.lock:
+            self.value_map = value_map
+
     def snapshot(self) -> RunSnapshot:
         with self.lock:
             return RunSnapshot(
@@ -186,6 +194,7 @@ class RunStats:
                 solved_at_s=self.solved_at_s,
                 cpu_s=self.cpu_s,
                 cost=self.cost,
+                value_map=self.value_map,
             )
 
     def _fps(self) -> float:

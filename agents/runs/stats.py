@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from agents.runs.events import Episode, Evaluated, Event, Metrics, Progress
 from agents.runs.live import RunStats
+from agents.runs.value_map import ValueMap
 from agents.storage.cost import Cost
 
 
@@ -19,3 +20,5 @@ def reduce_event(stats: RunStats, event: Event) -> None:
         stats.set_evaluation(event.result)
     elif isinstance(event, Cost):
         stats.set_cost(event)
+    elif isinstance(event, ValueMap):
+        stats.set_value_map(event)

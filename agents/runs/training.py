@@ -53,6 +53,7 @@ from agents.runs.live import (
 )
 from agents.runs.preferences import PreferenceLearning
 from agents.runs.status import RunStatus
+from agents.runs.value_map import map_policy
 from agents.storage.checkpoint import restore_checkpoint, save_checkpoint
 from agents.storage.cost import Cost
 from agents.storage.folder import RunFolder
@@ -83,6 +84,9 @@ class TrainJob:
     """The body runs in a process of its own (a worker process): its CPU seconds are the process's, not a thread's."""
     record_episodes: bool = True
     """Play and render evaluation episodes (the headless trainer turns this off: nobody watches)."""
+    value_maps: bool = True
+    """With each evaluation episode, map the agent's values and greedy actions on the env's state slice, if it has
+    one (:mod:`agents.runs.value_map`; a benchmark turns this off to price them)."""
     checkpoint_every_s: float = DEFAULT_CHECKPOINT_EVERY_S
     eval_schedule: EvalSchedule | None = None
     """When evaluation episodes play (None: :class:`~agents.runs.live.EvalSchedule`'s defaults)."""
@@ -303,13 +307,14 @@ class _Trainer:
 
     def _evaluator(self, env: gym.Env) -> Any:
         seed, folder, run_id = self.config.seed, self.folder, self.job.run_id
+        state_slice = self.config.env_info.state_slice if self.job.value_maps else None
         env.reset(seed=evaluation_seed(seed, 0))
         # The first render sets up the renderer (pygame: ~80 ms) and the first GIF loads its encoder: one-off
         # costs no episode should be priced at.
         encode_gif([shrink_frame(env.render())])
 
         def evaluate(model: Any, index: int, expected_length: float) -> EvalResult:
-            started = time.thread_time()
+            started, step = time.thread_time(), int(model.num_timesteps)
             with evaluation_streams(model, seed, index):  # watching never changes what is learned
                 recording = play_episode(
                     model,
@@ -318,9 +323,15 @@ class _Trainer:
                     expected_length=expected_length,
                     rng=evaluation_rng(seed, index),
                 )
+                if state_slice is not None:  # the clip's weights and step; sent before the clip's own event
+                    value_map = map_policy(
+                        self.config.algo_info, model, state_slice, recording.observations, step=step, index=index
+                    )
+                    if value_map is not None:
+                        self.sink.emit(value_map)
             result = EvalResult(
                 index,
-                int(model.num_timesteps),
+                step,
                 recording.episode_return,
                 recording.length,
                 b"",

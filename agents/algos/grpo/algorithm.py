@@ -11,9 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import torch
+
 from agents.algos.grpo.grpo import GRPO
 from agents.algos.grpo.policy import count_parameters
-from agents.algos.registry import EnvFactory
+from agents.algos.registry import EnvFactory, StateValues
 from agents.algos.sb3.boundary import WholeUpdates
 from agents.config.schema import Value
 
@@ -40,6 +43,17 @@ class GRPOAlgorithm:
 
     def optimizers(self, model: Any) -> list[Any]:
         return [model.optimizer]
+
+    def state_values(self, model: GRPO, observations: np.ndarray) -> StateValues:
+        """No values (GRPO has no critic) and the greedy action: the most likely one, or the Gaussian's mean clipped
+        into the bounds, from one forward pass that draws nothing from the policy's generator."""
+        policy = model.policy
+        with torch.no_grad():
+            out = policy(policy.obs_to_tensor(observations)).double().numpy()
+        if policy.discrete:
+            return StateValues(None, out.argmax(axis=1).astype(np.int64))
+        space = policy.action_space
+        return StateValues(None, np.clip(out, space.low.reshape(1, -1), space.high.reshape(1, -1)))  # type: ignore[union-attr]
 
     def boundary(self) -> WholeUpdates:
         """On-policy, and an update is many optimizer steps: a stop inside one rewinds to the last whole update."""

@@ -8,7 +8,7 @@ names each model's optimizers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,9 +20,10 @@ from stable_baselines3.common.noise import NormalActionNoise
 from stable_baselines3.common.utils import LinearSchedule
 from stable_baselines3.common.vec_env import DummyVecEnv
 
-from agents.algos.registry import EnvFactory
+from agents.algos.registry import EnvFactory, StateValues
 from agents.algos.sb3.boundary import WholeTransitions, WholeUpdates
 from agents.algos.sb3.schemas import net_arch_layers
+from agents.algos.sb3.state_values import actor_critic_q_values, critic_values, q_network_values
 from agents.config.schema import Value
 
 _RUN_ONLY = ("n_envs", "net_arch", "learning_rate_schedule", "action_noise")
@@ -97,6 +98,8 @@ class SB3Algorithm:
     optimizer_attributes: tuple[str, ...]
     """Where the model keeps its torch optimizers (dotted attribute paths; a None value is skipped: SAC's
     ``ent_coef_optimizer`` with a fixed ``ent_coef``)."""
+    read_values: Callable[[Any, np.ndarray], StateValues]
+    """Its family's value function and greedy action (:mod:`agents.algos.sb3.state_values`)."""
     replay_buffer: SB3ReplayBuffer | None = None
     rewind_weights: bool | None = None
     """On-policy only: whether a stop inside an update must restore the weights (PPO's update is many optimizer
@@ -134,6 +137,10 @@ class SB3Algorithm:
             parts[part] = parts.get(part, 0) + int(tensor.numel())
         return parts
 
+    def state_values(self, model: BaseAlgorithm, observations: np.ndarray) -> StateValues:
+        """Values and greedy actions of a batch of observations, shape (N, *obs_shape)."""
+        return self.read_values(model, observations)
+
     def optimizers(self, model: BaseAlgorithm) -> list[Any]:
         found: list[Any] = []
         for dotted in self.optimizer_attributes:
@@ -157,9 +164,10 @@ def _part_of(name: str) -> str:
 
 
 _OFF_POLICY = SB3ReplayBuffer()
-PPO_ALGORITHM = SB3Algorithm(PPO, ("policy.optimizer",), rewind_weights=True)
-A2C_ALGORITHM = SB3Algorithm(A2C, ("policy.optimizer",), rewind_weights=False)
-DQN_ALGORITHM = SB3Algorithm(DQN, ("policy.optimizer",), _OFF_POLICY)
-SAC_ALGORITHM = SB3Algorithm(SAC, ("actor.optimizer", "critic.optimizer", "ent_coef_optimizer"), _OFF_POLICY)
-TD3_ALGORITHM = SB3Algorithm(TD3, ("actor.optimizer", "critic.optimizer"), _OFF_POLICY)
-DDPG_ALGORITHM = SB3Algorithm(DDPG, ("actor.optimizer", "critic.optimizer"), _OFF_POLICY)
+_ACTOR_CRITIC = ("actor.optimizer", "critic.optimizer")
+PPO_ALGORITHM = SB3Algorithm(PPO, ("policy.optimizer",), critic_values, rewind_weights=True)
+A2C_ALGORITHM = SB3Algorithm(A2C, ("policy.optimizer",), critic_values, rewind_weights=False)
+DQN_ALGORITHM = SB3Algorithm(DQN, ("policy.optimizer",), q_network_values, _OFF_POLICY)
+SAC_ALGORITHM = SB3Algorithm(SAC, (*_ACTOR_CRITIC, "ent_coef_optimizer"), actor_critic_q_values, _OFF_POLICY)
+TD3_ALGORITHM = SB3Algorithm(TD3, _ACTOR_CRITIC, actor_critic_q_values, _OFF_POLICY)
+DDPG_ALGORITHM = SB3Algorithm(DDPG, _ACTOR_CRITIC, actor_critic_q_values, _OFF_POLICY)

@@ -43,6 +43,11 @@ class TabularAlgorithm:
     def optimizers(self, model: Any) -> list[Any]:
         return []
 
+    def state_values(self, model: TabularAgent, observations: Any) -> None:
+        """None: a table's states are the discrete states of its env, which have no 2-D slice to map (the GridWorld
+        lab draws its own table)."""
+        return None
+
     def boundary(self) -> None:
         """Every step is whole: an update is one table entry."""
         return None

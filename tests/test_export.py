@@ -220,6 +220,17 @@ def test_trainer_prints_the_export_instead_of_training(capsys: pytest.CaptureFix
     assert yaml.safe_load(capsys.readouterr().out)["Acrobot-v1"]["n_timesteps"] == config.total_timesteps
 
 
+def test_a_run_that_learns_its_reward_from_preferences_exports_no_script(capsys: pytest.CaptureFixture[str]) -> None:
+    """The script would train on the env's own reward: not the run it claims to reproduce."""
+    config = build_config("Pendulum-v1", "sac", feedback={"feedback": "oracle"})
+    assert "preferences" in (export_unavailable_reason(config) or "")
+    with pytest.raises(ExportError, match="preferences"):
+        export_script(config)
+    assert train_main(["--env", "Pendulum-v1", "--algo", "sac", "--feedback", "oracle", "--export", "script"]) == 2
+    assert capsys.readouterr().out == ""
+    assert any("preferences" in line and "#" in line for line in export_zoo_yaml(config).splitlines())
+
+
 def test_trainer_export_of_a_bad_configuration_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert train_main(["--env", "Pendulum-v1", "--algo", "dqn", "--export", "script"]) == 2
     captured = capsys.readouterr()

@@ -50,6 +50,11 @@ def export_unavailable_reason(config: RunConfig, kind: str = "script") -> str | 
         )
     if kind == "script" and not _is_gymnasium_env(config.env_id):
         return f"{config.env_id} is the playground's own environment, which a standalone script cannot build."
+    if kind == "script" and config.feedback is not None:
+        return (
+            "this run learns its reward from preferences (a reward model and its labeller), which a standalone "
+            "script does not carry: it would train on the env's own reward instead"
+        )
     return None
 
 
@@ -285,7 +290,10 @@ def export_zoo_yaml(config: RunConfig) -> str:
         )
     if config.stop_when_solved:
         lines.append("# The playground run stopped once solved; Zoo trains for the whole n_timesteps.")
-    if config.shaping.is_identity():
+    if config.feedback is not None:
+        lines.append("# This run learned its reward from preferences, which Zoo cannot express: this entry trains on")
+        lines.append("# the env's own reward.")
+    elif config.shaping.is_identity():
         lines.append("# No reward shaping was used (Zoo YAML could not express it anyway).")
     else:
         lines += [

@@ -27,6 +27,8 @@ class Case:
     algo: str
     timesteps: int
     shaping: tuple[tuple[str, object], ...] = ()
+    feedback: tuple[tuple[str, object], ...] = ()
+    """A reward learned from preferences (the feedback lab's settings); empty: the env's own reward."""
     slow: bool = False
 
     def config(self) -> RunConfig:
@@ -39,6 +41,7 @@ class Case:
             seed=1,
             timesteps=self.timesteps,
             shaping=dict(self.shaping),
+            feedback=dict(self.feedback) or None,
         )
 
 
@@ -54,6 +57,14 @@ CASES = [
         "ppo",
         1_024,
         (("reward_expr", "reward - abs(x)"), ("potential", "upright")),
+        slow=True,
+    ),
+    Case(
+        "pendulum-ppo-oracle",  # the feedback lab's automated labeller: not exported
+        "Pendulum-v1",
+        "ppo",
+        1_024,
+        feedback=(("feedback", "oracle"), ("labels", 12), ("initial_labels", 6)),
         slow=True,
     ),
     Case("cartpole-grpo", "CartPole-v1", "grpo", 1_000, slow=True),  # the playground's own algorithm: not exported

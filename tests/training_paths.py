@@ -152,15 +152,16 @@ def _clean_env() -> dict[str, str]:
 
 def headless(config: RunConfig, tmp_path: Path) -> Outcome:
     """``python -m agents.train`` as a program: its JSON names the run folder, which holds the model and episodes."""
-    assert config.feedback is None, "add the feedback flags to use this path"
     argv = [sys.executable, "-m", "agents.train", "--env", config.env_id, "--algo", config.algo]
     argv += ["--preset", config.preset, "--seed", str(config.seed), "--timesteps", str(config.total_timesteps)]
     argv += ["--stop-when-solved", str(config.stop_when_solved).lower(), "--quiet"]
     argv += ["--runs-dir", str(tmp_path / "headless")]
     for name, value in config.hyperparams.items():
         argv += ["--set", f"{name}={value}"]
-    for name, value in config.shaping.to_dict().items():
-        argv += [f"--{name.replace('_', '-')}", str(value)]
+    settings = {**config.shaping.to_dict(), **(config.feedback.to_dict() if config.feedback else {})}
+    for name, value in settings.items():
+        if value != "":  # a rule only with --feedback rule
+            argv += [f"--{name.replace('_', '-')}", str(value)]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, cwd=Path(__file__).parents[1])
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout.strip().splitlines()[-1])

@@ -54,6 +54,8 @@ from benchmarks.streamlit_viewer import Viewer
 
 RUN_QUERY = "env=CartPole-v1&algo=ppo&timesteps=5000000&seed={seed}"
 START_LABEL = "Start training"
+RUN_WALL_S = 900.0
+"""A run's default wall-clock cap in both designs: the phases must end before the runs do."""
 SAMPLE_S = 5.0
 MEMORY = ("private", "pss", "rss")
 
@@ -328,6 +330,8 @@ def main() -> None:
     args = parser.parse_args()
     args.watched_s = 30.0 if args.quick else args.minutes * 60
     args.unwatched_s, args.ramp, args.settle = (15.0, 5.0, 3.0) if args.quick else (60.0, 10.0, 10.0)
+    if args.watched_s + 2 * args.unwatched_s > RUN_WALL_S - 120:
+        parser.error(f"the runs stop after {RUN_WALL_S / 60:g} min of training (a run's default wall-clock cap)")
 
     sides = [("processes", REPO)]
     print(f"load before: {os.getloadavg()}, {os.cpu_count()} cores", flush=True)

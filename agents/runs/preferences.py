@@ -28,7 +28,7 @@ from agents.feedback.learned_reward import LearnedReward
 from agents.feedback.pair_store import pairs_to_npz, restore_pairs
 from agents.feedback.person import PERSON_SOURCE, PendingPairs, PersonLabels
 from agents.feedback.preference_loop import FeedbackStats, PreferenceCallback, PreferenceLoop
-from agents.feedback.reward_model import RewardModelTrainer, RewardNet
+from agents.feedback.reward_model import RewardModelTrainer, reward_net_for
 from agents.runs.clip_pairs import PairRenderer, shrink_clip_frame
 from agents.runs.events import CollectingSink, EventSink
 from agents.runs.live import RunControl
@@ -44,9 +44,7 @@ CLIP_SEED_OFFSET = 7_919
 class PreferenceLearning:
     """The reward model, labeler and loop of one run.
 
-    The reward model reads the state only (``r(s)``) for discrete actions and the state and action
-    (``r(s, a)``) for continuous ones: Pendulum's reward charges for torque, CartPole's does not, and a CartPole
-    ``r(s, a)`` fit to a hundred labels paid one push direction more, which the agent then exploited.
+    The reward model is :func:`~agents.feedback.reward_model.reward_net_for` the env's spaces.
 
     Args:
         config: the run's configuration; ``config.feedback`` must be set.
@@ -74,8 +72,7 @@ class PreferenceLearning:
         if feedback is None:
             raise ValueError("this run does not learn from preferences")
         probe = config.env_info.make()
-        continuous = isinstance(probe.action_space, gym.spaces.Box)
-        self.net = RewardNet(probe.observation_space, probe.action_space, seed=config.seed, use_action=continuous)
+        self.net = reward_net_for(probe.observation_space, probe.action_space, seed=config.seed)
         probe.close()
         self.path = folder / REWARD_MODEL_FILE if folder is not None else None
         self.pairs_path = folder / PAIRS_FILE if folder is not None else None

@@ -7,6 +7,7 @@ import streamlit as st
 from ui.common import require_entrypoint, start_run
 from ui.feedback_lab import EXPLAINER, feedback_form
 from ui.labelling_panel import labelling_panel
+from ui.lessons_panel import lab_lesson, lab_lesson_links, lesson_intro, lesson_reminder
 from ui.run_view import show_run
 
 require_entrypoint()
@@ -28,11 +29,17 @@ with st.sidebar:
 run_id = st.query_params.get("run", "")
 if start and config is not None:
     run_id = start_run(config) or run_id
+lesson = lab_lesson()
 if run_id:
+    if lesson:
+        lesson_reminder(lesson)
     labelling_panel(run_id)
     show_run(run_id)
+elif lesson:
+    lesson_intro(lesson, page="pages/feedback.py")
 else:
     st.info(
         "Press **Start learning from labels**: you will see two short clips of the agent side by side and click the "
         "one closer to what you want. Or let an oracle or a rule label instead (sidebar, *Who labels*)."
     )
+    lab_lesson_links()

@@ -43,7 +43,8 @@ with right:
         "and run their variants side by side:"
     )
     for lesson_id, lesson in REWARD_LESSONS.items():
-        st.page_link("pages/train.py", label=lesson.title, icon=":material/school:", query_params={"lesson": lesson_id})
+        page = "pages/feedback.py" if lesson.lab else "pages/train.py"
+        st.page_link(page, label=lesson.title, icon=":material/school:", query_params={"lesson": lesson_id})
 st.markdown(
     "**Then experiment:** on the *Train* page pick another environment or algorithm, change one "
     "hyperparameter, and compare what happens. Every setting is in the page's address, so the link you copy "

@@ -89,20 +89,26 @@ def test_every_run_builds_a_valid_config_carrying_its_values(lesson_id: str) -> 
 
 
 @pytest.mark.parametrize("lesson_id", list(LESSONS))
-def test_variants_differ_only_in_their_shaping(lesson_id: str) -> None:
-    runs = get_lesson(lesson_id).runs
-    configs = [run.config() for run in runs]
-    assert 1 <= len(runs) <= 2
-    assert len({run.label for run in runs}) == len(runs)
+def test_variants_share_env_seed_and_budget_and_each_differs(lesson_id: str) -> None:
+    """A Train page lesson's variants differ only in their shaping; a lab lesson's in feedback or algorithm."""
+    lesson = get_lesson(lesson_id)
+    configs = [run.config() for run in lesson.runs]
+    assert 1 <= len(configs) <= 4
+    assert len({run.label for run in lesson.runs}) == len(configs)
+    assert len({json.dumps(c.to_dict(), sort_keys=True) for c in configs}) == len(configs), "two variants are one"
     for config in configs[1:]:
-        assert (config.env_id, config.algo, config.seed, config.total_timesteps, config.hyperparams) == (
+        assert (config.env_id, config.seed, config.total_timesteps) == (
             configs[0].env_id,
-            configs[0].algo,
             configs[0].seed,
             configs[0].total_timesteps,
-            configs[0].hyperparams,
         )
-        assert config.shaping != configs[0].shaping
+        if not lesson.lab:
+            assert (config.algo, config.hyperparams, config.feedback) == (
+                configs[0].algo,
+                configs[0].hyperparams,
+                None,
+            )
+            assert config.shaping != configs[0].shaping
 
 
 @pytest.mark.parametrize("lesson_id", list(LESSONS))
@@ -164,7 +170,11 @@ def _write_lessons(tmp_path: Path, mutate: Mutation) -> Path:
         (lambda lesson: lesson["checks"][0].update(run="another run"), "no run labelled 'another run'"),
         (lambda lesson: lesson["checks"][0].pop("at_least"), "give at_least, at_most or both"),
         (lambda lesson: lesson["runs"][1].update(seed=1), r"unknown key\(s\) seed"),
-        (lambda lesson: lesson["runs"].append(dict(lesson["runs"][0], label="third")), "one or two variants"),
+        (
+            lambda lesson: lesson["runs"].extend(dict(lesson["runs"][0], label=f"run {i}") for i in range(3)),
+            "one to 4 variants",
+        ),
+        (lambda lesson: lesson["runs"][1].update(env_id="CartPole-v1"), r"unknown key\(s\) env_id"),
         (lambda lesson: lesson.pop("claim"), r"missing key\(s\) claim"),
     ],
     ids=[
@@ -172,7 +182,8 @@ def _write_lessons(tmp_path: Path, mutate: Mutation) -> Path:
         "check on no run",
         "check without bounds",
         "run with its own seed",
-        "three runs",
+        "five runs",
+        "run with its own env",
         "no claim",
     ],
 )

@@ -1,13 +1,15 @@
 """Lessons: whole run configurations that each make one point about rewards, with what to watch for.
 
-A teacher picks a lesson and gets one or two runs that differ only in their reward shaping (same env,
-algorithm, hyperparameters, seed and budget), a short explanation, and the outcome the lesson promises.
+A teacher picks a lesson and gets up to four runs on the same env, seed and budget that differ in what the
+lesson is about (their reward shaping, their feedback settings, or their algorithm), a short explanation, and
+the outcome the lesson promises.
 That promise is also data: each lesson's ``checks`` say which number, measured on which run, must be above
 or below what. ``tests/test_lessons.py`` and ``benchmarks/lessons_check.py`` train every run with its fixed
 seed and require every check to hold, so a lesson cannot quietly stop teaching what it says.
 
 The lessons live in ``lessons.yml`` (prose is easier to edit there), loaded with ``yaml.safe_load`` and
-checked strictly: an unknown key or a lesson whose runs differ in more than their shaping is refused.
+checked strictly: an unknown key, or a run that sets its own env, seed or budget, is refused. Lessons whose runs
+learn from preferences (``feedback``) belong to the Feedback lab, the others to the Train page (:attr:`Lesson.lab`).
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ class LessonRun:
     seed: int
     timesteps: int
     shaping: dict
+    feedback: dict | None = None
+    """Feedback settings (:class:`~agents.feedback.config.FeedbackConfig`): the run learns its reward from labels."""
 
     def config(self) -> RunConfig:
         """The validated run configuration; it runs the whole budget, as the claim was measured."""
@@ -62,6 +66,7 @@ class LessonRun:
             seed=self.seed,
             timesteps=self.timesteps,
             shaping=self.shaping,
+            feedback=self.feedback,
         )
 
 
@@ -95,6 +100,22 @@ def _value_loss_end(snapshot: RunSnapshot, time_limit: int | None) -> float:
     return float(sum(value for _, value in series) / len(series)) if series else math.nan
 
 
+def _last_logged(key: str) -> Callable[[RunSnapshot, int | None], float]:
+    def last(snapshot: RunSnapshot, time_limit: int | None) -> float:
+        series = snapshot.losses.get(key, [])
+        return float(series[-1][1]) if series else math.nan
+
+    return last
+
+
+def _peak_change(values: list[float]) -> float:
+    """The mean of the last 20 episodes minus the best mean of 20 consecutive episodes before them."""
+    if len(values) < 2 * SOLVE_WINDOW:
+        return math.nan
+    means = [sum(values[i : i + SOLVE_WINDOW]) / SOLVE_WINDOW for i in range(len(values) - 2 * SOLVE_WINDOW + 1)]
+    return _mean_last(values) - max(means)
+
+
 METRICS: dict[str, Metric] = {
     metric.name: metric
     for metric in (
@@ -122,6 +143,36 @@ METRICS: dict[str, Metric] = {
             "terminated_last20",
             "how many of the last 20 episodes ended before the time limit (in MountainCar: at the flag)",
             _terminated_last,
+        ),
+        Metric(
+            "true_return_drop_from_peak",
+            "mean true return of the last 20 episodes minus the best mean of 20 episodes before them",
+            lambda snap, _: _peak_change(snap.episode_true_returns),
+        ),
+        Metric(
+            "reward_model_accuracy_end",
+            "the reward model's last held-out pair accuracy (learning from preferences)",
+            _last_logged("train/reward_model_accuracy"),
+        ),
+        Metric(
+            "reward_correlation_end",
+            "the last correlation of learned and true reward per step (learning from preferences)",
+            _last_logged("train/reward_correlation"),
+        ),
+        Metric(
+            "labels_used",
+            "labels the reward model learnt from (learning from preferences)",
+            _last_logged("train/labels_used"),
+        ),
+        Metric(
+            "cpu_s",
+            "CPU seconds of the run's worker (the cost meter)",
+            lambda snap, _: snap.cost.cpu_s if snap.cost is not None else math.nan,
+        ),
+        Metric(
+            "params",
+            "trainable parameters, every network of the run (the cost meter)",
+            lambda snap, _: float(snap.cost.total_params) if snap.cost is not None else math.nan,
         ),
         Metric(
             "value_loss_end",
@@ -166,13 +217,18 @@ class Lesson:
     claim: str
     """The outcome the lesson promises, in words; ``checks`` is the same promise in numbers."""
     runs: tuple[LessonRun, ...]
-    """One or two variants to compare, on the same seed and budget."""
+    """One to four variants to compare, on the same env, seed and budget."""
     checks: tuple[Check, ...] = field(default=())
     flat_curve_envs: tuple[str, ...] = ()
     """Envs whose return stays flat by design until the agent first reaches the goal; a run on one of them
     that has not reached it yet gets a hint that points to this lesson (:func:`lesson_for_flat_curve`)."""
     flat_curve_hint: str = ""
     """Why such a curve is flat, in words for a learner."""
+
+    @property
+    def lab(self) -> bool:
+        """True when a run learns from preferences: the lesson belongs to the Feedback lab, not the Train page."""
+        return any(run.feedback for run in self.runs)
 
     def run(self, label: str) -> LessonRun:
         """The variant with this label (check labels name runs this way)."""
@@ -257,7 +313,9 @@ def time_limit(env_id: str) -> int | None:
 _LESSON_KEYS = {"title", "summary", "watch_for", "claim", "shared", "runs", "checks", "flat_curve"}
 _FLAT_CURVE_KEYS = {"envs", "hint"}
 _SHARED_KEYS = {"env_id", "algo", "preset", "overrides", "seed", "timesteps"}
-_RUN_KEYS = {"label", "shaping"}
+_RUN_KEYS = {"label", "shaping", "feedback", "algo", "preset", "overrides"}
+"""A run's own settings; env, seed and budget are shared, so the comparison is fair."""
+MAX_RUNS = 4
 _CHECK_KEYS = {"run", "metric", "at_least", "at_most"}
 
 
@@ -292,21 +350,23 @@ def _parse_lesson(lesson_id: str, data: object) -> Lesson:
     data = _require_keys(where, data, _LESSON_KEYS, _LESSON_KEYS - {"checks", "flat_curve"})
     shared = _require_keys(f"{where} shared", data["shared"], _SHARED_KEYS, _SHARED_KEYS)
     raw_runs = data["runs"]
-    if not isinstance(raw_runs, list) or not 1 <= len(raw_runs) <= 2:
-        raise LessonError(f"{where}: runs must be a list of one or two variants")
+    if not isinstance(raw_runs, list) or not 1 <= len(raw_runs) <= MAX_RUNS:
+        raise LessonError(f"{where}: runs must be a list of one to {MAX_RUNS} variants")
     runs = []
     for index, raw in enumerate(raw_runs):
-        entry = _require_keys(f"{where} run {index + 1}", raw, _RUN_KEYS, _RUN_KEYS)
+        entry = _require_keys(f"{where} run {index + 1}", raw, _RUN_KEYS, {"label"})
+        preset = entry.get("preset", shared["preset"])
         runs.append(
             LessonRun(
                 label=_text(f"{where} run {index + 1} label", entry["label"]),
                 env_id=str(shared["env_id"]),
-                algo=str(shared["algo"]),
-                preset=None if shared["preset"] is None else str(shared["preset"]),
-                overrides=dict(shared["overrides"] or {}),
+                algo=str(entry.get("algo", shared["algo"])),
+                preset=None if preset is None else str(preset),
+                overrides=dict(entry.get("overrides", shared["overrides"]) or {}),
                 seed=int(shared["seed"]),
                 timesteps=int(shared["timesteps"]),
-                shaping=dict(entry["shaping"] or {}),
+                shaping=dict(entry.get("shaping") or {}),
+                feedback=dict(entry["feedback"]) if entry.get("feedback") else None,
             )
         )
     labels = [run.label for run in runs]

@@ -32,6 +32,7 @@ from agents.feedback.reward_model import RewardModelTrainer, reward_net_for
 from agents.runs.clip_pairs import PairRenderer, shrink_clip_frame
 from agents.runs.events import CollectingSink, EventSink
 from agents.runs.live import RunControl
+from agents.runs.numpy_policy import numpy_policy
 from agents.runs.person_labels import LabelsReporter, PersonPreferenceCallback, ReportLabels
 from agents.storage.folder import atomic_write_bytes
 
@@ -128,7 +129,8 @@ class PreferenceLearning:
                 self.loop, self.total_timesteps, self.pending, self.renderer, self.control, self.reporter, self.seed
             )
         else:
-            ask = PreferenceCallback(self.loop, self.total_timesteps)
+            rng = self.loop.sampler.rng  # the sampler's generator: saved with the pairs, so a resumed run goes on alike
+            ask = PreferenceCallback(self.loop, self.total_timesteps, copy_policy=lambda model: numpy_policy(model, rng))
         return [ask, ReportLabels(self.reporter)]
 
     @property

@@ -34,13 +34,20 @@ behaviour, someone says which clip is better, and a small network learns a rewar
 (a *Bradley-Terry* model, Christiano et al. 2017). The agent trains on that learned reward. The chart draws the
 learned return beside the **true** return, so you see whether what it learned is what you meant.
 
-**Why it matters (DeepSeek-R1).** Labels from people are slow and dear: 3-5 seconds each, so 700 labels, enough for
-a MuJoCo robot in 2017, is about an hour of someone's time, and a language model needs millions. R1's answer, for
-tasks whose answers can be *checked* (maths, code), was to replace the human judge by **rules**: a compiler or an
-answer key scores each attempt. R1-Zero learned from such rule-based rewards alone, because a learned reward model
-"may suffer from reward hacking" at scale; the final R1 still used learned reward models for open-ended writing,
-where no rule can check an answer. Here the *oracle* plays the tireless labeler and the *rule* labeler is R1's
-idea in miniature: thousands of labels a second instead of one every few seconds.
+**Why it matters (DeepSeek-R1).** Labels from people are slow and dear. A person takes 3-5 seconds a label
+(Christiano et al. 2017): the 100 labels that teach CartPole here are 5-8 minutes of someone's time; the 700 that
+were enough for a MuJoCo robot in 2017, 35-60 minutes; a million comparisons, the scale of a language model's
+preference data, 830-1,390 hours: 35-58 days of labelling around the clock, or 5-8 months of eight-hour working
+days, for one person. An automated labeler here answers tens of thousands of pairs a second once the clips are
+played (the *Labels* line of a run says how many), and about 50 a second counting the playing, on one core: a
+person's working day of labels, 6,000-10,000, in a few minutes at most.
+
+R1's answer, for tasks whose answers can be *checked* (maths, code), was to replace the human judge by **rules**:
+a compiler or an answer key scores each attempt. R1-Zero learned from such rule-based rewards alone, because a
+learned reward model "may suffer from reward hacking" at scale; the final R1 still used learned reward models for
+open-ended writing, where no rule can check an answer. The bill: DeepSeek-V3's final training run took 2.8 million
+GPU-hours (about $5.6M at $2 an hour, research excluded), and R1's reinforcement learning about $294k on top. Here
+the *oracle* plays the tireless labeler and the *rule* labeler is R1's idea in miniature.
 """
 
 

@@ -40,7 +40,8 @@ TASKS: dict[str, dict[str, Any]] = {
             "policy_kwargs": {"net_arch": [32, 32]},
         },
     },
-    # RL Zoo's tuned PPO for seals/CartPole-v0, the fixed-horizon CartPole ours reproduces.
+    # RL Zoo's tuned PPO for seals/CartPole-v0, the fixed-horizon CartPole ours reproduces (the lab's demo preset
+    # for it). The README has this at 100k steps and at 150k (--timesteps 150000).
     "cartpole": {
         "env_id": "FixedHorizonCartPole-v0",
         "timesteps": 100_000,
@@ -76,7 +77,7 @@ class Result:
     correlation: float | None
 
 
-def run_one(task: str, seed: int, learned: bool) -> Result:
+def run_one(task: str, seed: int, learned: bool, timesteps: int | None = None) -> Result:
     """Train one agent in this (fresh) process and score it on the true return."""
     import gymnasium as gym
     import numpy as np
@@ -90,15 +91,16 @@ def run_one(task: str, seed: int, learned: bool) -> Result:
     from agents.feedback.fragments import FragmentSampler
     from agents.feedback.learned_reward import LearnedReward
     from agents.feedback.preference_loop import PreferenceCallback, PreferenceLoop
-    from agents.feedback.reward_model import RewardModelTrainer, RewardNet
+    from agents.feedback.reward_model import RewardModelTrainer, reward_net_for
+    from agents.runs.numpy_policy import numpy_policy
     from envs.shaping import TrueReturnRecorder
 
     torch.set_num_threads(1)
     spec = TASKS[task]
-    env_id, steps = spec["env_id"], spec["timesteps"]
+    env_id, steps = spec["env_id"], timesteps or spec["timesteps"]
     feedback = FeedbackConfig.parse(spec["feedback"])
     probe = gym.make(env_id)
-    net = RewardNet(probe.observation_space, probe.action_space, seed=seed)
+    net = reward_net_for(probe.observation_space, probe.action_space, seed=seed)
 
     def make() -> gym.Env:
         env: gym.Env = TrueReturnRecorder(gym.make(env_id))
@@ -114,7 +116,11 @@ def run_one(task: str, seed: int, learned: bool) -> Result:
             RewardModelTrainer(net, seed=seed),
             feedback.settings(),
         )
-    model.learn(steps, callback=PreferenceCallback(loop, steps) if loop else None)
+    callback = None
+    if loop is not None:
+        rng = loop.sampler.rng
+        callback = PreferenceCallback(loop, steps, copy_policy=lambda model: numpy_policy(model, rng))
+    model.learn(steps, callback=callback)
     cpu_s = time.process_time() - started
     env = gym.make(env_id)
     returns = []
@@ -145,15 +151,16 @@ def main() -> None:
     parser.add_argument("--task", choices=sorted(TASKS), action="append")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--timesteps", type=int, help="training steps of every run (default: each task's own)")
     args = parser.parse_args()
     tasks = args.task or list(TASKS)
-    jobs = [(task, seed, learned) for task in tasks for seed in args.seeds for learned in (True, False)]
+    jobs = [(task, seed, learned, args.timesteps) for task in tasks for seed in args.seeds for learned in (True, False)]
     load = os.getloadavg()[0]
     with ProcessPoolExecutor(args.workers) as pool:
         results = list(pool.map(run_one, *zip(*jobs, strict=True)))
     for task in tasks:
         goal = TASKS[task]["goal"]
-        print(f"\n{task} ({TASKS[task]['env_id']}, {TASKS[task]['timesteps']} steps), goal {goal}")
+        print(f"\n{task} ({TASKS[task]['env_id']}, {args.timesteps or TASKS[task]['timesteps']} steps), goal {goal}")
         for reward in ("learned", "true"):
             rows = [r for r in results if r.task == task and r.reward == reward]
             reached = sum(r.true_return >= goal for r in rows)

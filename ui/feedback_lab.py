@@ -18,7 +18,8 @@ from ui.inputs import checked, number_input
 LAB_ENVS = ("Pendulum-v1", "FixedHorizonCartPole-v0", "MountainCar-v0", "Acrobot-v1", "LunarLander-v3")
 """Envs with vector observations that a reward model can read; CartPole in its fixed-horizon form, where an
 episode's length cannot give the answer away. Pendulum first: from 200 oracle labels it learns as well as from
-its true reward (README, *Feedback lab*); on CartPole the agent still learns to game the learned reward."""
+its true reward (README, *Feedback lab*); on CartPole 100 labels keep the pole up a median 345-461 of 500 steps,
+but reach 475 in 1 seed of 3."""
 LABELERS = {
     "human": "You: watch two clips, click the better one",
     "oracle": "Oracle: reads the env's true return (Bradley-Terry, as in Christiano et al. 2017)",

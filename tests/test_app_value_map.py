@@ -57,7 +57,8 @@ def test_grpo_shows_its_policy_only_and_says_it_has_no_critic() -> None:
     titles = list(specs(at))
     assert not any("what it expects" in title for title in titles)
     (action_map,) = [specs(at)[title] for title in titles if "what it would do" in title]
-    assert action_map["data"][0]["colorbar"]["title"]["text"] == "torque (N·m)"
+    heatmap = action_map["data"][0]
+    assert heatmap["colorbar"]["title"]["text"] == "torque (N·m)" and (heatmap["zmin"], heatmap["zmax"]) == (-2, 2)
     assert any("GRPO has no value function (no critic)" in c.value for c in at.caption)
 
 

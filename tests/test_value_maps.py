@@ -127,6 +127,7 @@ def test_sac_maps_the_smaller_critic_at_the_actors_deterministic_action_in_the_e
     assert value_map.value_name == "Q(s, μ(s))" and not value_map.discrete
     np.testing.assert_allclose(value_map.values, -np.abs(grid_y) + 4 * scaled, atol=1e-4)
     np.testing.assert_allclose(value_map.actions, np.full((POINTS, POINTS), 2 * scaled), atol=1e-5)
+    assert value_map.action_range == (-2.0, 2.0), "Pendulum's torque bounds, for a colour scale fixed in N·m"
 
 
 def test_grpo_has_no_values_and_maps_its_most_likely_action() -> None:

@@ -88,7 +88,7 @@ def value_figure(value_map: ValueMap, state_slice: StateSlice) -> go.Figure:
         y=value_map.ys,
         z=value_map.values,
         colorscale="Viridis",
-        colorbar={"title": {"text": name, "side": "right"}},
+        colorbar=_colorbar(name),
         hovertemplate=_hover(state_slice, f"{name} %{{z:.4g}}"),
         name=name,
         showlegend=False,
@@ -124,7 +124,8 @@ def action_figure(value_map: ValueMap, env: EnvInfo, state_slice: StateSlice) ->
         ]
     else:
         label = env.action_names[0] if env.action_names else "action"
-        bound = float(np.max(np.abs(value_map.actions))) or 1.0
+        low, high = value_map.action_range or (-1.0, 1.0)
+        bound = max(abs(low), abs(high)) or 1.0  # the action's whole range: a pale map is a timid policy
         traces.append(
             go.Heatmap(
                 x=value_map.xs,
@@ -134,7 +135,7 @@ def action_figure(value_map: ValueMap, env: EnvInfo, state_slice: StateSlice) ->
                 zmid=0.0,
                 zmin=-bound,
                 zmax=bound,
-                colorbar={"title": {"text": label, "side": "right"}},
+                colorbar=_colorbar(label),
                 hovertemplate=_hover(state_slice, f"{label} %{{z:.3g}}"),
                 showlegend=False,
             )
@@ -157,6 +158,7 @@ def _path(value_map: ValueMap) -> list[go.Scatter]:
             y=ys,
             mode="lines",
             name=f"evaluation episode {value_map.index}",
+            showlegend=False,  # the caption says what the white line is
             line={"color": PATH_COLOUR, "width": 2},
             hoverinfo="skip",
         ),
@@ -177,13 +179,17 @@ def _layout(fig: go.Figure, what: str, state_slice: StateSlice, step: int) -> go
         title={"text": f"{what}, step {step:,}", "font": {"size": 16}},
         xaxis={"title": {"text": state_slice.x.title}, "range": [state_slice.x.low, state_slice.x.high]},
         yaxis={"title": {"text": state_slice.y.title}, "range": [state_slice.y.low, state_slice.y.high]},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0.0},
+        legend={"x": 1.02, "xanchor": "left", "y": 1.0, "yanchor": "top"},  # where a colour bar would be
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        height=MAP_HEIGHT_PX + 40,
+        height=MAP_HEIGHT_PX,
         font={"size": 14},
         uirevision="keep",
     )
     return fig
+
+
+def _colorbar(title: str) -> dict[str, object]:
+    return {"title": {"text": title, "side": "top"}, "thickness": 14}
 
 
 def _hover(state_slice: StateSlice, what: str) -> str:

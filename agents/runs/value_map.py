@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 
 from agents.algos.registry import AlgoInfo
@@ -56,6 +57,9 @@ class ValueMap:
     path: np.ndarray
     """Shape (T, 2), float32: the episode's states projected on the slice, at most :data:`MAX_PATH_POINTS` (plus
     NaN rows where an angle wraps from π to -π, so a line drawn through them breaks there)."""
+    action_range: tuple[float, float] | None = None
+    """The bounds of a continuous action (its first component), in the env's units, for a colour scale that means
+    the same at every step; None for discrete actions."""
     cost_s: float = 0.0
     """CPU seconds (of the worker's thread) spent making it."""
 
@@ -93,11 +97,19 @@ def map_policy(
             discrete=discrete,
             value_name=reading.value_name,
             path=path_on_slice(state_slice, observations),
+            action_range=None if discrete else _action_range(model),
             cost_s=time.thread_time() - started,
         )
     except Exception:
         log.warning("the value map at step %s could not be made", step, exc_info=True)
         return None
+
+
+def _action_range(model: Any) -> tuple[float, float] | None:
+    space = getattr(model, "action_space", None) or getattr(getattr(model, "policy", None), "action_space", None)
+    if not isinstance(space, gym.spaces.Box):
+        return None
+    return float(space.low.reshape(-1)[0]), float(space.high.reshape(-1)[0])
 
 
 def path_on_slice(

@@ -1,4 +1,5 @@
-"""In a real Chromium: the clip beside the curve follows the run, and a stopped run shows its final policy."""
+"""In a real Chromium: the clip beside the curve follows the run, a stopped run shows its final policy, and the value
+map beside it is of the same step."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from tests.browser.test_train_flow import stop_button, wait_for
 
 pytestmark = pytest.mark.browser
 
+PLOTS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(node => ({
+    title: node.layout.title.text, types: node.data.map(trace => trace.type),
+    z: node.calcdata[0][0].z ? [node.calcdata[0][0].z.length, node.calcdata[0][0].z[0].length] : null}))"""
+"""Each plotly chart on the page: its title, its traces' types and the shape of its first trace's z (as drawn)."""
 CAPTION = re.compile(r"Played at training step ([\d,]+) \(evaluation episode (\d+)\)")
 PROGRESS = re.compile(r"([\d,]+) / [\d,]+ steps")
 
@@ -47,4 +52,8 @@ def test_the_clip_advances_while_training_and_a_stopped_run_shows_its_last_polic
         f"the clip was played at {shown[0]:,}, the run stopped at {final_step:,}"
     )
     assert shown[1] > later[1]
+    title = f"V(s), what it expects, step {shown[0]:,}"  # the map of the clip's policy, redrawn with it
+    value_map = wait_for(lambda: next((p for p in page.evaluate(PLOTS) if title in p["title"]), None))
+    assert value_map["types"][0] == "heatmap" and value_map["z"] == [41, 41], value_map
+    page.get_by_text("pole angle × pole angular velocity, with the cart at rest in the centre").wait_for()
     assert page.locator("[data-testid='stException']").count() == 0

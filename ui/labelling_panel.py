@@ -13,7 +13,7 @@ import streamlit as st
 from agents.feedback.person import PERSON_SOURCE, UnknownPair
 from agents.runs.events import LabelsState
 from agents.runs.labelling import LabellingView
-from agents.runs.run import Run
+from agents.runs.run import Run, RunStatus
 from ui.common import can_control, manager, plain
 
 REFRESH_S = 1.0
@@ -49,7 +49,9 @@ def _live(run_id: str) -> None:
         return
     view = run.labelling.view()
     person = run.config.feedback is not None and run.config.feedback.feedback == PERSON_SOURCE
-    if person and run.status.active and can_control(run):
+    if person and run.status == RunStatus.QUEUED:
+        st.caption("The clips to label come once the run has a slot and starts.")
+    elif person and run.status.active and can_control(run):
         _ask(run, view)
     elif person and run.status.active:
         st.caption("You are watching: only the browser that started this run labels its clips.")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from ui.common import require_entrypoint, start_run
 from ui.feedback_lab import EXPLAINER, feedback_form
-from ui.labelling_panel import labelling_panel
+from ui.labelling_panel import labelling_panel, run_refresh_s
 from ui.lessons_panel import lab_lesson, lab_lesson_links, lesson_intro, lesson_reminder
 from ui.run_view import show_run
 
@@ -34,7 +34,7 @@ if run_id:
     if lesson:
         lesson_reminder(lesson)
     labelling_panel(run_id)
-    show_run(run_id)
+    show_run(run_id, refresh_s=run_refresh_s(run_id))
 elif lesson:
     lesson_intro(lesson, page="pages/feedback.py")
 else:

@@ -29,6 +29,18 @@ ANSWER_BUTTONS = (
 """(answer, button label, icon, keyboard shortcut): rl-teacher's left / right / can't tell, and Christiano et al.'s
 'equally good' (a 0.5 label)."""
 _REFUSED_KEY = "labelling_refused"
+LABELLING_RUN_REFRESH_S = 3.0
+"""While its owner labels, the run's charts below the clips redraw every 3 s instead of every second: redrawing them
+is the browser's heaviest work on the page, and a click that waits behind it waits for the next pair."""
+
+
+def run_refresh_s(run_id: str) -> float:
+    """How often the run's own view should redraw on the lab's page: slower while its owner labels."""
+    run = manager().get(run_id)
+    if run is None or run.config.feedback is None or run.config.feedback.feedback != PERSON_SOURCE:
+        return REFRESH_S
+    labelling = not run.labelling.view().closed and can_control(run)  # not once the oracle took over
+    return LABELLING_RUN_REFRESH_S if labelling else REFRESH_S
 
 
 def labelling_panel(run_id: str) -> None:

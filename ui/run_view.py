@@ -38,19 +38,18 @@ STATUS_BADGES = {
 WAITING_BADGE = ":orange-badge[waiting for labels]"
 
 
-def show_run(run_id: str) -> None:
-    """Draw a run found by id; live while it trains."""
+def show_run(run_id: str, refresh_s: float = REFRESH_S) -> None:
+    """Draw a run found by id; live while it trains, redrawn every ``refresh_s`` seconds."""
     run = manager().get(run_id)
     if run is None:
         st.warning("No run with this id on this server: it may have ended long ago or the server restarted.")
         return
     if run.status.active:
-        _live(run_id)
+        st.fragment(_live, run_every=refresh_s)(run_id)
     else:
         _draw(run)
 
 
-@st.fragment(run_every=REFRESH_S)
 def _live(run_id: str) -> None:
     run = manager().get(run_id)
     if run is None:

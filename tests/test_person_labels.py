@@ -190,3 +190,15 @@ def test_waiting_for_labels_stops_the_training_clock() -> None:
         control.resume()
     assert not control.waiting_for_labels
     assert control.elapsed() < 0.1
+
+
+def test_handing_over_to_the_oracle_empties_the_queue_and_refuses_later_answers() -> None:
+    queue = PairQueue()
+    queue.offer(offered("aaaaaaaaaaaa"))
+    queue.hand_over()
+    view = queue.view()
+    assert view.handed_over and view.closed and view.pair is None
+    with pytest.raises(UnknownPair):
+        queue.answer("aaaaaaaaaaaa", "left")
+    queue.offer(offered("bbbbbbbbbbbb"))  # rendered before the worker heard: never shown
+    assert queue.view().queued == 0

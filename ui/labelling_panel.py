@@ -76,12 +76,17 @@ def _ask(run: Run, view: LabellingView) -> None:
         st.toast(refused, icon=":material/block:")
     state = view.state
     if state is not None and state.labeller != PERSON_SOURCE:
-        mine = state.labels_by_source.get(PERSON_SOURCE, 0)
         st.info(
-            f"The oracle has taken your place: the reward model keeps your {mine} labels and the oracle gives the "
-            "rest, at the rate shown below (a person: 0.2-0.3 a second). This is what DeepSeek-R1 did where answers "
-            "can be checked: a machine judge instead of people.",
+            "The oracle has taken your place: the reward model keeps your labels and the oracle gives the rest, "
+            "at the rate shown below (a person: 0.2-0.3 a second). This is what DeepSeek-R1 did where answers can "
+            "be checked: a machine judge instead of people.",
             icon=":material/smart_toy:",
+        )
+        return
+    if view.handed_over:
+        st.info(
+            "The oracle takes your place when the agent's current update ends; your labels stay in the reward model.",
+            icon=":material/hourglass_top:",
         )
         return
     if view.closed:

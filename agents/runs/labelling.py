@@ -45,7 +45,9 @@ class LabellingView:
     state: LabelsState | None = None
     """The worker's latest counters (None before the first)."""
     closed: bool = False
-    """No more answers are taken (the run ended, or no more labels are asked)."""
+    """No more answers are taken (the run ended, no more labels are asked, or the oracle took over)."""
+    handed_over: bool = False
+    """The person handed the labelling to the oracle (the worker follows at its next rollout's end)."""
 
     @property
     def person_labels(self) -> int:
@@ -73,12 +75,13 @@ class PairQueue:
         self._last_answer_at: float | None = None
         self._state: LabelsState | None = None
         self._closed = False
+        self._handed_over = False
         self._lock = threading.Lock()
 
     def offer(self, event: PairOffered) -> None:
         """Queue a pair the worker rendered (the pump thread calls this)."""
         with self._lock:
-            if self._closed or (self._state is not None and not self._state.asking):
+            if self._closed or self._handed_over or (self._state is not None and not self._state.asking):
                 return
             self._pairs[event.pair_id] = event
             self._offered_at[event.pair_id] = time.monotonic()
@@ -111,7 +114,7 @@ class PairQueue:
             raise ValueError(f"unknown answer {str(answer)[:20]!r}; one of {', '.join(ANSWERS)}")
         now = time.monotonic()
         with self._lock:
-            pair = None if self._closed else self._pairs.pop(pair_id, None)
+            pair = None if self._closed or self._handed_over else self._pairs.pop(pair_id, None)
             if pair is None:
                 raise UnknownPair(f"no pair {str(pair_id)[:40]} is waiting for an answer")
             offered_at = self._offered_at.pop(pair_id)
@@ -123,6 +126,12 @@ class PairQueue:
             self._person_s += seconds
             self._last_answer_at = now
         return PairAnswer(pair_id, answer, seconds)
+
+    def hand_over(self) -> None:
+        """The oracle takes the person's place: the queued pairs go, and no answer is taken from now on."""
+        with self._lock:
+            self._handed_over = True
+            self._forget()
 
     def close(self) -> None:
         """The run ended: drop the queue and refuse answers from now on."""
@@ -146,5 +155,6 @@ class PairQueue:
                 answers=dict(self._answers),
                 person_s=self._person_s,
                 state=self._state,
-                closed=self._closed or not asking,
+                closed=self._closed or self._handed_over or not asking,
+                handed_over=self._handed_over,
             )

@@ -255,6 +255,7 @@ class Run:
         """The feedback lab: the oracle labels in the person's place from now on (nothing if the run has ended)."""
         with self._lock:
             if self.status.active and self._worker is not None:
+                self.labelling.hand_over()
                 self._worker.send(Command.ORACLE_TAKES_OVER)
 
     def join(self, timeout: float | None = None) -> bool:

@@ -10,6 +10,7 @@ from ui.common import can_control, format_duration, manager, plain, require_entr
 from ui.cost_view import COST_FORMATS, COST_HELP, cost_columns
 from ui.glossary import TERMS
 from ui.operator import operator_sign_in
+from ui.reward_model_view import show_reward_model
 from ui.run_files import delete_button, download_buttons, resume_button
 from ui.tables import RETURN, STEPS, show_table
 
@@ -54,6 +55,7 @@ if not runs:
     st.stop()
 
 table = pd.DataFrame([_row(run) for run in runs])
+hidden = [c for c in HIDDEN_COLUMNS if c != "labels" or not any(r.config.feedback for r in runs)]  # lab runs: shown
 selection = show_table(
     table,
     RUNS_FORMATS,
@@ -65,7 +67,7 @@ selection = show_table(
     # Short headers and no id column (the panel below gives it): the table fits a 1280x720 screen beside the
     # sidebar instead of hiding columns behind a horizontal scroll. show_table formats the numbers.
     # Of the cost, CPU seconds only: the rest is on Compare and on the run's page.
-    column_order=[column for column in table.columns if column not in HIDDEN_COLUMNS],
+    column_order=[column for column in table.columns if column not in hidden],
     column_config={
         "name": st.column_config.Column(help="Environment, algorithm, seed, and which repeat of them."),
         "steps": st.column_config.Column(help=TERMS["steps"]),
@@ -87,10 +89,14 @@ if run is None:
 
 st.subheader(plain(run.name))
 st.caption(f"Run id {run.id}: its folder and its links use it. {plain(run.end_reason)}")
+lab = run.config.feedback is not None  # a run that learns from labels opens in the feedback lab
 cols = st.columns(3)
 with cols[0]:
     st.page_link(
-        "pages/train.py", label="Open on the Train page", icon=":material/open_in_new:", query_params={"run": run.id}
+        "pages/feedback.py" if lab else "pages/train.py",
+        label="Open in the feedback lab" if lab else "Open on the Train page",
+        icon=":material/open_in_new:",
+        query_params={"run": run.id},
     )
 with cols[1]:
     resume_button(run)
@@ -98,4 +104,6 @@ with cols[1]:
         st.button("Stop", key=f"runs-stop-{run.id}", icon=":material/stop:", on_click=run.stop)
 with cols[2]:
     delete_button(run)
+if lab:
+    show_reward_model(run.id, run.snapshot().reward_reports)
 download_buttons(run)

@@ -51,3 +51,15 @@ def test_start_trains_on_a_reward_learned_from_oracle_labels() -> None:
     names = {trace.get("name", "") for spec in specs for trace in spec["data"]}
     assert {"learned return (what the agent optimises), per episode", "true return, per episode"} <= names
     assert {"labels_used", "reward_model_accuracy", "reward_correlation"} <= names  # the reward model's own chart
+    titles = {spec["layout"]["title"]["text"]: spec for spec in specs}
+    returns = titles["True and learned return per episode"]
+    assert {trace.get("yaxis") for trace in returns["data"] if "learned" in trace["name"]} == {"y2"}
+    report = run.snapshot().reward_reports[-1]
+    scatter = next(spec for title, spec in titles.items() if title.startswith("Learned vs true reward per step"))
+    assert f"correlation {report.correlation:.2f}" in scatter["layout"]["title"]["text"]
+    assert len(scatter["data"][0]["x"]) == len(report.true) > 0
+    curve = titles["Label efficiency: held-out pair accuracy against labels used"]
+    assert list(curve["data"][0]["x"]) == [
+        r.labels_used for r in run.snapshot().reward_reports if r.accuracy is not None
+    ]
+    assert "shaped" not in " ".join(c.value for c in at.caption)  # a lab run's words: learned, not shaped

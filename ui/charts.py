@@ -70,14 +70,15 @@ def returns_figure(
 ) -> go.Figure:
     """Return per episode (thin markers) and its moving average (bold line); shaped beside true if asked.
 
-    ``learned``: the agent's reward is learned from preferences, so its return is called the learned return."""
+    ``learned``: the agent's reward is learned from preferences, so its return is called the learned return, and it
+    has an axis of its own on the right: the learned reward is normalised, so its units are not the env's."""
     fig = go.Figure()
     steps = np.asarray(snap.episode_steps)
-    series = [("true return", snap.episode_true_returns, TRUE_COLOUR)]
+    series = [("true return", snap.episode_true_returns, TRUE_COLOUR, "y")]
     if show_shaped or learned:
         name = "learned return (what the agent optimises)" if learned else "shaped return (what the agent optimises)"
-        series.append((name, snap.episode_returns, SHAPED_COLOUR))
-    for name, values, colour in series:
+        series.append((name, snap.episode_returns, SHAPED_COLOUR, "y2" if learned else "y"))
+    for name, values, colour, axis in series:
         raw = np.asarray(values, dtype=float)
         average = moving_average(raw)
         keep = thin_indices(raw, average)
@@ -88,6 +89,7 @@ def returns_figure(
                 mode="markers",
                 name=f"{name}, per episode",
                 marker={"size": 4, "color": colour, "opacity": 0.35},
+                yaxis=axis,
             )
         )
         fig.add_trace(
@@ -97,6 +99,7 @@ def returns_figure(
                 mode="lines",
                 name=f"{name}, mean of last {SOLVE_WINDOW}",
                 line={"width": 3, "color": colour},
+                yaxis=axis,
             )
         )
     if threshold is not None:
@@ -113,7 +116,20 @@ def returns_figure(
                 hovertemplate=f"{solved_text(threshold)}<extra></extra>",
             )
         )
-    return _layout(fig, "Return per episode", "return")
+    if not learned:
+        return _layout(fig, "Return per episode", "return")
+    _layout(fig, "True and learned return per episode", "true return", legend_below=True)
+    fig.update_layout(
+        yaxis={"title": {"text": "true return", "font": {"color": TRUE_COLOUR}}},
+        yaxis2={
+            "title": {"text": "learned return (normalised)", "font": {"color": SHAPED_COLOUR}},
+            "overlaying": "y",
+            "side": "right",
+            "showgrid": False,
+            **VALUE_AXIS,
+        },
+    )
+    return fig
 
 
 def lengths_figure(snap: RunSnapshot) -> go.Figure:

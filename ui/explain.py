@@ -10,15 +10,17 @@ from agents.runs.live import SOLVE_WINDOW
 from ui.glossary import GROUPS, TERMS, ordered, solved_text
 
 
-def returns_caption(threshold: float | None, *, shaped: bool) -> str:
-    """What the returns chart shows, for the line under it."""
+def returns_caption(threshold: float | None, *, shaped: bool, learned: bool = False) -> str:
+    """What the returns chart shows, for the line under it (``learned``: the agent's reward is learned from labels)."""
     parts = [
         f"Each dot is one episode's **return**: {_then(TERMS['return'])}",
         f"The bold line is the mean of the last {SOLVE_WINDOW} episodes, the trend without the noise.",
     ]
     if threshold is not None:
         parts.append(f"The dashed line at {threshold:g} is where this environment counts as solved.")
-    if shaped:
+    if learned:
+        parts.append(f"The **learned return** is {_then(TERMS['learned return'])}")
+    elif shaped:
         parts.append(f"The **shaped return** is {_then(TERMS['shaped return'])}")
     return " ".join(parts)
 

@@ -25,6 +25,9 @@ TERMS: dict[str, str] = {
     "true return": "The return under the environment's own reward, the task as designed. Reward shaping never "
     "changes it.",
     "shaped return": "The return under your shaped reward: what the agent is actually trained on.",
+    "learned return": "The return under the reward learned from labels: what the agent is actually trained on. Its "
+    "units are the reward model's own (normalised), so it has its own axis, on the right: compare its trend with the "
+    "true return's, not its numbers.",
     "mean of last 20": f"The average return of the {SOLVE_WINDOW} most recent episodes. One episode is noisy; "
     f"{SOLVE_WINDOW} show the trend.",
     "solved": f"An environment counts as solved when the mean return of the last {SOLVE_WINDOW} episodes reaches "

@@ -18,6 +18,7 @@ from ui.distill_panel import distill_panel
 from ui.explain import lengths_caption, logged_values_help, metric_help, returns_caption
 from ui.lessons_panel import flat_curve_hint
 from ui.present import RUN_CHART_HEIGHT_PX, plotly_chart, present_mode
+from ui.reward_model_view import show_reward_model
 from ui.run_files import download_buttons, resume_button
 from ui.value_map import show_value_map
 
@@ -83,15 +84,17 @@ def _draw(run: Run) -> None:
     with left:
         if snap.episode_steps:
             plotly_chart(figures["returns"], key=f"returns-{run.id}", height=RUN_CHART_HEIGHT_PX)
-            st.caption(returns_caption(config.env_info.solved_threshold, shaped=shaped))
+            st.caption(returns_caption(config.env_info.solved_threshold, shaped=shaped, learned=learned))
         else:  # axes with nothing on them say nothing: say in words why there is no curve yet
             st.info(NO_EPISODE_YET)
         flat_curve_hint(config.env_id, snap)
         if shaped:
-            _divergence_note(snap)
+            _divergence_note(snap, "learned" if learned else "shaped")
     with right:
         _evaluation(snap)
     show_value_map(run.id, snap.value_map, config.env_info, config.algo_info, run.status.active)
+    if learned:
+        show_reward_model(run.id, snap.reward_reports)
     left, right = st.columns(2)
     with left:
         if snap.episode_steps:
@@ -206,8 +209,9 @@ def _metrics(snap: RunSnapshot, threshold: float | None) -> None:
     cols[3].metric("Solved", solved, help=metric_help("solved", threshold))
 
 
-def _divergence_note(snap: RunSnapshot) -> None:
-    """Say in words when the shaped return and the true return tell different stories: that gap is the lesson."""
+def _divergence_note(snap: RunSnapshot, kind: str = "shaped") -> None:
+    """Say in words when the ``kind`` (shaped or learned) return and the true return tell different stories: that
+    gap is the lesson."""
     if len(snap.episode_returns) < 2 * SOLVE_WINDOW:
         return
     shaped = np.asarray(snap.episode_returns[-SOLVE_WINDOW:])
@@ -219,11 +223,12 @@ def _divergence_note(snap: RunSnapshot) -> None:
     scale = max(1e-9, float(np.abs(early_true).mean()), float(np.abs(true).mean()))
     if shaped_trend > 0 and true_trend < -0.1 * scale:
         st.warning(
-            "The shaped return is rising while the true return is falling: the agent is learning what the "
-            "shaped reward pays for, not the task. That is reward hacking."
+            f"The {kind} return is rising while the true return is falling: the agent is learning what the "
+            f"{kind} reward pays for, not the task. That is reward hacking."
         )
     elif shaped_trend > 0 and abs(true_trend) <= 0.05 * scale:
-        st.info("The shaped return rises but the true return has not moved: the shaping is not helping the task yet.")
+        helper = "the reward learned from labels" if kind == "learned" else "the shaping"
+        st.info(f"The {kind} return rises but the true return has not moved: {helper} is not helping the task yet.")
 
 
 def _evaluation(snap: RunSnapshot) -> None:

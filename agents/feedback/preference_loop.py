@@ -154,6 +154,7 @@ class PreferenceCallback(BaseCallback):
             :func:`agents.runs.numpy_policy.numpy_policy`), or None for a model it cannot copy; without it, or
             when it returns None, clips are played through ``model.predict``. SB3's ``predict`` costs 200-300 µs
             a step, and on fixed-horizon CartPole 100 labels play 25,000 clip steps.
+        on_refit: called with the run's step after each refit (the worker reports the reward model then).
     """
 
     def __init__(
@@ -162,10 +163,12 @@ class PreferenceCallback(BaseCallback):
         total_timesteps: int,
         verbose: int = 0,
         copy_policy: Callable[[object], Callable[[np.ndarray], object] | None] | None = None,
+        on_refit: Callable[[int], None] | None = None,
     ) -> None:
         super().__init__(verbose)
         self.loop = loop
         self.total_timesteps = max(1, total_timesteps)
+        self.on_refit = on_refit
         self._start_timesteps = 0
         self._copy_policy = copy_policy
 
@@ -183,7 +186,7 @@ class PreferenceCallback(BaseCallback):
         due = self.loop.settings.labels_due(0.0) - self.loop.trainer.labels_used
         if due > 0:
             self.loop.query(self._current_policy(), due)
-        self._record()
+        self._record(refitted=due > 0)  # a resumed run may have all it needs so far
 
     def _on_rollout_end(self) -> None:
         progress = self.model.num_timesteps / self.total_timesteps
@@ -196,7 +199,9 @@ class PreferenceCallback(BaseCallback):
     def _on_step(self) -> bool:
         return True
 
-    def _record(self) -> None:
+    def _record(self, refitted: bool = True) -> None:
+        if refitted and self.on_refit is not None:
+            self.on_refit(int(self.model.num_timesteps))
         stats = self.loop.stats
         self.logger.record("train/labels_used", stats.labels_used)
         for key, value in (

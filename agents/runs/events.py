@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Protocol, TypeVar
 
 from agents.feedback.person import PairAnswer
+from agents.feedback.report import RewardReport
 from agents.runs.live import EvalResult
 from agents.runs.status import RunStatus
 from agents.runs.value_map import ValueMap
@@ -178,10 +179,13 @@ Event = (
     | PairOffered
     | LabelsState
     | ValueMap
+    | RewardReport
 )
 """A :class:`~agents.storage.cost.Cost` is an event too: the run's cost meter, reported about once a second, before
 each checkpoint and before the end; so is a :class:`~agents.runs.value_map.ValueMap`, sent with each evaluation
-episode of an env that has a state slice."""
+episode of an env that has a state slice, and a :class:`~agents.feedback.report.RewardReport`: a run that learns
+from preferences reports its reward model after each refit (a point of the label-efficiency curve, a bounded sample
+of learned against true reward), so the server draws it without holding the model."""
 
 WorkerCommand = Command | PairAnswer
 """What goes down to a worker: a control command, or a person's answer to a pair it offered."""

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from agents.feedback.person import PairAnswer
+from agents.feedback.report import RewardReport
 from agents.runs.downsample import minmax_indices
 from agents.runs.evaluation import MAX_FRAMES
 from agents.runs.value_map import ValueMap
@@ -88,6 +89,9 @@ class RunSnapshot:
     """The run's cost meter (None before its first report, and for runs stored before the meter)."""
     value_map: ValueMap | None = None
     """The latest value and policy map (None: none yet, or the env has no state slice)."""
+    reward_reports: tuple[RewardReport, ...] = ()
+    """A run learning from preferences: its reward model after each refit, oldest first; only the latest keeps its
+    sample of learned against true reward."""
 
     @property
     def progress(self) -> float:
@@ -125,6 +129,7 @@ class RunStats:
     cpu_s: float | None = None
     cost: Cost | None = None
     value_map: ValueMap | None = None
+    reward_reports: list[RewardReport] = field(default_factory=list)
     _speed: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=20))
 
     def add_episode(self, step: int, ret: float, true_ret: float, length: int, wall_s: float) -> None:
@@ -168,6 +173,13 @@ class RunStats:
             self.cost = cost
             self.cpu_s = cost.cpu_s
 
+    def add_reward_report(self, report: RewardReport) -> None:
+        """A refit of the reward model: a new point of the curve, and the latest sample (the previous one is dropped)."""
+        with self.lock:
+            if self.reward_reports:
+                self.reward_reports[-1] = self.reward_reports[-1].without_sample()
+            self.reward_reports.append(report)
+
     def set_evaluation(self, result: EvalResult) -> None:
         with self.lock:
             self.evaluation = result
@@ -195,6 +207,7 @@ class RunStats:
                 cpu_s=self.cpu_s,
                 cost=self.cost,
                 value_map=self.value_map,
+                reward_reports=tuple(self.reward_reports),
             )
 
     def _fps(self) -> float:

@@ -11,10 +11,14 @@ When a person labels (``feedback="human"``), it also renders pairs of clips ahea
 (:class:`~agents.runs.clip_pairs.PairRenderer`, a thread of the worker) and takes their answers from the
 run's control (:class:`~agents.runs.person_labels.PersonPreferenceCallback`); the oracle answers the same pairs
 on the side, to measure how often the person agrees with the true return (never to train).
+After each refit it reports the reward model (:class:`~agents.feedback.report.RewardReport`: a point of the
+label-efficiency curve and a sample of learned against true reward), and keeps the reports in the folder too.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import gymnasium as gym
@@ -28,6 +32,7 @@ from agents.feedback.learned_reward import LearnedReward
 from agents.feedback.pair_store import pairs_to_npz, restore_pairs
 from agents.feedback.person import PERSON_SOURCE, PendingPairs, PersonLabels
 from agents.feedback.preference_loop import FeedbackStats, PreferenceCallback, PreferenceLoop
+from agents.feedback.report import REPORT_FILE, RewardReport, reports_from_json, reports_to_json, reward_report
 from agents.feedback.reward_model import RewardModelTrainer, reward_net_for
 from agents.runs.clip_pairs import PairRenderer, shrink_clip_frame
 from agents.runs.events import CollectingSink, EventSink
@@ -38,6 +43,7 @@ from agents.storage.folder import atomic_write_bytes
 
 REWARD_MODEL_FILE = "reward_model.pt"
 PAIRS_FILE = "preferences.npz"
+log = logging.getLogger(__name__)
 CLIP_SEED_OFFSET = 7_919
 """Clips are played from seeds of their own, apart from the training envs' and evaluation's."""
 
@@ -77,6 +83,9 @@ class PreferenceLearning:
         probe.close()
         self.path = folder / REWARD_MODEL_FILE if folder is not None else None
         self.pairs_path = folder / PAIRS_FILE if folder is not None else None
+        self.report_path = folder / REPORT_FILE if folder is not None else None
+        self.reports: list[RewardReport] = []
+        """Every report so far, the latest with its sample (a resumed run's start with those in its folder)."""
         if resume and self.path is not None and self.path.exists():
             self.net.load_state_dict(torch.load(self.path, weights_only=True))  # our own file, never a user's
         features = config.env_info.feature_names
@@ -111,18 +120,25 @@ class PreferenceLearning:
         self.pending: PendingPairs | None = None
         self.renderer: PairRenderer | None = None
         self.control = control
+        self.sink = sink
         self.seed = config.seed
         if person:
             assert sink is not None and control is not None
             self.pending = PendingPairs()
             self.renderer = PairRenderer(sampler, self.pending, sink, lambda: control.answers_delivered)
+        if resume and self.report_path is not None and self.report_path.exists():
+            try:
+                self.reports = reports_from_json(self.report_path.read_bytes())
+            except (OSError, TypeError, ValueError, KeyError):  # the curve restarts; training needs none of it
+                log.warning("could not read %s; the label-efficiency curve restarts", self.report_path, exc_info=True)
 
     def wrap(self, env: gym.Env) -> gym.Env:
         """Pay ``env``'s agent with the learned reward (place it where shaping would go)."""
         return LearnedReward(env, self.net)
 
     def callbacks(self) -> list[BaseCallback]:
-        """The SB3 callbacks that ask for labels, refit the reward model and report the counters during ``learn``."""
+        """The SB3 callbacks that ask for labels, refit the reward model and report the counters during ``learn``;
+        after each refit the reward model is reported too (:meth:`report`, sent up as an event)."""
         if self.renderer is not None:
             assert self.pending is not None and self.control is not None
             ask: PreferenceCallback = PersonPreferenceCallback(
@@ -131,7 +147,27 @@ class PreferenceLearning:
         else:
             rng = self.loop.sampler.rng  # the sampler's generator: saved with the pairs, so a resumed run goes on alike
             ask = PreferenceCallback(self.loop, self.total_timesteps, copy_policy=lambda model: numpy_policy(model, rng))
+        ask.on_refit = self._refitted
         return [ask, ReportLabels(self.reporter)]
+
+    def _refitted(self, step: int) -> None:
+        report = self.report(step)
+        if self.sink is not None:
+            self.sink.emit(report)
+
+    def report(self, step: int) -> RewardReport:
+        """The reward model now, at training step ``step``, added to :attr:`reports`."""
+        stats = self.loop.stats
+        latest = reward_report(
+            self.net,
+            self.loop.recent,
+            step=step,
+            labels_used=self.loop.trainer.labels_used,
+            accuracy=stats.reward_model_accuracy,
+            correlation=stats.reward_correlation,
+        )
+        self.reports = [*(r.without_sample() for r in self.reports), latest]
+        return latest
 
     @property
     def stats(self) -> FeedbackStats:
@@ -145,6 +181,8 @@ class PreferenceLearning:
         torch.save(self.net.state_dict(), partial)
         partial.replace(self.path)
         atomic_write_bytes(self.pairs_path, pairs_to_npz(self.loop))
+        if self.report_path is not None and self.reports:
+            atomic_write_bytes(self.report_path, reports_to_json(self.reports))
 
     def close(self) -> None:
         if self.renderer is not None:

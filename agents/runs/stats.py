@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agents.feedback.report import RewardReport
 from agents.runs.events import Episode, Evaluated, Event, Metrics, Progress
 from agents.runs.live import RunStats
 from agents.runs.value_map import ValueMap
@@ -22,3 +23,5 @@ def reduce_event(stats: RunStats, event: Event) -> None:
         stats.set_cost(event)
     elif isinstance(event, ValueMap):
         stats.set_value_map(event)
+    elif isinstance(event, RewardReport):
+        stats.add_reward_report(event)

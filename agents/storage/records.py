@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -28,11 +29,13 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.logger import CSVOutputFormat
 from stable_baselines3.common.monitor import Monitor
 
+from agents.feedback.report import REPORT_FILE, RewardReport, reports_from_json
 from agents.runs.live import EvalResult, RunStats
 from agents.storage.folder import RunFolder, atomic_write_bytes
 
 INFO_KEYWORDS = ("true_return", "timesteps", "train_s")
 """Columns the Monitor CSV gets after SB3's ``r, l, t``."""
+log = logging.getLogger(__name__)
 STEP_KEY = "time/total_timesteps"
 """The progress.csv column that says when a row was logged (added when an agent does not log it)."""
 
@@ -241,10 +244,25 @@ def fill_stats(
     for step, values in read_progress(folder.progress_path, until_step=until_step):
         stats.add_metrics(step, values)
     stats.set_progress(timesteps, train_s)
+    for report in read_reward_reports(folder.path / REPORT_FILE, until_step=until_step):
+        stats.add_reward_report(report)
     gif = folder.read_gif()
     if gif and evaluation:
         index, step, length = int(evaluation["index"]), int(evaluation["step"]), int(evaluation["length"])
         stats.set_evaluation(EvalResult(index, step, float(evaluation["episode_return"]), length, gif))
+
+
+def read_reward_reports(path: Path, *, until_step: int | None = None) -> list[RewardReport]:
+    """A lab run's reward reports (:mod:`agents.feedback.report`), up to ``until_step``; none when the run has no
+    such file or it cannot be read (the charts then go without them, and say so)."""
+    if not path.is_file():
+        return []
+    try:
+        reports = reports_from_json(path.read_bytes())
+    except (OSError, TypeError, ValueError, KeyError):
+        log.warning("could not read %s", path, exc_info=True)
+        return []
+    return [r for r in reports if until_step is None or r.step <= until_step]
 
 
 class ProgressCSV(CSVOutputFormat):

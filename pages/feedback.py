@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.common import require_entrypoint, start_run
-from ui.feedback_lab import EXPLAINER, feedback_form
+from ui.common import accept_control_link, plain, require_entrypoint, start_run
+from ui.config_url import mirror_into_url, open_where_it_belongs, show_run_in_url, sync_from_url
+from ui.feedback_lab import EXPLAINER, LAB, feedback_form
 from ui.labelling_panel import labelling_panel, run_refresh_s
 from ui.lessons_panel import lab_lesson, lab_lesson_links, lesson_intro, lesson_reminder
 from ui.run_view import show_run
+from ui.train_extras import share_panel
 
 require_entrypoint()
+open_where_it_belongs(LAB)  # an ordinary run's link opens on the Train page
+warnings, run_id = sync_from_url(LAB)
+if accept_control_link(run_id):
+    st.success("You opened this run's control link: you can pause, resume and stop it.")
+for warning in warnings:
+    st.warning(f"This link's {plain(warning)}")
 st.title("Feedback lab")
 st.caption(
     "Teach an agent by preferences: it is paid by a reward learned from labels, and you watch whether that "
@@ -25,10 +33,16 @@ with st.sidebar:
     config, problem = feedback_form()
     with start_slot:
         start = st.button("Start learning from labels", type="primary", disabled=config is None, width="stretch")
+    if config is not None:
+        with st.expander("Share", icon=":material/share:"):
+            share_panel(config, run_id or None, page="feedback")
 
-run_id = st.query_params.get("run", "")
 if start and config is not None:
-    run_id = start_run(config) or run_id
+    started = start_run(config)
+    if started:
+        run_id = started
+        show_run_in_url(run_id, LAB)
+mirror_into_url(config, run_id, LAB)
 lesson = lab_lesson()
 if run_id:
     if lesson:

@@ -8,7 +8,7 @@ from agents.config.share import query_to_config
 from ui.common import accept_control_link, plain, require_entrypoint, start_run, view_flag
 from ui.config_form import config_sidebar
 from ui.config_summary import config_summary
-from ui.config_url import mirror_into_url, show_run_in_url, sync_from_url
+from ui.config_url import TRAIN, mirror_into_url, open_where_it_belongs, show_run_in_url, sync_from_url
 from ui.estimate import show_estimate
 from ui.lessons_panel import current_lesson, lesson_intro, lesson_picker, lesson_reminder
 from ui.my_runs import ask_before_start, other_runs_panel, pending_choice
@@ -16,10 +16,12 @@ from ui.run_view import show_run
 from ui.train_extras import export_buttons, seeds_form, share_panel
 
 require_entrypoint()
+open_where_it_belongs(TRAIN)  # a lab run, or a lab link, opens in the feedback lab
 warnings, run_id = sync_from_url()
 hide_controls = view_flag("hide_controls", warnings)
 if accept_control_link(run_id):
     st.success("You opened this run's control link: you can pause, resume and stop it.")
+
 for warning in warnings:
     st.warning(f"This link's {plain(warning)}")
 

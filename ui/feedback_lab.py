@@ -1,7 +1,10 @@
 """The feedback lab's widgets: what to teach, who labels, how many labels; and the explainer beside them.
 
 ``feedback_form`` returns a checked :class:`~agents.config.run_config.RunConfig` (or None and the reason), like
-the Train page's sidebar; every number is bounded by :data:`agents.feedback.config.FEEDBACK_FIELDS`.
+the Train page's sidebar; every number is bounded by :data:`agents.feedback.config.FEEDBACK_FIELDS`. The lab's
+address mirrors the form (:data:`LAB`, :mod:`ui.config_url`), so it is always a share link; values a link or a
+run carries that the form has no field for (hyperparameters, ``initial_labels``, ``freeze_after``) are kept while
+its env and algorithm are chosen, and listed under the form.
 """
 
 from __future__ import annotations
@@ -11,8 +14,11 @@ import streamlit as st
 from agents.algos.registry import compatible_algos
 from agents.config.fields import SEED, TIMESTEPS
 from agents.config.run_config import ConfigError, RunConfig, build_config
-from agents.feedback.config import FEEDBACK_FIELDS
+from agents.config.schema import format_value
+from agents.feedback.config import FEEDBACK_FIELDS, FeedbackConfig, initial_labels_for
 from envs.registry import ENVS
+from ui.common import plain
+from ui.config_url import ConfigPage
 from ui.inputs import checked, number_input
 
 LAB_ENVS = ("Pendulum-v1", "FixedHorizonCartPole-v0", "MountainCar-v0", "Acrobot-v1", "LunarLander-v3")
@@ -52,23 +58,85 @@ the *oracle* plays the tireless labeler and the *rule* labeler is R1's idea in m
 """
 
 
+LAB_ALGOS = ("ppo", "a2c", "dqn", "sac", "td3", "ddpg")
+"""SB3's algorithms: the preference loop is an SB3 callback."""
+SHOWN_FIELDS = ("labels", "fragment_length", "label_noise", "label_temperature")
+"""The feedback fields the form shows (the oracle's noise and temperature only for the oracle)."""
+LINK_FIELDS = ("initial_labels", "freeze_after")
+"""Feedback fields a link or a run may carry that the form has no field for."""
+_LINKED = "fb_linked"
+
+
+def load_lab_config(config: RunConfig) -> None:
+    """Put a lab configuration (from a link or a run) into the lab's widgets, before they are drawn; what has no
+    widget is kept for the form to use while the same env and algorithm stay chosen."""
+    feedback = config.feedback or FeedbackConfig()
+    state = st.session_state
+    state["fb_env"], state["fb_algo"] = config.env_id, config.algo
+    state["fb_labeler"] = feedback.feedback
+    if feedback.rule:
+        state["fb_rule"] = feedback.rule
+    for name in SHOWN_FIELDS:
+        state[_field_key(name, feedback.feedback == "human")] = getattr(feedback, name)
+    state["fb_seed"], state["fb_timesteps"] = config.seed, config.total_timesteps
+    state[_LINKED] = config
+
+
+def _linked_values(env_id: str, algo: str) -> tuple[dict[str, object], dict[str, object]]:
+    """(build_config's extra arguments, feedback fields) a loaded link or run carries beyond the form's fields."""
+    linked: RunConfig | None = st.session_state.get(_LINKED)
+    if linked is None or (linked.env_id, linked.algo) != (env_id, algo):
+        return {}, {}
+    changes = {name: value for name, (value, _) in linked.preset_changes().items() if name != "timesteps"}
+    extra = {"preset": linked.preset_info.name, "overrides": changes, "stop_when_solved": linked.stop_when_solved}
+    feedback = linked.feedback or FeedbackConfig()
+    first = _first_labels(feedback.feedback, feedback.labels)
+    defaults = {"initial_labels": first, "freeze_after": FeedbackConfig().freeze_after}
+    fields = {name: getattr(feedback, name) for name in LINK_FIELDS if getattr(feedback, name) != defaults[name]}
+    if fields or changes:
+        told = {**changes, **fields}
+        st.caption(
+            "Also from the link or run loaded: "
+            + ", ".join(f"{plain(name)} {plain(format_value(value))}" for name, value in told.items())  # type: ignore[arg-type]
+        )
+    return extra, fields
+
+
+def _field_key(name: str, person: bool) -> str:
+    """The session key of a feedback field's widget: a person's budget of labels has its own (it is smaller)."""
+    return f"fb_{name}_human" if person and name == "labels" else f"fb_{name}"
+
+
+def _first_labels(labeler: str, labels: int) -> int:
+    """Labels before the agent's first step: a person's fewer; never more than all of them."""
+    return min(PERSON_INITIAL_LABELS, labels) if labeler == "human" else initial_labels_for(labels)
+
+
+def _offered(key: str, options: list[str]) -> list[str]:
+    """The choices of a select box; a value a link put in its state that is not among them falls back to the first."""
+    if st.session_state.get(key) not in options:
+        st.session_state.pop(key, None)
+    return options
+
+
 def feedback_form() -> tuple[RunConfig | None, str]:
     """Draw the lab's settings; return the checked configuration, or None and what to fix."""
-    envs = [env_id for env_id in LAB_ENVS if env_id in ENVS]
+    envs = _offered("fb_env", [env_id for env_id in LAB_ENVS if env_id in ENVS])
     env_id = st.selectbox(
         "Environment", envs, format_func=lambda e: ENVS[e].title, key="fb_env", help=ENVS[envs[0]].description
     )
     st.caption(ENVS[env_id].description)
-    algos = [a.id for a in compatible_algos(ENVS[env_id]) if a.id in ("ppo", "a2c", "dqn", "sac", "td3", "ddpg")]
-    algo = st.selectbox("Algorithm", algos, index=algos.index("ppo") if "ppo" in algos else 0, key="fb_algo")
-    labeler = st.radio("Who labels", list(LABELERS), format_func=LABELERS.get, key="fb_labeler")
+    algos = _offered("fb_algo", [a.id for a in compatible_algos(ENVS[env_id]) if a.id in LAB_ALGOS])
+    st.session_state.setdefault("fb_algo", "ppo" if "ppo" in algos else algos[0])
+    algo = st.selectbox("Algorithm", algos, key="fb_algo")
+    labeler = st.radio("Who labels", _offered("fb_labeler", list(LABELERS)), format_func=LABELERS.get, key="fb_labeler")
     values: dict[str, object] = {"feedback": labeler}
     rule = ""
     if labeler == "rule":
         names = ", ".join(ENVS[env_id].feature_names) or "obs[i]"
+        st.session_state.setdefault("fb_rule", "-abs(theta)" if "theta" in ENVS[env_id].feature_names else "reward")
         rule = st.text_input(
             "Preference rule (summed over each clip; the higher sum wins)",
-            value="-abs(theta)" if "theta" in ENVS[env_id].feature_names else "reward",
             key="fb_rule",
             max_chars=300,
             help=f"Names you can use: {names}, reward, action, t. Example for CartPole: -abs(theta), 'prefer the "
@@ -77,23 +145,18 @@ def feedback_form() -> tuple[RunConfig | None, str]:
         values["rule"] = rule
     left, right = st.columns(2)
     refused = False
-    shown = [
-        name
-        for name in ("labels", "fragment_length", "label_noise", "label_temperature")
-        if labeler == "oracle" or name not in ("label_noise", "label_temperature")
-    ]
+    shown = [name for name in SHOWN_FIELDS if labeler == "oracle" or name not in ("label_noise", "label_temperature")]
     person = labeler == "human"
     for index, name in enumerate(shown):
         param = FEEDBACK_FIELDS.get(name)
-        key = f"fb_{name}_human" if person and name == "labels" else f"fb_{name}"  # a person's budget is smaller
+        key = _field_key(name, person)
         st.session_state.setdefault(key, PERSON_LABELS if key == "fb_labels_human" else param.default)
         slot = number_input(param, key, where=(left, right)[index % 2])
         value = checked(param, st.session_state.get(key), slot)
         refused = refused or value is None
         values[name] = param.default if value is None else value
     # the first labels come before the agent's first step: at most the default, never more than all of them
-    first = PERSON_INITIAL_LABELS if person else int(FEEDBACK_FIELDS.get("initial_labels").default)
-    values["initial_labels"] = min(first, int(values["labels"]))
+    values["initial_labels"] = _first_labels(labeler, int(values["labels"]))
     if person:
         st.caption(
             f"Training waits for your first {values['initial_labels']} labels, then asks for more as it trains. "
@@ -107,9 +170,15 @@ def feedback_form() -> tuple[RunConfig | None, str]:
     timesteps = checked(TIMESTEPS, st.session_state.get("fb_timesteps"), steps_slot)
     if refused or seed is None or timesteps is None:
         return None, "a value is out of its bounds"
+    extra, linked_fields = _linked_values(env_id, algo)
+    values.update(linked_fields)
     try:
-        config = build_config(env_id, algo, seed=seed, timesteps=timesteps, feedback=values)
+        config = build_config(env_id, algo, seed=seed, timesteps=timesteps, feedback=values, **extra)  # type: ignore[arg-type]
     except ConfigError as error:
         st.error(str(error))
         return None, str(error)
     return config, ""
+
+
+LAB = ConfigPage("fb", load_lab_config, lab=True)
+"""The lab's address: a share link of the form, or a watch link of a lab run."""

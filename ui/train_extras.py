@@ -29,23 +29,28 @@ def _base_url() -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
-def share_panel(config: RunConfig, run_id: str | None) -> None:
-    """Links to copy: this configuration, the same without controls, and (with a run) a read-only watch link."""
+def share_panel(config: RunConfig, run_id: str | None, page: str = "train") -> None:
+    """Links to copy: this configuration, the same without controls (the Train page), and (with a run) a read-only
+    watch link; ``page`` is the page's address (``train``, or ``feedback`` for the lab, whose links never carry the
+    run's labels: those stay in its folder)."""
     base = _base_url()
     query = config_to_query(config)
     st.caption("Anyone opening this link gets exactly this configuration:")
-    st.code(f"{base}/train?{urlencode(query)}", language=None, wrap_lines=True)
-    st.caption("For an explainer: the same without the controls (the reader presses Start):")
-    st.code(f"{base}/train?{urlencode({**query, 'hide_controls': '1'})}", language=None, wrap_lines=True)
+    st.code(f"{base}/{page}?{urlencode(query)}", language=None, wrap_lines=True)
+    if page == "train":
+        st.caption("For an explainer: the same without the controls (the reader presses Start):")
+        st.code(f"{base}/train?{urlencode({**query, 'hide_controls': '1'})}", language=None, wrap_lines=True)
+    else:
+        st.caption("The link carries the settings, never the labels: a run's labels stay in its folder on this server.")
     run = manager().get(run_id) if run_id else None
     if run is not None:
         st.caption("To let others watch this run live (they cannot pause or stop it):")
-        st.code(f"{base}/train?{urlencode({'run': run.id})}", language=None, wrap_lines=True)
+        st.code(f"{base}/{page}?{urlencode({'run': run.id})}", language=None, wrap_lines=True)
         if run.status.active and can_control(run):
-            _control_link(base, run)
+            _control_link(base, run, page)
 
 
-def _control_link(base: str, run: Run) -> None:
+def _control_link(base: str, run: Run, page: str) -> None:
     """Handing over control is explicit: a separate, labelled link, shown only on request."""
     if st.toggle("Show a control link for this run", key=f"control-link-{run.id}"):
         st.caption(
@@ -53,7 +58,7 @@ def _control_link(base: str, run: Run) -> None:
             "until the server restarts. Share it only with someone you trust to do that.]"
         )
         query = urlencode({"run": run.id, "control": control_link_token(run)})
-        st.code(f"{base}/train?{query}", language=None, wrap_lines=True)
+        st.code(f"{base}/{page}?{query}", language=None, wrap_lines=True)
 
 
 def export_buttons(config: RunConfig) -> None:

@@ -241,6 +241,16 @@ def _feedback(
         config.validate(env.feature_names)
     except FeedbackConfigError as error:
         raise ConfigError(str(error), error.field) from None
+    check_preferences(env)
+    if not shaping.is_identity():
+        raise ConfigError(
+            "a learned reward replaces the env's reward: turn reward shaping off to learn from preferences", "feedback"
+        )
+    return config
+
+
+def check_preferences(env: EnvInfo) -> None:
+    """Raise :class:`ConfigError` (field ``feedback``) if a reward cannot be learned from preferences on ``env``."""
     if env.no_preferences:
         raise ConfigError(f"{env.title}: {env.no_preferences}", "feedback")
     if env.obs_kind != "box":
@@ -249,11 +259,6 @@ def _feedback(
             "state: try CartPole, Pendulum, MountainCar, Acrobot or LunarLander",
             "feedback",
         )
-    if not shaping.is_identity():
-        raise ConfigError(
-            "a learned reward replaces the env's reward: turn reward shaping off to learn from preferences", "feedback"
-        )
-    return config
 
 
 def _field(param: HyperParam, raw: object) -> Value:

@@ -5,6 +5,12 @@ its own name (``/train?env=Acrobot-v1&algo=a2c&learning_rate=0.0007&seed=3``); v
 env, algorithm and preset would give anyway are left out. Reading a link is reading untrusted input:
 each value goes through the same schema as a typed one, and anything unknown or invalid falls back to
 its default with a warning that names it. Nothing in a URL is ever evaluated.
+
+A run that learns from preferences (the feedback lab, ``/feedback``) carries its feedback settings the same way, one
+table (:data:`~agents.feedback.config.FEEDBACK_FIELDS`, plus the rule) driving both directions: ``feedback`` (who
+labels) always, the rest (``labels``, ``fragment_length``, ``label_noise``, ...) when not the default, and the
+``rule`` of a rule labeler, which passes the reward-expression allow-list on the way in. Labels themselves never
+travel in a link: they live in the run's folder.
 """
 
 from __future__ import annotations
@@ -15,9 +21,10 @@ from dataclasses import dataclass, field, fields
 from agents.algos.registry import get_algo
 from agents.config.fields import SEED, STOP_WHEN_SOLVED, TIMESTEPS
 from agents.config.presets import default_preset, presets_for
-from agents.config.run_config import ConfigError, RunConfig, build_config
+from agents.config.run_config import ConfigError, RunConfig, build_config, check_preferences
 from agents.config.schema import HyperParamError, parse_bool
-from envs.registry import ENVS, get_env
+from agents.feedback.config import FEEDBACK_FIELDS, FeedbackConfig, FeedbackConfigError, initial_labels_for
+from envs.registry import ENVS, EnvInfo, get_env
 from envs.shaping_config import ShapingConfig, ShapingError
 
 DEFAULT_ENV = "CartPole-v1"
@@ -26,6 +33,11 @@ VIEW_KEYS = ("run", "hide_controls", "ctl", "control", "tab", "lesson", "present
 MAX_VALUE_CHARS = 400
 MAX_KEYS = 100
 SHAPING_KEYS = tuple(f.name for f in fields(ShapingConfig))
+FEEDBACK_KEYS = (*FEEDBACK_FIELDS.names, "rule")
+"""A link's feedback settings: every field of :class:`~agents.feedback.config.FeedbackConfig`."""
+DEFAULT_LAB_ENV, LAB_ALGO = "Pendulum-v1", "ppo"
+"""The feedback lab's env when a link names none (or one that cannot learn from preferences), and its algorithm
+when a link names none."""
 
 
 @dataclass
@@ -55,21 +67,73 @@ def config_to_query(config: RunConfig) -> dict[str, str]:
         query["timesteps"] = str(config.total_timesteps)
     for key, value in config.shaping.to_dict().items():
         query[key] = value if isinstance(value, str) else repr(float(value))
+    if config.feedback is not None:
+        query.update(feedback_to_query(config.feedback))
     return query
 
 
-def query_to_config(query: Mapping[str, str | Sequence[str]]) -> SharedConfig:
-    """Read a link's query into a valid configuration; never raises for bad input, warns instead."""
+def feedback_to_query(feedback: FeedbackConfig) -> dict[str, str]:
+    """The link's feedback fields: who labels always (it marks a lab link), others when not their default."""
+    default = FeedbackConfig()
+    query = {"feedback": feedback.feedback}
+    for param in FEEDBACK_FIELDS.params:
+        value = getattr(feedback, param.name)
+        if param.name != "feedback" and value != getattr(default, param.name):
+            query[param.name] = param.to_text(value)
+    if feedback.feedback == "rule":
+        query["rule"] = feedback.rule
+    return query
+
+
+def _feedback_settings(params: dict[str, str], env: EnvInfo, warnings: list[str]) -> dict[str, str]:
+    """Take the link's feedback fields out of ``params``, each checked as a typed one would be; a field that is out
+    of bounds, or does not fit the others, is dropped with a warning. A rule that fails the reward-expression
+    allow-list is dropped, and the oracle labels instead."""
+    raw = {key: params.pop(key) for key in FEEDBACK_KEYS if key in params}
+    for param in FEEDBACK_FIELDS.params:
+        if param.name in raw:
+            try:
+                param.parse(raw[param.name])
+            except HyperParamError as error:
+                warnings.append(f"ignored {param.name}: {error}; using the default")
+                del raw[param.name]
+    for _ in FEEDBACK_KEYS:  # each pass drops one field at fault
+        if "labels" in raw and "initial_labels" not in raw:  # as the lab's form: never more first labels than labels
+            raw["initial_labels"] = str(initial_labels_for(int(FEEDBACK_FIELDS.get("labels").parse(raw["labels"]))))
+        try:
+            FeedbackConfig.parse(raw, env.feature_names)
+            return raw
+        except FeedbackConfigError as error:
+            fault = error.field if error.field in raw else "feedback"
+            if fault == "rule" or (fault == "feedback" and raw.get("feedback") == "rule"):
+                warnings.append(f"ignored the rule {_quote(raw.pop('rule', ''))}: {error}; the oracle labels instead")
+                raw["feedback"] = "oracle"
+            else:
+                warnings.append(f"ignored {fault}: {error}; using the default")
+                raw.pop(fault, None)
+    return {"feedback": "oracle"}
+
+
+def query_to_config(query: Mapping[str, str | Sequence[str]], *, lab: bool = False) -> SharedConfig:
+    """Read a link's query into a valid configuration; never raises for bad input, warns instead.
+
+    ``lab``: the link is the feedback lab's, so the run learns from preferences even when the link names no
+    labeler (the oracle then), on an env that can (:data:`DEFAULT_LAB_ENV` otherwise)."""
     warnings: list[str] = []
     params = _single_values(query, warnings)
+    lab = lab or "feedback" in params
+    default_env = DEFAULT_LAB_ENV if lab else DEFAULT_ENV
 
-    env_id = params.pop("env", DEFAULT_ENV)
+    env_id = params.pop("env", default_env)
     if env_id not in ENVS:
-        warnings.append(f"ignored env={_quote(env_id)}: unknown environment; showing {DEFAULT_ENV}")
-        env_id = DEFAULT_ENV
+        warnings.append(f"ignored env={_quote(env_id)}: unknown environment; showing {default_env}")
+        env_id = default_env
+    if lab and _cannot_learn_from_preferences(get_env(env_id)):
+        warnings.append(f"ignored env={_quote(env_id)}: {_cannot_learn_from_preferences(get_env(env_id))}")
+        env_id = DEFAULT_LAB_ENV
     env = get_env(env_id)
 
-    algo_id = params.pop("algo", env.default_algo)
+    algo_id = params.pop("algo", LAB_ALGO if lab and not get_algo(LAB_ALGO).incompatibility(env) else env.default_algo)
     try:
         algo = get_algo(algo_id)
         reason = algo.incompatibility(env)
@@ -95,9 +159,13 @@ def query_to_config(query: Mapping[str, str | Sequence[str]]) -> SharedConfig:
             except HyperParamError as error:
                 warnings.append(f"ignored {param.name}: {error}; using the default")
 
+    feedback = _feedback_settings(params, env, warnings) if lab else None
     shaping: dict[str, str] = {}
     for key in SHAPING_KEYS:
-        if key in params:
+        if key in params and feedback is not None:
+            warnings.append(f"ignored {key}: a reward learned from preferences replaces the env's reward")
+            params.pop(key)
+        elif key in params:
             raw = params.pop(key)
             try:
                 ShapingConfig.from_dict({key: raw}).validate(env_id)
@@ -128,6 +196,7 @@ def query_to_config(query: Mapping[str, str | Sequence[str]]) -> SharedConfig:
             seed=seed,
             timesteps=timesteps,
             shaping=shaping,
+            feedback=feedback,
             stop_when_solved=stop_when_solved,
         )
     except ConfigError as error:  # a combination of individually valid values (e.g. batch vs rollout)
@@ -139,9 +208,18 @@ def query_to_config(query: Mapping[str, str | Sequence[str]]) -> SharedConfig:
             seed=seed,
             timesteps=timesteps,
             shaping=shaping,
+            feedback=feedback,
             stop_when_solved=stop_when_solved,
         )
     return SharedConfig(config, warnings)
+
+
+def _cannot_learn_from_preferences(env: EnvInfo) -> str:
+    try:
+        check_preferences(env)
+    except ConfigError as error:
+        return str(error)
+    return ""
 
 
 def read_flag(query: Mapping[str, str | Sequence[str]], name: str, warnings: list[str]) -> bool:

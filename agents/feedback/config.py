@@ -87,6 +87,12 @@ FEEDBACK_FIELDS = Schema(
 MAX_RULE_LENGTH = 300
 
 
+def initial_labels_for(labels: int) -> int:
+    """The first labels of a run asking ``labels`` in all when it names no number of its own: the default, never
+    more than all of them (what the lab's form and its links use)."""
+    return min(int(FEEDBACK_FIELDS.get("initial_labels").default), int(labels))
+
+
 class FeedbackConfigError(ValueError):
     """Feedback settings that cannot be used; ``field`` names the one at fault."""
 
@@ -172,3 +178,13 @@ class FeedbackConfig:
 
     def to_dict(self) -> dict[str, Value]:
         return asdict(self)
+
+    def describe(self) -> str:
+        """In a few words, for run names and labels: "200 oracle labels", "50 labels by the rule -abs(theta)" (a long
+        rule cut to 30 characters), "100 labels by a person"."""
+        if self.feedback == "oracle":
+            return f"{self.labels:,} oracle labels"
+        if self.feedback == "rule":
+            rule = self.rule if len(self.rule) <= 30 else self.rule[:29] + "…"
+            return f"{self.labels:,} labels by the rule {rule}"
+        return f"{self.labels:,} labels by a person"

@@ -36,6 +36,7 @@ FIELDS = {
     "wall_s_to_solve",
     "cpu_s_to_solve",
     "steps_to_solve",
+    "labels_to_solve",
 }
 
 
@@ -226,3 +227,8 @@ def test_learning_from_preferences_adds_its_clips_reward_model_and_labels_and_a_
     assert cost.env_steps == {TRAINING: 1_000, EVALUATION_CLIPS: 0, FEEDBACK_CLIPS: 1_000}
     assert cost.params == {"policy": 226, "reward model": net.num_params()} and net.num_params() > 0
     assert cost.labels == {PERSON: 7, AUTOMATED: 40}
+    meter.note_solved(1_000)
+    loop.stats.labels_by_source = {"oracle": 60, "human": 7}  # labels asked after solving are not its cost to solve
+    assert meter.reading(1_200).labels_to_solve == 47
+    resumed = CostMeter(wall, cpu, meter.reading(1_200))
+    assert resumed.reading(1_300).labels_to_solve == 47  # a resumed run keeps it

@@ -36,7 +36,8 @@ def group_label(run: Run, variant: LessonRun | None = None) -> str:
     if variant is not None:
         return f"{variant.label} ({config.env_info.title} · {config.algo_info.title})"
     shaped = " · shaped" if not config.shaping.is_identity() else ""
-    return f"{config.env_id} · {config.algo} · {config.preset_label()}{shaped}"
+    learned = f" · learned from {config.feedback.describe()}" if config.feedback is not None else ""
+    return f"{config.env_id} · {config.algo} · {config.preset_label()}{shaped}{learned}"
 
 
 def runs_from_link(raw: str) -> list[str]:
@@ -229,9 +230,11 @@ SUMMARY_HEADERS = {  # short headers: every column fits a 1280x720 screen beside
 def show_summary(curves: list[RunCurve]) -> None:
     """:func:`summary_frame` as the page shows it: dashes for missing values, steps and seconds rounded; the
     seeds column is left out ("solved" says k of n seeds), and of the cost only CPU seconds (the ranking below
-    has the cost to solve, parameters and labels), so that the table fits a 1280x720 screen."""
+    has the cost to solve, parameters and labels), so that the table fits a 1280x720 screen; runs that learned
+    from preferences bring their labels column."""
     frame = summary_frame(curves)
-    hidden = ("seeds", "CPU s to solve", "env steps", "params", "labels")
+    learned = bool((frame["labels"].fillna(0) > 0).any()) if "labels" in frame else False
+    hidden = ("seeds", "CPU s to solve", "env steps", "params", *(() if learned else ("labels",)))
     shown = [column for column in frame.columns if column not in hidden]
     show_table(
         frame, SUMMARY_FORMATS, hide_index=True, width="stretch", column_order=shown, column_config=SUMMARY_HEADERS

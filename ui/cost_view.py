@@ -61,6 +61,11 @@ def cost_columns(cost: Cost | None) -> dict[str, object]:
     }
 
 
+WHY_LABELS = (
+    "Runs that learn from preferences pay in labels too: *labels to solve* is how many they had used when they "
+    "solved (their clips' steps count in the steps to solve, the reward model in the CPU seconds). Labels by a "
+    "person take 3-5 s each: 200 are 10-17 minutes of someone's time."
+)
 RANKING_FORMATS = {
     "CPU s to solve (median)": SECONDS,
     "steps to solve (median)": STEPS,
@@ -68,6 +73,7 @@ RANKING_FORMATS = {
     "CPU s (median)": SECONDS,
     "params": STEPS,
     "labels": STEPS,
+    "labels to solve (median)": STEPS,
 }
 
 
@@ -85,6 +91,7 @@ def ranking_frame(curves: list[RunCurve]) -> pd.DataFrame:
                 "CPU s (median)": row.cpu_s,
                 "params": row.params,
                 "labels": row.labels,
+                "labels to solve (median)": row.labels_to_solve,
             }
             for row in rank_by_cpu_to_solve(curves)
         ]
@@ -97,17 +104,20 @@ def show_ranking(curves: list[RunCurve]) -> None:
     if frame.empty:
         return
     st.markdown("**Cost to solve**")
-    st.caption(WHY_CPU)
+    learned = bool((frame["labels"].fillna(0) > 0).any())
+    st.caption(WHY_CPU + (f" {WHY_LABELS}" if learned else ""))
+    hidden = ("wall s to solve (median)", *(() if learned else ("labels to solve (median)",)))
     show_table(  # short headers, the medians' wall seconds left out: the table fits a 1280x720 screen
         frame,
         RANKING_FORMATS,
         hide_index=True,
         width="stretch",
         key="cost_ranking",
-        column_order=[column for column in frame.columns if column != "wall s to solve (median)"],
+        column_order=[column for column in frame.columns if column not in hidden],
         column_config={
             "CPU s to solve (median)": st.column_config.Column("CPU s to solve"),
             "steps to solve (median)": st.column_config.Column("steps to solve"),
             "CPU s (median)": st.column_config.Column("CPU s"),
+            "labels to solve (median)": st.column_config.Column("labels to solve"),
         },
     )

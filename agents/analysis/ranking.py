@@ -45,6 +45,8 @@ class CostRank:
     """Trainable parameters of one run (the same configuration builds the same networks)."""
     labels: int | None
     """Median preference labels per run."""
+    labels_to_solve: float | None = None
+    """Median preference labels the seeds that solved had learnt from when they solved (a person's take 3-5 s each)."""
 
 
 def _median(values: Sequence[float | int | None]) -> float | None:
@@ -75,6 +77,7 @@ def rank_by_cpu_to_solve(curves: Sequence[RunCurve]) -> list[CostRank]:
                 cpu_s=_median([c.cpu_s for c in every] or [c.cpu_s for c in seeds]),
                 params=every[0].total_params if every else None,
                 labels=None if not every else int(_median([c.total_labels for c in every]) or 0),
+                labels_to_solve=_median([c.labels_to_solve for c in costs]),
             )
         )
 

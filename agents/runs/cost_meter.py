@@ -73,9 +73,10 @@ class CostMeter:
         self.sources: list[CostSource] = []
         self.solve_unknown = False
         """The run counted as solved before it had a cost meter (resumed from an older folder): no solved-at cost."""
-        self._solved: tuple[float, float, int] | None = (
-            (self.before.wall_s_to_solve or 0.0, self.before.cpu_s_to_solve or 0.0, self.before.steps_to_solve)
-            if self.before.steps_to_solve is not None
+        before = self.before
+        self._solved: tuple[float, float, int, int | None] | None = (
+            (before.wall_s_to_solve or 0.0, before.cpu_s_to_solve or 0.0, before.steps_to_solve, before.labels_to_solve)
+            if before.steps_to_solve is not None
             else None
         )
 
@@ -101,26 +102,32 @@ class CostMeter:
         """The run counts as solved now: keep the reading (only the first time)."""
         if self._solved is None and not self.solve_unknown:
             learning = sum(self.env_steps(training_steps).values()) - self.evaluation_steps
-            self._solved = (self.clock(), self.cpu_s(), learning)
+            self._solved = (self.clock(), self.cpu_s(), learning, sum(self.labels().values()))
+
+    def labels(self) -> dict[str, int]:
+        """Labels so far, a person's and automated ones (those before a resume included)."""
+        labels = {PERSON: 0, AUTOMATED: 0} | dict(self.before.labels)
+        for source in self.sources:
+            for who, count in source.cost_labels().items():
+                labels[who] = labels.get(who, 0) + int(count)
+        return labels
 
     def reading(self, training_steps: int) -> Cost:
         """The cost now, after ``training_steps`` of the learner's own steps."""
-        labels = {PERSON: 0, AUTOMATED: 0} | dict(self.before.labels)
         params = dict(self.params)
         for source in self.sources:
             params.update(source.cost_params())
-            for who, count in source.cost_labels().items():
-                labels[who] = labels.get(who, 0) + int(count)
         solved = self._solved
         return Cost(
             wall_s=self.clock(),
             cpu_s=self.cpu_s(),
             env_steps=self.env_steps(training_steps),
             params=params,
-            labels=labels,
+            labels=self.labels(),
             wall_s_to_solve=None if solved is None else solved[0],
             cpu_s_to_solve=None if solved is None else solved[1],
             steps_to_solve=None if solved is None else solved[2],
+            labels_to_solve=None if solved is None else solved[3],
         )
 
 

@@ -16,8 +16,10 @@ SEPARATOR = " · "
 
 
 def name_stem(config: RunConfig) -> str:
-    """What ran: "CartPole · PPO · seed 0"."""
-    return SEPARATOR.join((config.env_info.title, config.algo_info.title, f"seed {config.seed}"))
+    """What ran: "CartPole · PPO · seed 0"; a run learning from preferences says from what labels:
+    "Pendulum · PPO · 200 oracle labels · seed 0"."""
+    learned = (config.feedback.describe(),) if config.feedback is not None else ()
+    return SEPARATOR.join((config.env_info.title, config.algo_info.title, *learned, f"seed {config.seed}"))
 
 
 def next_run_name(config: RunConfig, taken: Iterable[str]) -> str:

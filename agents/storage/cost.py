@@ -14,7 +14,8 @@ counts on from it. The fields:
   ``reward model``; a tabular agent's table entries as ``Q-table`` or ``value table``);
 * ``labels``: preference labels the run learnt from, ``person`` and ``automated`` (0 unless it learns from them);
 * ``*_to_solve``: the same at the moment the run first counted as solved (None: not solved). ``steps_to_solve``
-  counts the steps learning needed (training and feedback clips), not the evaluation clips that only show it.
+  counts the steps learning needed (training and feedback clips), not the evaluation clips that only show it;
+  ``labels_to_solve`` the preference labels it had learnt from by then.
 
 CPU seconds, not wall seconds, are what to compare across runs: wall time moves two to three times with the load
 other work puts on the machine, CPU time far less.
@@ -45,6 +46,7 @@ class Cost:
     wall_s_to_solve: float | None = None
     cpu_s_to_solve: float | None = None
     steps_to_solve: int | None = None
+    labels_to_solve: int | None = None
 
     @property
     def total_env_steps(self) -> int:
@@ -81,6 +83,7 @@ class Cost:
             "wall_s_to_solve": _rounded(self.wall_s_to_solve),
             "cpu_s_to_solve": _rounded(self.cpu_s_to_solve),
             "steps_to_solve": self.steps_to_solve,
+            "labels_to_solve": self.labels_to_solve,
         }
 
     @classmethod
@@ -94,7 +97,7 @@ class Cost:
             return {str(name): int(value) for name, value in parts.items()}
 
         labels = counts("labels_by_source") or {PERSON: 0, AUTOMATED: 0}
-        steps = data.get("steps_to_solve")
+        steps, labels_at_solve = data.get("steps_to_solve"), data.get("labels_to_solve")
         return cls(
             wall_s=_finite(data.get("wall_s") or 0.0),
             cpu_s=_finite(data.get("cpu_s") or 0.0),
@@ -104,6 +107,7 @@ class Cost:
             wall_s_to_solve=None if data.get("wall_s_to_solve") is None else _finite(data["wall_s_to_solve"]),
             cpu_s_to_solve=None if data.get("cpu_s_to_solve") is None else _finite(data["cpu_s_to_solve"]),
             steps_to_solve=None if steps is None else int(steps),
+            labels_to_solve=None if labels_at_solve is None else int(labels_at_solve),
         )
 
 

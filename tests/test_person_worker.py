@@ -9,6 +9,7 @@ from typing import Any
 
 from agents.config.run_config import build_config
 from agents.feedback.person import PairAnswer
+from agents.feedback.report import RewardReport
 from agents.runs.clip_pairs import PAIRS_AHEAD
 from agents.runs.events import CollectingSink, Ended, LabelsState, PairOffered, Progress, Started
 from agents.runs.live import RunControl
@@ -70,6 +71,8 @@ def test_training_waits_asleep_for_the_first_labels_then_trains_on_them() -> Non
         assert not state.waiting and state.labels_by_source == {"human": 4}
         assert state.labeling_s_by_source["human"] == 10.0  # the five answers' seconds (can't tell too)
         assert state.oracle_compared == 4  # the oracle answered the same pairs, on the side
+        reports = sink.of_type(RewardReport)  # the reward model is reported after each refit on a person's labels
+        assert reports and reports[-1].labels_used == 4 and len(reports[-1].learned) > 0
     finally:
         control.stop()
         thread.join(30)

@@ -103,3 +103,18 @@ def test_compare_shows_a_lab_run_with_its_labeler_and_labels(lab_run_id: str) ->
     summary = at.dataframe[0].value
     assert int(summary.iloc[0]["labels"]) == 10
     assert "pay in labels too" in texts(at)
+
+
+def test_a_lab_lesson_link_shows_the_lesson_not_the_run_viewed_before(
+    lab_run_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ui.lessons_panel
+
+    lesson_id, lesson = next(iter(ui.lessons_panel.LESSONS.items()))  # any lesson, offered as one of the lab's
+    monkeypatch.setitem(ui.lessons_panel.LAB_LESSONS, lesson_id, lesson)
+    at = app_at("pages/feedback.py", run=lab_run_id)
+    at.query_params.clear()
+    at.query_params["lesson"] = lesson_id
+    at.run()
+    assert not at.exception
+    assert at.title[-1].value == lesson.title

@@ -70,7 +70,7 @@ def sync_from_url(page: ConfigPage = TRAIN) -> tuple[list[str], str]:
     warnings: list[str] = []
     if f"{page.prefix}_env" not in state and not query and not page.lab:
         page.load(query_to_config({}).config)  # a first visit: the default env's default preset
-    if not query and not run_id and state.get(page.viewed_run):
+    if not query and not run_id and "lesson" not in params and state.get(page.viewed_run):
         run_id = state[page.viewed_run]  # back from another page (which cleared the address): the same run again
         state[page.loaded_run] = run_id
     if run_id and not RUN_ID_PATTERN.match(run_id):

@@ -184,17 +184,19 @@ class Phase:
         self._steps = [run_steps(self.server, r) for r in self.runs]
         self._clock, self._own_cpu = time.monotonic(), time.process_time()
         self._server_cpu = cpu_s(self.server.process.pid)
+        self._private_mb = memory_mb(self.server.process.pid)["private"]
 
     def end(self) -> dict[str, Any]:
-        seconds = time.monotonic() - self._clock
+        seconds, pid = time.monotonic() - self._clock, self.server.process.pid
         steps = [run_steps(self.server, r) - s for r, s in zip(self.runs, self._steps, strict=True)]
         return {
             "seconds": round(seconds, 1),
             "steps_per_s": [round(s / seconds, 1) for s in steps],
             "total_steps_per_s": round(sum(steps) / seconds, 1),
-            "server_cpu": round((cpu_s(self.server.process.pid) - self._server_cpu) / seconds, 3),
+            "server_cpu": round((cpu_s(pid) - self._server_cpu) / seconds, 3),
             "client_cpu": round((time.process_time() - self._own_cpu) / seconds, 3),
             "load": round(os.getloadavg()[0], 2),
+            "private_mb_per_min": round((memory_mb(pid)["private"] - self._private_mb) / seconds * 60, 2),
         }
 
 
@@ -287,6 +289,9 @@ def summarise(phases: dict[str, Any], statuses: list[str], log: str) -> dict[str
         "error_examples": sorted(set(errors))[:5],
         "growth_mb": {key: round(samples[-1][1][key] - samples[0][1][key], 1) for key in MEMORY},
         "server_mb": samples[-1][1],
+        "unwatched_mb_per_min": round(
+            sum(phases[name]["private_mb_per_min"] for name in ("unwatched_before", "unwatched_after")) / 2, 2
+        ),
         "unknown_widgets": sorted({w for tab in tabs for w in tab.stats.unknown_widgets}),
     }
 
@@ -301,6 +306,7 @@ TABLE = (
     ("squashed_runs", "runs replaced by the next before drawn (FINISHED_EARLY_FOR_RERUN)", "{:,}", ""),
     ("errors", "errors (exceptions on a page, failed runs, disconnects, tracebacks)", "{}", "none"),
     ("growth", "server memory growth over the watched phase, private (PSS, RSS)", "{:+.1f} MB", "≤ 50 MB"),
+    ("unwatched_mb_per_min", "the same with nobody watching (runs' history growing), per minute", "{:+.1f} MB", ""),
     ("server_cpu", "server CPU while watched (cores)", "{:.2f}", ""),
     ("client_cpu", "this tool's CPU while watched (cores)", "{:.2f}", ""),
     ("load", "load average (watched phase end)", "{:.1f}", ""),

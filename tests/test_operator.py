@@ -1,4 +1,4 @@
-"""The operator (a classroom's teacher) stops and deletes any run; without the server's key nobody else can."""
+"""The operator (a classroom's teacher) stops and deletes any run, and a tab that only watches redraws less often."""
 
 from __future__ import annotations
 
@@ -60,3 +60,36 @@ def test_a_short_operator_key_turns_the_sign_in_off(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv(OPERATOR_KEY_ENV, "short")
     at = app_at("pages/runs.py")
     assert not [field for field in at.text_input if field.key == "operator_key_typed"]
+
+
+def test_a_watching_tab_redraws_every_two_seconds_and_the_controlling_one_every_second(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Thirty watching tabs cost the server half as much; the browser that controls the run stays at 1 s."""
+    import streamlit
+
+    from ui.run_view import REFRESH_S, VIEWER_REFRESH_S
+
+    timers: list[float | None] = []
+    real_fragment = streamlit.fragment
+
+    def spy(func=None, *, run_every=None):  # type: ignore[no-untyped-def]
+        if getattr(func, "__module__", "") == "ui.run_view":  # the run's live view, not another page's panel
+            timers.append(run_every)
+        return real_fragment(func, run_every=run_every)
+
+    monkeypatch.setattr(streamlit, "fragment", spy)
+    monkeypatch.delenv(OPERATOR_KEY_ENV, raising=False)
+    run = _someone_elses_run()
+    app_at("pages/train.py", run=run.id)
+    assert VIEWER_REFRESH_S in timers and REFRESH_S not in timers
+    timers.clear()
+    monkeypatch.setenv(OPERATOR_KEY_ENV, KEY)
+    at = app_at("pages/runs.py")
+    at.text_input(key="operator_key_typed").input(KEY).run()
+    at.switch_page("pages/train.py")
+    at.query_params["run"] = run.id
+    timers.clear()
+    at.run()
+    assert REFRESH_S in timers and VIEWER_REFRESH_S not in timers
+    run.stop()

@@ -34,13 +34,14 @@ LABELLING_RUN_REFRESH_S = 3.0
 is the browser's heaviest work on the page, and a click that waits behind it waits for the next pair."""
 
 
-def run_refresh_s(run_id: str) -> float:
-    """How often the run's own view should redraw on the lab's page: slower while its owner labels."""
+def run_refresh_s(run_id: str) -> float | None:
+    """How often the run's own view should redraw on the lab's page: slower while its owner labels (None: as
+    :func:`ui.run_view.show_run` decides for any run)."""
     run = manager().get(run_id)
     if run is None or run.config.feedback is None or run.config.feedback.feedback != PERSON_SOURCE:
-        return REFRESH_S
+        return None
     labelling = not run.labelling.view().closed and can_control(run)  # not once the oracle took over
-    return LABELLING_RUN_REFRESH_S if labelling else REFRESH_S
+    return LABELLING_RUN_REFRESH_S if labelling else None
 
 
 def labelling_panel(run_id: str) -> None:

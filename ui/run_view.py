@@ -1,7 +1,9 @@
 """The live view of one run: status, controls, progress, charts and the latest evaluation episode.
 
-While a run is active, a fragment re-draws it every second from a snapshot (the training thread never
-touches Streamlit). Once it ends, the page draws it one last time without a timer.
+While a run is active, a fragment re-draws it from a snapshot (the training thread never touches Streamlit):
+every second for a browser that controls the run, every two seconds for one that only watches it (a classroom's
+thirty tabs cost the server half as much, and the training workers beside it keep their cores). Once the run
+ends, the page draws it one last time without a timer.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ from ui.run_files import download_buttons, resume_button
 from ui.value_map import show_value_map
 
 REFRESH_S = 1.0
+"""Seconds between redraws for the browser that controls the run."""
+VIEWER_REFRESH_S = 2.0
+"""Seconds between redraws for a browser that only watches: each tab's redraw costs the server about 20 ms of CPU
+(measured with ``benchmarks/bench_classroom.py``), taken from the cores the runs train on."""
 NO_EPISODE_YET = (
     "No episode has ended yet. The return of each episode, and its length, are drawn here from the first one on."
 )
@@ -39,12 +45,15 @@ STATUS_BADGES = {
 WAITING_BADGE = ":orange-badge[waiting for labels]"
 
 
-def show_run(run_id: str, refresh_s: float = REFRESH_S) -> None:
-    """Draw a run found by id; live while it trains, redrawn every ``refresh_s`` seconds."""
+def show_run(run_id: str, refresh_s: float | None = None) -> None:
+    """Draw a run found by id; live while it trains, redrawn every ``refresh_s`` seconds (None:
+    :data:`REFRESH_S` for a browser that controls the run, :data:`VIEWER_REFRESH_S` for one that watches)."""
     run = manager().get(run_id)
     if run is None:
         st.warning("No run with this id on this server: it may have ended long ago or the server restarted.")
         return
+    if refresh_s is None:
+        refresh_s = REFRESH_S if can_control(run) else VIEWER_REFRESH_S
     if run.status.active:
         st.fragment(_live, run_every=refresh_s)(run_id)
     else:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui.common import manager, plain, require_entrypoint
 from ui.compare_view import (
+    LEARNED_UNITS,
     compare_figure,
     curves_for,
     default_selection,
@@ -46,7 +47,7 @@ cols = st.columns([1, 1, 1], vertical_alignment="bottom")  # wide enough that no
 shaped = cols[0].toggle(
     "Shaped return",
     key="compare_shaped",
-    help="Show the reward the agents were trained on instead of the env's own.",
+    help="Show the reward the agents were trained on (shaped, or learned from labels) instead of the env's own.",
     persist_state="session",
 )
 x_axis = cols[1].radio(
@@ -78,6 +79,8 @@ def _chart_and_table() -> None:
         st.info(_bullets(waiting))
     curves = curves_for(selected)
     plotly_chart(compare_figure(curves, x_axis=x_axis, shaped=shaped), key="compare_chart")
+    if shaped and any(run.config.feedback is not None for run in selected):
+        st.caption(LEARNED_UNITS)
     notes = group_notes(curves)
     if notes:
         st.warning(_bullets(notes))

@@ -103,6 +103,8 @@ def test_compare_shows_a_lab_run_with_its_labeler_and_labels(lab_run_id: str) ->
     summary = at.dataframe[0].value
     assert int(summary.iloc[0]["labels"]) == 10
     assert "pay in labels too" in texts(at)
+    at.toggle(key="compare_shaped").set_value(True).run()
+    assert "normalised reward" in texts(at)
 
 
 def test_a_lab_lesson_link_shows_the_lesson_not_the_run_viewed_before(

@@ -20,6 +20,10 @@ from ui.tables import RETURN, SECONDS, STEPS, show_table
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 MAX_LINK_RUNS = 50
+LEARNED_UNITS = (
+    "A run that learns from labels is trained on its own reward model's normalised reward: its line here is in "
+    "those units, so compare its trend with the others', not its level."
+)
 
 
 def run_label(run: Run, variant: LessonRun | None = None) -> str:

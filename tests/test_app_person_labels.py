@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from agents.runs.manager import get_manager
@@ -97,3 +98,17 @@ def test_the_oracle_takes_over_at_a_click_and_the_automated_counters_move() -> N
     assert metrics(at)["Your labels"] == "1" and float(metrics(at)["Automated labels per second"].replace(",", "")) > 1
     assert any("The oracle has taken your place" in i.value for i in at.info)
     assert not answer_buttons(at)  # no more pairs for the person
+
+
+def test_a_person_labelled_run_read_back_from_disk_claims_no_counters_it_does_not_have(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, run = start_person_run(labels=6)
+    run.stop()
+    assert run.join(60) and run.folder is not None
+    fresh = Run.restore(run.folder)  # as after a server restart: the labelling counters were never stored
+    assert fresh.labelling.view().state is None
+    monkeypatch.setattr(type(get_manager()), "get", lambda _, run_id: fresh if run_id == fresh.id else None)
+    at = app_at("pages/feedback.py", run=fresh.id)
+    assert not at.exception
+    assert "Your labels" not in metrics(at)  # no "0 labels" for a run whose labels were never counted here

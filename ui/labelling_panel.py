@@ -51,8 +51,10 @@ def labelling_panel(run_id: str) -> None:
         return
     if run.status.active:
         _live(run_id)
-    else:
-        _counters(run, run.labelling.view())
+        return
+    view = run.labelling.view()
+    if view.state is not None:  # counted while this server ran it; a run read back from disk shows its cost line
+        _counters(run, view)
 
 
 @st.fragment(run_every=REFRESH_S)

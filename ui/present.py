@@ -91,6 +91,7 @@ def for_projector(fig: go.Figure, *, height: int | None = None) -> go.Figure:
     fig.update_xaxes(tickfont=font, title_font=font)
     fig.update_yaxes(tickfont=font, title_font=font)
     fig.update_annotations(font=font)
+    fig.update_traces(colorbar={"tickfont": font, "title": {"font": font}}, selector={"type": "heatmap"})
     legend = fig.layout.legend
     if legend.yanchor == "bottom" and (legend.y or 0) >= 1:  # a legend above the plot, beside the title:
         # at this size it wraps and runs into the title, so the title goes to the top and the legend below it

@@ -47,8 +47,8 @@ MAP_HEADER = (
     "| to_json, ms (kB) |\n|---|---|---|---|---|---|"
 )
 RUN_HEADER = (
-    "| env, algorithm | steps/s, maps on | steps/s, maps off | on/off | clips (on, off) | evaluation CPU share, on "
-    "| of it maps |\n|---|---|---|---|---|---|---|"
+    "| env, algorithm | steps/s, maps on | steps/s, maps off | on/off | steps per CPU s, on / off | clips (on, off) "
+    "| evaluation CPU share, on | of it maps |\n|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -121,8 +121,9 @@ def child(env_id: str, algo: str, steps: int, maps: bool) -> dict[str, Any]:
         "train_s": progress.train_s,
         "wall_s": time.perf_counter() - started,
         "steps_per_s": progress.timesteps / progress.train_s,
+        "steps_per_cpu_s": progress.timesteps / cpu_s if cpu_s else None,
         "clips": len(clips),
-        "maps": len(value_maps),
+        "map_count": len(value_maps),
         "eval_cpu_share": sum(c.cost_s for c in clips) / cpu_s if cpu_s else None,
         "map_cpu_share": sum(m.cost_s for m in value_maps) / cpu_s if cpu_s else None,
         "map_cpu_ms": 1000 * statistics.median([m.cost_s for m in value_maps]) if value_maps else None,
@@ -176,10 +177,13 @@ def main() -> None:
             off = [r for r in runs if r["env"] == env_id and r["algo"] == algo and r["maps"] == "off"]
             fps_on = statistics.median(r["steps_per_s"] for r in on)
             fps_off = statistics.median(r["steps_per_s"] for r in off)
+            cpu_on = statistics.median(r["steps_per_cpu_s"] or 0.0 for r in on)
+            cpu_off = statistics.median(r["steps_per_cpu_s"] or 0.0 for r in off)
             share = statistics.median(r["eval_cpu_share"] or 0.0 for r in on)
             maps_share = statistics.median(r["map_cpu_share"] or 0.0 for r in on)
             print(
                 f"| {env_id}, {algo} | {fps_on:,.0f} | {fps_off:,.0f} | {fps_on / fps_off:.2f} | "
+                f"{cpu_on:,.0f} / {cpu_off:,.0f} = {cpu_on / cpu_off:.2f} | "
                 f"{[r['clips'] for r in on]}, {[r['clips'] for r in off]} | {100 * share:.1f}% | "
                 f"{100 * maps_share:.2f}% |"
             )

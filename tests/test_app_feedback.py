@@ -63,3 +63,36 @@ def test_start_trains_on_a_reward_learned_from_oracle_labels() -> None:
         r.labels_used for r in run.snapshot().reward_reports if r.accuracy is not None
     ]
     assert "shaped" not in " ".join(c.value for c in at.caption)  # a lab run's words: learned, not shaped
+
+
+def test_the_labs_lessons_open_with_one_click_and_run_side_by_side() -> None:
+    from agents.lessons.rewards import LESSONS
+
+    at = app_at("pages/feedback.py")
+    links = {link.label: link for link in at.get("page_link")}
+    lab = {lesson_id: lesson for lesson_id, lesson in LESSONS.items() if lesson.lab}
+    assert {"feedback_frozen", "feedback_noise", "feedback_labels", "r1_cost"} <= set(lab)
+    assert {lesson.title for lesson in lab.values()} <= set(links), "each lesson is one click away"
+    lesson_id, lesson = "feedback_noise", lab["feedback_noise"]
+    at = app_at("pages/feedback.py", lesson=lesson_id)
+    assert not at.exception
+    shown = " ".join(m.value for m in at.markdown) + " ".join(i.value for i in at.info)
+    assert lesson.summary[:40] in shown and lesson.watch_for[:20] in shown
+    assert [b.label for b in at.button if b.label.startswith("Run: ")] == [f"Run: {r.label}" for r in lesson.runs]
+    next(b for b in at.button if b.label == "Run all side by side").click().run()
+    assert not at.exception
+    started = [r for r in get_manager().runs() if r.config.env_id == lesson.runs[0].env_id][: len(lesson.runs)]
+    assert sorted(r.config.feedback.label_noise for r in started) == sorted(
+        v.config().feedback.label_noise for v in lesson.runs
+    )
+    for run in started:
+        run.stop()
+
+
+def test_the_train_page_offers_only_lessons_about_shaping() -> None:
+    from agents.lessons.rewards import LESSONS
+
+    at = app_at("pages/train.py")
+    options = [str(o) for o in at.selectbox(key="lesson_pick").options]
+    assert options[0] == "Free play (no lesson)"
+    assert set(options[1:]) == {lesson.title for lesson in LESSONS.values() if not lesson.lab}

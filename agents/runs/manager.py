@@ -24,6 +24,7 @@ from agents.runs.names import next_run_name
 from agents.runs.run import DEFAULT_CHECKPOINT_EVERY_S, Run, RunStatus
 from agents.runs.workers.base import Executor
 from agents.runs.workers.process import ProcessExecutor
+from agents.runs.server_memory import fix_malloc_thresholds
 from agents.storage.store import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_RUNS,
@@ -244,6 +245,7 @@ def get_manager() -> RunManager:
     global _manager
     with _manager_lock:
         if _manager is None:
+            fix_malloc_thresholds()  # the server: many tabs' redraws would otherwise fragment its heap
             max_runs, max_bytes = limits_from_env()
             _manager = RunManager(
                 max_concurrent=int(os.environ.get("RL_PLAYGROUND_MAX_RUNS", "0")) or None,

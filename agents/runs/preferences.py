@@ -146,7 +146,9 @@ class PreferenceLearning:
             )
         else:
             rng = self.loop.sampler.rng  # the sampler's generator: saved with the pairs, so a resumed run goes on alike
-            ask = PreferenceCallback(self.loop, self.total_timesteps, copy_policy=lambda model: numpy_policy(model, rng))
+            ask = PreferenceCallback(
+                self.loop, self.total_timesteps, copy_policy=lambda model: numpy_policy(model, rng)
+            )
         ask.on_refit = self._refitted
         return [ask, ReportLabels(self.reporter)]
 

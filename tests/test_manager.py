@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 import agents.runs.manager
@@ -165,3 +167,13 @@ def test_one_owner_cannot_fill_the_server_and_the_queue_is_bounded() -> None:
             manager.start(config, owner="another-student-0123456789")
     finally:
         manager.stop_all()
+
+
+def test_the_server_fixes_glibcs_mmap_threshold_so_redraws_do_not_fragment_its_heap() -> None:
+    """glibc accepts both thresholds (on musl or another OS nothing is changed and False says so)."""
+    import platform
+
+    from agents.runs.server_memory import fix_malloc_thresholds
+
+    expected = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    assert fix_malloc_thresholds() is expected

@@ -7,7 +7,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    RUNS_DIR=/data/runs
+    RUNS_DIR=/data/runs \
+    MALLOC_MMAP_THRESHOLD_=65536
+# MALLOC_MMAP_THRESHOLD_: large blocks go back to the system when freed, so a classroom's redraws do not
+# fragment the server's heap (agents/runs/server_memory.py has the measurement).
 
 WORKDIR /app
 # Dependencies first, so a change to the code reuses this layer. requirements.txt names PyTorch's CPU index.

@@ -57,8 +57,8 @@ def map_cost(env_id: str, algo: str, repeats: int) -> dict[str, Any]:
     import torch
 
     from agents.config.run_config import build_config
+    from agents.runs.control import RunControl
     from agents.runs.events import CollectingSink
-    from agents.runs.live import RunControl
     from agents.runs.training import TrainJob, _Trainer
     from agents.runs.value_map import map_policy
     from ui.value_map import map_figures
@@ -103,8 +103,8 @@ def map_cost(env_id: str, algo: str, repeats: int) -> dict[str, Any]:
 def child(env_id: str, algo: str, steps: int, maps: bool) -> dict[str, Any]:
     """One run by the worker body in this process, evaluation on, maps on or off."""
     from agents.config.run_config import build_config
+    from agents.runs.control import RunControl
     from agents.runs.events import CollectingSink, Evaluated, Progress
-    from agents.runs.live import RunControl
     from agents.runs.training import TrainJob, train
     from agents.runs.value_map import ValueMap
 

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from agents.config.run_config import build_config
+from agents.runs.control import RunControl
 from agents.runs.cost_meter import CostMeter, ReportCost, labels_by_who
 from agents.runs.events import CollectingSink, Evaluated, Progress
-from agents.runs.live import EvalSchedule, RunControl
+from agents.runs.live import EvalSchedule
 from agents.runs.run import Run, RunStatus
 from agents.runs.training import TrainJob, train
 from agents.storage.cost import AUTOMATED, EVALUATION_CLIPS, FEEDBACK_CLIPS, PERSON, TRAINING, Cost

@@ -11,9 +11,9 @@ import pytest
 from agents.config.run_config import build_config
 from agents.feedback.fragments import Fragment
 from agents.feedback.person import PairAnswer, PendingPairs, UnknownPair
+from agents.runs.control import RunControl
 from agents.runs.events import LabelsState, PairOffered
 from agents.runs.labelling import PairQueue
-from agents.runs.live import RunControl
 from agents.runs.run import Run, RunStatus
 from tests.test_worker_body import FakeExecutor
 

@@ -11,8 +11,8 @@ from agents.config.run_config import build_config
 from agents.feedback.person import PairAnswer
 from agents.feedback.report import RewardReport
 from agents.runs.clip_pairs import PAIRS_AHEAD
+from agents.runs.control import RunControl
 from agents.runs.events import CollectingSink, Ended, LabelsState, PairOffered, Progress, Started
-from agents.runs.live import RunControl
 from agents.runs.status import RunStatus
 from agents.runs.training import TrainJob, train
 from agents.runs.workers.process import WatchedControl

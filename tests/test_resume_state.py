@@ -18,7 +18,8 @@ from stable_baselines3.common.callbacks import BaseCallback
 
 from agents.config.run_config import RunConfig, build_config
 from agents.runs.callbacks import PauseStopGate
-from agents.runs.live import RunControl, StopTraining
+from agents.runs.control import RunControl
+from agents.runs.live import StopTraining
 from agents.runs.manager import RunManager, get_manager
 from agents.runs.run import Run, RunStatus, make_training_env
 from agents.storage.checkpoint import (

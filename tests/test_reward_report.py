@@ -18,8 +18,9 @@ from agents.feedback.report import (
     reports_from_json,
     reports_to_json,
 )
+from agents.runs.control import RunControl
 from agents.runs.events import CollectingSink
-from agents.runs.live import RunControl, RunStats
+from agents.runs.live import RunStats
 from agents.runs.preferences import PreferenceLearning
 from agents.runs.run import Run, RunStatus
 from agents.runs.training import TrainJob, train

@@ -14,9 +14,10 @@ from stable_baselines3 import DQN, PPO, SAC
 
 from agents.algos.registry import get_algo
 from agents.config.run_config import build_config
+from agents.runs.control import RunControl
 from agents.runs.eval_streams import evaluation_seed
 from agents.runs.events import CollectingSink, Evaluated
-from agents.runs.live import EvalSchedule, RunControl
+from agents.runs.live import EvalSchedule
 from agents.runs.training import TrainJob, train
 from agents.runs.value_map import MAX_PATH_POINTS, ValueMap, map_policy, path_on_slice
 from envs.registry import ENVS

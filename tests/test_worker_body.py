@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from agents.config.run_config import build_config
+from agents.runs.control import RunControl
 from agents.runs.events import (
     Checkpointed,
     CollectingSink,
@@ -21,7 +22,7 @@ from agents.runs.events import (
     Progress,
     Started,
 )
-from agents.runs.live import EvalResult, RunControl
+from agents.runs.live import EvalResult
 from agents.runs.run import Run, RunStatus
 from agents.runs.training import TrainJob, train
 from agents.runs.workers.base import describe_exit

@@ -9,7 +9,7 @@
 * :class:`~agents.storage.records.TimedCheckpoint` saves the model every few seconds.
 
 They share what they need through small objects (the :class:`EpisodeWindow` of recent episodes, the
-:class:`~agents.runs.live.RunControl`), never by reading back what they reported.
+:class:`~agents.runs.control.RunControl`), never by reading back what they reported.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 
 from agents.runs.events import Episode, Evaluated, EventSink, Progress
-from agents.runs.live import SOLVE_WINDOW, EvalResult, EvalSchedule, NotStorableError, RunControl
+from agents.runs.live import SOLVE_WINDOW, EvalResult, EvalSchedule, NotStorableError
+from agents.runs.control import RunControl
 
 PROGRESS_EVERY_S = 0.05
 """Seconds between two progress reports (a page redraws at most once a second)."""

@@ -2,7 +2,7 @@
 
 Christiano et al. 2017 and rl-teacher: training waits until the first labels are in, then the agent trains
 while the person goes on labelling, and each batch of answers refits the reward model. Here answers arrive on
-the worker's command channel (:meth:`~agents.runs.live.RunControl.deliver`); :class:`PersonPreferenceCallback`
+the worker's command channel (:meth:`~agents.runs.control.RunControl.deliver`); :class:`PersonPreferenceCallback`
 takes them at the start of training (waiting, asleep, until ``initial_labels`` are in; Stop wakes it) and at
 every rollout's end (never waiting), resolves each against the pairs the :class:`~agents.runs.clip_pairs.PairRenderer`
 offered (an unknown id is refused), and adds them to the reward model. :class:`LabelsReporter` sends the
@@ -21,7 +21,8 @@ from agents.feedback.person import PERSON_SOURCE, PairAnswer, PendingPairs, Unkn
 from agents.feedback.preference_loop import PreferenceCallback, PreferenceLoop
 from agents.runs.clip_pairs import PairRenderer
 from agents.runs.events import EventSink, LabelsState
-from agents.runs.live import RunControl, StopTraining
+from agents.runs.live import StopTraining
+from agents.runs.control import RunControl
 from agents.runs.numpy_policy import numpy_policy
 
 log = logging.getLogger(__name__)

@@ -36,7 +36,7 @@ from agents.feedback.report import REPORT_FILE, RewardReport, reports_from_json,
 from agents.feedback.reward_model import RewardModelTrainer, reward_net_for
 from agents.runs.clip_pairs import PairRenderer, shrink_clip_frame
 from agents.runs.events import CollectingSink, EventSink
-from agents.runs.live import RunControl
+from agents.runs.control import RunControl
 from agents.runs.numpy_policy import numpy_policy
 from agents.runs.person_labels import LabelsReporter, PersonPreferenceCallback, ReportLabels
 from agents.storage.folder import atomic_write_bytes

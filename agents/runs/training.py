@@ -42,15 +42,8 @@ from agents.runs.cost_meter import CostMeter, PreferenceCost, ReportCost, cpu_cl
 from agents.runs.eval_streams import evaluation_rng, evaluation_seed, evaluation_streams
 from agents.runs.evaluation import encode_gif, play_episode, shrink_frame
 from agents.runs.events import Checkpointed, Ended, EventSink, Metrics, Started
-from agents.runs.live import (
-    MAY_BE_UNDEFINED,
-    DivergedError,
-    EvalResult,
-    EvalSchedule,
-    NotStorableError,
-    RunControl,
-    StopTraining,
-)
+from agents.runs.live import MAY_BE_UNDEFINED, DivergedError, EvalResult, EvalSchedule, NotStorableError, StopTraining
+from agents.runs.control import RunControl
 from agents.runs.preferences import PreferenceLearning
 from agents.runs.status import RunStatus
 from agents.runs.value_map import map_policy

@@ -1,7 +1,7 @@
 """The inline executor: the worker body in a thread of the calling process (the headless trainer).
 
 Events go straight to the run handle's reducer, in the training thread; commands set the body's
-:class:`~agents.runs.live.RunControl` directly. Nothing is isolated: a crash of the body's native code
+:class:`~agents.runs.control.RunControl` directly. Nothing is isolated: a crash of the body's native code
 ends the calling process, which for a command-line trainer is what its user expects. Nor are the random
 streams: Stable-Baselines3 draws from process-wide generators (``np.random`` for replay sampling and
 ε-greedy, torch's default generator for sampling actions), so two bodies training at once in one process
@@ -14,7 +14,7 @@ import threading
 
 from agents.feedback.person import PairAnswer
 from agents.runs.events import CallbackSink, Command, WorkerCommand
-from agents.runs.live import RunControl
+from agents.runs.control import RunControl
 from agents.runs.training import TrainJob, train
 from agents.runs.workers.base import Deliver, OnExit
 

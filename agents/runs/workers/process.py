@@ -42,7 +42,7 @@ from typing import Any
 
 from agents.feedback.person import PairAnswer
 from agents.runs.events import Command, Episode, Event, Heartbeat, Metrics, Progress, WorkerCommand
-from agents.runs.live import RunControl
+from agents.runs.control import RunControl
 from agents.runs.training import TrainJob, train
 from agents.runs.workers.base import Deliver, OnExit, describe_exit
 from agents.storage.cost import Cost
@@ -125,7 +125,7 @@ class PipeSink:
 
 
 class WatchedControl(RunControl):
-    """A :class:`~agents.runs.live.RunControl` that notes when the training loop last moved, and sends
+    """A :class:`~agents.runs.control.RunControl` that notes when the training loop last moved, and sends
     what the sink holds before it blocks for a pause (so the server sees the step the run paused at)."""
 
     def __init__(self, sink: PipeSink) -> None:

@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 
+from agents.runs.control import RunControl
 from agents.runs.events import Episode, Evaluated, EventSink, Progress
 from agents.runs.live import SOLVE_WINDOW, EvalResult, EvalSchedule, NotStorableError
-from agents.runs.control import RunControl
 
 PROGRESS_EVERY_S = 0.05
 """Seconds between two progress reports (a page redraws at most once a second)."""

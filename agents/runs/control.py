@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from agents.feedback.person import PairAnswer
+from agents.runs.live import StopTraining
 
 
 class RunControl:

@@ -9,15 +9,11 @@ worker's side of pause, resume and stop is :class:`agents.runs.control.RunContro
 from __future__ import annotations
 
 import threading
-import time
 from collections import deque
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from agents.feedback.person import PairAnswer
 from agents.feedback.report import RewardReport
 from agents.runs.downsample import minmax_indices
 from agents.runs.evaluation import MAX_FRAMES
@@ -174,7 +170,7 @@ class RunStats:
             self.cpu_s = cost.cpu_s
 
     def add_reward_report(self, report: RewardReport) -> None:
-        """A refit of the reward model: a new point of the curve, and the latest sample (the previous one is dropped)."""
+        """A refit of the reward model: a new point of the curve, and the latest sample (the previous is dropped)."""
         with self.lock:
             if self.reward_reports:
                 self.reward_reports[-1] = self.reward_reports[-1].without_sample()

@@ -22,9 +22,9 @@ import time
 from agents.config.run_config import RunConfig
 from agents.runs.names import next_run_name
 from agents.runs.run import DEFAULT_CHECKPOINT_EVERY_S, Run, RunStatus
+from agents.runs.server_memory import fix_malloc_thresholds
 from agents.runs.workers.base import Executor
 from agents.runs.workers.process import ProcessExecutor
-from agents.runs.server_memory import fix_malloc_thresholds
 from agents.storage.store import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_RUNS,

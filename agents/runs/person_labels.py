@@ -20,9 +20,9 @@ from agents.feedback.labelers import Label, Pair
 from agents.feedback.person import PERSON_SOURCE, PairAnswer, PendingPairs, UnknownPair
 from agents.feedback.preference_loop import PreferenceCallback, PreferenceLoop
 from agents.runs.clip_pairs import PairRenderer
+from agents.runs.control import RunControl
 from agents.runs.events import EventSink, LabelsState
 from agents.runs.live import StopTraining
-from agents.runs.control import RunControl
 from agents.runs.numpy_policy import numpy_policy
 
 log = logging.getLogger(__name__)

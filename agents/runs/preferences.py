@@ -18,7 +18,6 @@ label-efficiency curve and a sample of learned against true reward), and keeps t
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
 import gymnasium as gym
@@ -35,8 +34,8 @@ from agents.feedback.preference_loop import FeedbackStats, PreferenceCallback, P
 from agents.feedback.report import REPORT_FILE, RewardReport, reports_from_json, reports_to_json, reward_report
 from agents.feedback.reward_model import RewardModelTrainer, reward_net_for
 from agents.runs.clip_pairs import PairRenderer, shrink_clip_frame
-from agents.runs.events import CollectingSink, EventSink
 from agents.runs.control import RunControl
+from agents.runs.events import CollectingSink, EventSink
 from agents.runs.numpy_policy import numpy_policy
 from agents.runs.person_labels import LabelsReporter, PersonPreferenceCallback, ReportLabels
 from agents.storage.folder import atomic_write_bytes

@@ -38,12 +38,12 @@ from agents.runs.callbacks import (
     StopWhenSolved,
     WallClockCap,
 )
+from agents.runs.control import RunControl
 from agents.runs.cost_meter import CostMeter, PreferenceCost, ReportCost, cpu_clock
 from agents.runs.eval_streams import evaluation_rng, evaluation_seed, evaluation_streams
 from agents.runs.evaluation import encode_gif, play_episode, shrink_frame
 from agents.runs.events import Checkpointed, Ended, EventSink, Metrics, Started
 from agents.runs.live import MAY_BE_UNDEFINED, DivergedError, EvalResult, EvalSchedule, NotStorableError, StopTraining
-from agents.runs.control import RunControl
 from agents.runs.preferences import PreferenceLearning
 from agents.runs.status import RunStatus
 from agents.runs.value_map import map_policy

@@ -13,8 +13,8 @@ from __future__ import annotations
 import threading
 
 from agents.feedback.person import PairAnswer
-from agents.runs.events import CallbackSink, Command, WorkerCommand
 from agents.runs.control import RunControl
+from agents.runs.events import CallbackSink, Command, WorkerCommand
 from agents.runs.training import TrainJob, train
 from agents.runs.workers.base import Deliver, OnExit
 

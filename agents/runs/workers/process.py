@@ -33,16 +33,16 @@ import sys
 import threading
 import time
 import weakref
+from collections.abc import Iterator
 from dataclasses import replace
 from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import ForkServerProcess, set_spawning_popen
-from collections.abc import Iterator
 from typing import Any
 
 from agents.feedback.person import PairAnswer
-from agents.runs.events import Command, Episode, Event, Heartbeat, Metrics, Progress, WorkerCommand
 from agents.runs.control import RunControl
+from agents.runs.events import Command, Episode, Event, Heartbeat, Metrics, Progress, WorkerCommand
 from agents.runs.training import TrainJob, train
 from agents.runs.workers.base import Deliver, OnExit, describe_exit
 from agents.storage.cost import Cost

@@ -15,7 +15,7 @@ from agents.runs.control import RunControl
 from agents.runs.events import CollectingSink, Ended, LabelsState, PairOffered, Progress, Started
 from agents.runs.status import RunStatus
 from agents.runs.training import TrainJob, train
-from agents.runs.workers.process import WatchedControl
+from agents.runs.workers.child import WatchedControl
 from tests.conftest import wait_until
 
 

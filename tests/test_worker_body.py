@@ -26,7 +26,7 @@ from agents.runs.live import EvalResult
 from agents.runs.run import Run, RunStatus
 from agents.runs.training import TrainJob, train
 from agents.runs.workers.base import describe_exit
-from agents.runs.workers.process import PipeSink
+from agents.runs.workers.child import PipeSink
 
 
 def tiny(timesteps: int = 256, **kwargs: Any) -> Any:

@@ -1,4 +1,5 @@
-"""The process executor: every run trains in a child process of its own, watched by a pump thread in the server.
+"""The process executor: every run trains in a child process of its own, watched by a pump thread in the server
+(this file; the child's side is :mod:`agents.runs.workers.child`).
 
 Why: threads of one interpreter share the GIL (two runs made 1.19x the steps/s of one), and a run that
 segfaults or exhausts memory would take the server and every other run with it.
@@ -23,29 +24,23 @@ Settings (environment): ``RUNS_MEMORY_CAP_MB`` (default 2048) and ``RUNS_HANG_S`
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import io
 import logging
 import multiprocessing
 import os
-import signal
-import sys
 import threading
 import time
 import weakref
-from collections.abc import Iterator
 from dataclasses import replace
 from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import wait
 from multiprocessing.context import ForkServerProcess, set_spawning_popen
 from typing import Any
 
-from agents.feedback.person import PairAnswer
-from agents.runs.control import RunControl
-from agents.runs.events import Command, Episode, Event, Heartbeat, Metrics, Progress, WorkerCommand
-from agents.runs.training import TrainJob, train
+from agents.runs.events import Command, Heartbeat, WorkerCommand
+from agents.runs.training import TrainJob
 from agents.runs.workers.base import Deliver, OnExit, describe_exit
-from agents.storage.cost import Cost
+from agents.runs.workers.child import STOP_GRACE_S, worker_main
 
 log = logging.getLogger(__name__)
 
@@ -53,14 +48,8 @@ DEFAULT_MEMORY_CAP_MB = 2048
 """Resident memory a run's worker may use (a CartPole PPO worker uses ~300 MB, most of it shared)."""
 DEFAULT_HANG_S = 60.0
 """Seconds without a training step (while not paused), or without any message, after which a worker is ended."""
-STOP_GRACE_S = 3.0
-"""Seconds a worker has after Stop before it is killed. It stops within one env or optimizer step, saves its
-checkpoint, then plays the final policy's clip (which a kill would only cut short)."""
-HEARTBEAT_S = 1.0
-SEND_EVERY_S = 0.05
 PRELOAD = ("agents.runs.workers.preload",)
 """What the forkserver imports once: torch, stable-baselines3, gymnasium, the playground, one tiny model."""
-_PR_SET_PDEATHSIG = 1
 
 
 def limits_from_env() -> tuple[int, float]:
@@ -78,144 +67,6 @@ def _positive_env(name: str, default: Any, kind: type) -> Any:
         log.warning("%s is not a number; using %s", name, default)
         return default
     return value if value > 0 else default
-
-
-# --- the worker side ----------------------------------------------------------------------------------------
-
-
-class PipeSink:
-    """The body's sink in a worker process: batches events and sends them over the pipe.
-
-    Episodes, progress and logged values are held for at most :data:`SEND_EVERY_S`; any other event (a
-    clip, a checkpoint, the end) is sent at once with whatever was held. Thread-safe: the heartbeat
-    thread sends too. Once the server is gone, sending does nothing.
-    """
-
-    _BATCHED = (Episode, Progress, Metrics, Cost)
-
-    def __init__(self, conn: Connection, every_s: float = SEND_EVERY_S) -> None:
-        self._conn = conn
-        self._every_s = every_s
-        self._lock = threading.Lock()
-        self._held: list[Event] = []
-        self._sent_at = 0.0
-        self.broken = False
-
-    def emit(self, event: Event) -> None:
-        with self._lock:
-            if isinstance(event, Progress | Cost) and self._held and type(self._held[-1]) is type(event):
-                self._held[-1] = event  # only the latest progress (or cost) matters
-            else:
-                self._held.append(event)
-            if not isinstance(event, self._BATCHED) or time.monotonic() - self._sent_at >= self._every_s:
-                self._send()
-
-    def flush(self) -> None:
-        with self._lock:
-            self._send()
-
-    def _send(self) -> None:
-        held, self._held = self._held, []
-        self._sent_at = time.monotonic()
-        if held and not self.broken:
-            try:
-                self._conn.send(held)
-            except (OSError, ValueError):  # the server is gone; the command thread ends this process
-                self.broken = True
-
-
-class WatchedControl(RunControl):
-    """A :class:`~agents.runs.control.RunControl` that notes when the training loop last moved, and sends
-    what the sink holds before it blocks for a pause (so the server sees the step the run paused at)."""
-
-    def __init__(self, sink: PipeSink) -> None:
-        super().__init__()
-        self.sink = sink
-        self.last_active = time.monotonic()
-
-    def checkpoint(self) -> None:
-        self.last_active = time.monotonic()
-        if self.paused:
-            self.sink.flush()
-        super().checkpoint()
-
-    def idle_s(self) -> float:
-        """Seconds since the loop last passed a step or an optimizer step; 0 while paused or waiting for labels."""
-        if self.paused or self.waiting_for_labels:
-            return 0.0
-        return time.monotonic() - self.last_active
-
-    @contextlib.contextmanager
-    def labels_awaited(self) -> Iterator[None]:
-        """As the base class; the wait's end counts as activity (the loop was waiting, not hanging)."""
-        self.sink.flush()
-        try:
-            with super().labels_awaited():
-                yield
-        finally:
-            self.last_active = time.monotonic()
-
-
-def worker_main(job: TrainJob, conn: Connection) -> None:
-    """Entry point of a worker process: serve commands, beat, train, report; then exit."""
-    _die_with_parent()
-    # Evaluation renders off-screen; without a display SDL would probe for one and print an error per worker.
-    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-    sink = PipeSink(conn)
-    control = WatchedControl(sink)
-    threading.Thread(target=_serve_commands, args=(conn, control), name="commands", daemon=True).start()
-    threading.Thread(target=_beat, args=(sink, control), name="heartbeat", daemon=True).start()
-    train(replace(job, own_process=True), control, sink)  # its CPU seconds are this whole process's
-
-
-def _die_with_parent() -> None:
-    """Ask the kernel to SIGKILL this process when its parent (the forkserver, which ends with the server) dies."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        log.debug("PR_SET_PDEATHSIG is not available", exc_info=True)
-    if os.getppid() == 1:  # the parent died before the request took effect
-        os._exit(1)
-
-
-def _serve_commands(conn: Connection, control: RunControl) -> None:
-    """Apply commands from the server; when the pipe closes (the server died), stop and exit soon after."""
-    while True:
-        try:
-            command = conn.recv()
-        except (EOFError, OSError):
-            break
-        if command == Command.PAUSE:
-            control.pause()
-        elif command == Command.RESUME:
-            control.resume()
-        elif command == Command.STOP:
-            control.stop()
-        elif command == Command.STOP_NOW:
-            control.stop(final_clip=False)
-        elif command == Command.ORACLE_TAKES_OVER:
-            control.oracle_takes_over()
-        elif isinstance(command, PairAnswer):
-            try:
-                command.validate()  # unpickling skipped __post_init__: check again before it reaches training
-            except ValueError as error:
-                log.warning("a malformed answer was refused: %s", error)
-                continue
-            control.deliver(command)
-        else:
-            log.warning("an unknown command was refused: %r", type(command).__name__)
-    control.stop()
-    time.sleep(STOP_GRACE_S)  # time to save a checkpoint, no more: nobody is listening
-    os._exit(1)
-
-
-def _beat(sink: PipeSink, control: WatchedControl) -> None:
-    while not sink.broken:
-        time.sleep(HEARTBEAT_S)
-        sink.emit(Heartbeat(control.idle_s()))
 
 
 # --- the server side ----------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import envs  # noqa: F401  (registers the playground's envs)
 from agents.algos.registry import algorithms, get_algo
 from agents.config.run_config import build_config
 from agents.runs.events import CollectingSink, Metrics
-from agents.runs.training import MetricsOutput
+from agents.runs.metrics_output import MetricsOutput
 from envs.registry import ENVS
 from ui.glossary import ALGO_SPECIFIC, GROUP_BY_ID, LOGGED_VALUES, TERMS, logged_value, ordered, solved_text
 

@@ -15,8 +15,8 @@ import pytest
 from agents.config.run_config import ConfigError, build_config
 from agents.runs.events import CollectingSink, Metrics
 from agents.runs.live import DivergedError, RunStats
+from agents.runs.metrics_output import MetricsOutput
 from agents.runs.run import Run, RunStatus
-from agents.runs.training import MetricsOutput
 from agents.train import EXIT_FAILED, main
 from envs.learner_range import FLOAT32_MAX, fits_learner
 from envs.shaping import ExpressionReward, RewardStepError, TrueReturnRecorder, preview_shaping

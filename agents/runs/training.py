@@ -21,10 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
-import numpy as np
 import torch
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
-from stable_baselines3.common.logger import KVWriter, Logger
+from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.monitor import Monitor
 
 from agents.algos.registry import UpdateBoundary
@@ -42,8 +41,9 @@ from agents.runs.control import RunControl
 from agents.runs.cost_meter import CostMeter, PreferenceCost, ReportCost, cpu_clock
 from agents.runs.eval_streams import evaluation_rng, evaluation_seed, evaluation_streams
 from agents.runs.evaluation import encode_gif, play_episode, shrink_frame
-from agents.runs.events import Checkpointed, Ended, EventSink, Metrics, Started
-from agents.runs.live import MAY_BE_UNDEFINED, DivergedError, EvalResult, EvalSchedule, NotStorableError, StopTraining
+from agents.runs.events import Checkpointed, Ended, EventSink, Started
+from agents.runs.live import EvalResult, EvalSchedule, NotStorableError, StopTraining
+from agents.runs.metrics_output import MetricsOutput
 from agents.runs.preferences import PreferenceLearning
 from agents.runs.status import RunStatus
 from agents.runs.value_map import map_policy
@@ -156,36 +156,6 @@ def train(job: TrainJob, control: RunControl, sink: EventSink) -> None:
     trainer.report_cost()
     sink.emit(ended)
     sink.flush()
-
-
-class MetricsOutput(KVWriter):
-    """An SB3 logger output that reports every numeric ``train/*`` value the algorithm logs (losses, entropy...).
-
-    A value that is NaN or infinite ends the run (:class:`~agents.runs.live.DivergedError`, naming the value and
-    the step): every later update would be poisoned. It is reported first, so the page can say where the curve
-    ended. Put this output after the CSV one, so progress.csv records it too.
-    """
-
-    def __init__(self, sink: EventSink) -> None:
-        self.sink = sink
-
-    def write(self, key_values: dict[str, Any], key_excluded: dict[str, tuple[str, ...]], step: int = 0) -> None:
-        numeric = {
-            key: float(value)
-            for key, value in key_values.items()
-            if key.startswith("train/") and isinstance(value, int | float | np.floating) and not isinstance(value, bool)
-        }
-        for key in MAY_BE_UNDEFINED & numeric.keys():
-            if np.isnan(numeric[key]):
-                del numeric[key]
-        if numeric:
-            self.sink.emit(Metrics(step, numeric))
-        broken = [key for key, value in numeric.items() if not np.isfinite(value)]
-        if broken:
-            raise DivergedError(f"{broken[0]} became {numeric[broken[0]]} at step {step:,}")
-
-    def close(self) -> None:
-        """Nothing to release."""
 
 
 class _Trainer:

@@ -92,7 +92,7 @@ def _draw(run: Run) -> None:
     left, right = st.columns([3, 2])
     with left:
         if snap.episode_steps:
-            plotly_chart(figures["returns"], key=f"returns-{run.id}", height=RUN_CHART_HEIGHT_PX)
+            plotly_chart(figures["returns"], key=f"returns-{run.id}", height=RUN_CHART_HEIGHT_PX, shared=True)
             st.caption(returns_caption(config.env_info.solved_threshold, shaped=shaped, learned=learned))
         else:  # axes with nothing on them say nothing: say in words why there is no curve yet
             st.info(NO_EPISODE_YET)
@@ -107,11 +107,11 @@ def _draw(run: Run) -> None:
     left, right = st.columns(2)
     with left:
         if snap.episode_steps:
-            plotly_chart(figures["lengths"], key=f"lengths-{run.id}")
+            plotly_chart(figures["lengths"], key=f"lengths-{run.id}", shared=True)
             st.caption(lengths_caption())
     with right:
         if snap.losses:
-            plotly_chart(figures["losses"], key=f"losses-{run.id}")
+            plotly_chart(figures["losses"], key=f"losses-{run.id}", shared=True)
             logged_values_help(snap.losses, config.algo)
     if not run.status.active:
         download_buttons(run)

@@ -49,12 +49,12 @@ def show_value_map(run_id: str, value_map: ValueMap | None, env: EnvInfo, algo: 
     if "values" in figures:
         left, right = st.columns(2)
         with left:
-            plotly_chart(figures["values"], key=f"value-map-{run_id}", height=MAP_HEIGHT_PX)
+            plotly_chart(figures["values"], key=f"value-map-{run_id}", height=MAP_HEIGHT_PX, shared=True)
         with right:
-            plotly_chart(figures["actions"], key=f"action-map-{run_id}", height=MAP_HEIGHT_PX)
+            plotly_chart(figures["actions"], key=f"action-map-{run_id}", height=MAP_HEIGHT_PX, shared=True)
         st.caption(f"{TERMS['value map']} {TERMS['greedy action']} {TERMS['map path']}")
     else:
-        plotly_chart(figures["actions"], key=f"action-map-{run_id}", height=MAP_HEIGHT_PX)
+        plotly_chart(figures["actions"], key=f"action-map-{run_id}", height=MAP_HEIGHT_PX, shared=True)
         st.caption(
             f"{algo.title} has no value function (no critic): this map shows its policy only. "
             f"{TERMS['greedy action']} {TERMS['map path']}"

@@ -55,7 +55,10 @@ if not runs:
     st.stop()
 
 table = pd.DataFrame([_row(run) for run in runs])
-hidden = [c for c in HIDDEN_COLUMNS if c != "labels" or not any(r.config.feedback for r in runs)]  # lab runs: shown
+lab_runs = any(r.config.feedback for r in runs)
+hidden = [c for c in HIDDEN_COLUMNS if c != "labels" or not lab_runs]  # lab runs: their labels are shown...
+if lab_runs:
+    hidden.append("wall time")  # ...in the room of the wall time (CPU s stays: the cost to rank on)
 selection = show_table(
     table,
     RUNS_FORMATS,
@@ -69,7 +72,12 @@ selection = show_table(
     # Of the cost, CPU seconds only: the rest is on Compare and on the run's page.
     column_order=[column for column in table.columns if column not in hidden],
     column_config={
-        "name": st.column_config.Column(help="Environment, algorithm, seed, and which repeat of them."),
+        "name": st.column_config.Column(
+            # at most "medium": a lab run's name ("Pendulum · PPO · 50 labels by you · seed 0 · #1") would
+            # otherwise widen the table past a 1280x720 screen
+            width="medium",
+            help="Environment, algorithm, seed, and which repeat of them.",
+        ),
         "steps": st.column_config.Column(help=TERMS["steps"]),
         "best return": st.column_config.Column(help=TERMS["best episode"]),
         "last return (mean of 20)": st.column_config.Column("mean of last 20", help=TERMS["mean of last 20"]),

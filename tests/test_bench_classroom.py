@@ -8,6 +8,7 @@ timer never driven) and still report fast pages.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import time
 from pathlib import Path
 
@@ -51,7 +52,9 @@ def test_sessions_start_a_run_and_watch_its_live_page(tmp_path: Path) -> None:
                 await tab.close()
         return run_id, status, steps, tabs
 
-    run_id, status, steps, tabs = asyncio.run(scenario())
+    # in a thread of its own: after the browser tests this thread may already run Playwright's event loop
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        run_id, status, steps, tabs = pool.submit(asyncio.run, scenario()).result()
 
     assert status == "running" and steps > 0, "Start pressed through the protocol must train a run"
     for tab in tabs:

@@ -30,8 +30,9 @@ def test_a_typed_expression_previews_and_trains_on_both_curves(server: str, page
 
     page.get_by_role("button", name="Start training").click()
     page.wait_for_url(re.compile(r"run="))
-    names = wait_for(lambda: [n for n in page.evaluate(TRACE_NAMES_JS) if "shaped return" in n])
-    assert names and any("true return" in n for n in page.evaluate(TRACE_NAMES_JS))
+    # One read of the chart: it is redrawn every second, and a chart being replaced has no traces yet.
+    names = wait_for(lambda: (n := page.evaluate(TRACE_NAMES_JS)) and any("shaped return" in x for x in n) and n)
+    assert any("true return" in x for x in names)
     stop_button(page).click()
     page.get_by_text("Stopped: stopped by the user").wait_for()
     assert page.locator("[data-testid='stException']").count() == 0

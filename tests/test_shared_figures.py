@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import plotly.tools
 
+from tests.test_charts import snapshot
+from ui import charts
+from ui.charts import step_value_array
 from ui.present import CHART_FONT_PX, serialised
 
 
@@ -43,3 +48,43 @@ def test_projector_mode_serialises_its_own_larger_text_without_touching_the_shar
     assert big["layout"]["font"]["size"] == CHART_FONT_PX and big["layout"]["height"] == 360
     assert figure.layout.font.size is None and figure.layout.height is None
     assert serialised(figure, projector=False, height=360).to_dict()["layout"].get("height") is None
+
+
+def test_tabs_whose_reruns_fall_due_together_build_a_runs_figures_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """While one tab rebuilds a run's figures, the others draw the previous ones instead of rebuilding them too."""
+
+    builds: list[int] = []
+    release = threading.Event()
+    real = charts.losses_figure
+
+    def slow_losses(snap, algo=""):  # type: ignore[no-untyped-def]
+        builds.append(snap.timesteps)
+        release.wait(5)
+        return real(snap, algo)
+
+    old = snapshot(30)
+    release.set()
+    first = charts.run_figures("herd-test", old, threshold=None, show_shaped=False)
+    release.clear()
+    monkeypatch.setattr(charts, "losses_figure", slow_losses)
+    monkeypatch.setattr(charts, "MAX_FIGURE_AGE_S", 0.0)
+    newer = snapshot(40)
+    seen: list[dict] = []
+    builder = threading.Thread(
+        target=lambda: seen.append(charts.run_figures("herd-test", newer, threshold=None, show_shaped=False))
+    )
+    builder.start()
+    while not builds:
+        time.sleep(0.01)
+    others = [charts.run_figures("herd-test", newer, threshold=None, show_shaped=False) for _ in range(5)]
+    release.set()
+    builder.join(5)
+    assert builds == [newer.timesteps]  # built once, by the first tab
+    assert all(figures is first for figures in others)  # the others drew the figures they had
+    assert seen[0] is not first and charts.run_figures("herd-test", newer, threshold=None, show_shaped=False) is seen[0]
+
+
+def test_losses_become_a_step_value_array_whatever_their_length() -> None:
+    assert step_value_array([]).shape == (0, 2)
+    assert step_value_array([(1, 0.5), (2, float("nan"))]).tolist()[0] == [1.0, 0.5]
+    assert np.isnan(step_value_array([(1, 0.5), (2, float("nan"))])[1, 1])

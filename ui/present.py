@@ -131,6 +131,7 @@ class SerialisedFigure(go.Figure):
 
 _serialised: OrderedDict[tuple[int, bool, int | None], tuple[go.Figure, SerialisedFigure]] = OrderedDict()
 _serialised_lock = threading.Lock()
+_serialising_lock = threading.Lock()
 SERIALISED_FIGURES = 24
 """Shared figures kept serialised (a few runs' charts and maps); each holds its figure so its id stays unique."""
 
@@ -139,17 +140,31 @@ def serialised(fig: go.Figure, *, projector: bool, height: int | None) -> Serial
     """``fig`` (as :func:`for_projector` shows it) serialised once, then the same object for every tab."""
     key = (id(fig), projector, height)
     with _serialised_lock:
-        hit = _serialised.get(key)
-        if hit is not None and hit[0] is fig:
-            _serialised.move_to_end(key)
-            return hit[1]
-    shown = projector_copy(fig, height=height) if projector else fig
-    prepared = SerialisedFigure(json.loads(pio.to_json(shown, validate=False)))
-    with _serialised_lock:
-        _serialised[key] = (fig, prepared)
-        while len(_serialised) > SERIALISED_FIGURES:
-            _serialised.popitem(last=False)
+        hit = _lookup(key, fig)
+    if hit is not None:
+        return hit
+    # One tab serialises a new figure while the others that want it wait for it (not serialise it too: thirty
+    # reruns falling due together did the same work thirty times). The GIL runs one of them at a time anyway.
+    with _serialising_lock:
+        with _serialised_lock:
+            hit = _lookup(key, fig)
+        if hit is not None:
+            return hit
+        shown = projector_copy(fig, height=height) if projector else fig
+        prepared = SerialisedFigure(json.loads(pio.to_json(shown, validate=False)))
+        with _serialised_lock:
+            _serialised[key] = (fig, prepared)
+            while len(_serialised) > SERIALISED_FIGURES:
+                _serialised.popitem(last=False)
     return prepared
+
+
+def _lookup(key: tuple[int, bool, int | None], fig: go.Figure) -> SerialisedFigure | None:
+    hit = _serialised.get(key)
+    if hit is None or hit[0] is not fig:
+        return None
+    _serialised.move_to_end(key)
+    return hit[1]
 
 
 def plotly_chart(fig: go.Figure, *, height: int | None = None, shared: bool = False, **kwargs: Any) -> Any:

@@ -39,6 +39,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "agents.lessons",
         "agents.labs",
         "agents.sweeps",
+        "agents.sweep",
         "agents.train",
     ),
     ("ui",),

@@ -7,6 +7,7 @@ root-level entries of the app's secrets become environment variables (``app.py``
 - ``RL_PLAYGROUND_MAX_WALL_S``: the longest wall-clock time a run may ask for, in seconds (default 3600);
   the default cap of a run is 900 s or this, whichever is smaller.
 - ``RL_PLAYGROUND_MAX_BUFFER_BYTES``: the largest replay buffer a run may allocate (default 2 GiB).
+- ``RL_PLAYGROUND_MAX_SWEEP_RUNS``: the most runs one sweep may ask for, trials times seeds (default 48).
 
 ``RL_PLAYGROUND_MAX_RUNS`` (runs training at once) and ``RUNS_MAX_COUNT``/``RUNS_MAX_BYTES`` (runs kept on
 disk) are read where they apply, by :mod:`agents.runs.manager` and :mod:`agents.storage.store`, and so is
@@ -45,3 +46,5 @@ DEFAULT_WALL_S = min(900.0, MAX_WALL_S)
 """A run's wall-clock cap unless it asks for another."""
 MAX_BUFFER_BYTES = int(env_number("RL_PLAYGROUND_MAX_BUFFER_BYTES", 2 * 1024**3, low=1024**2))
 """The largest replay buffer a run may allocate, in bytes (estimated before anything is built)."""
+MAX_SWEEP_RUNS = int(env_number("RL_PLAYGROUND_MAX_SWEEP_RUNS", 48, low=1))
+"""The most runs (trials times seeds) one sweep may ask for; a larger sweep is refused before anything starts."""

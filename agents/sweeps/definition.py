@@ -101,11 +101,11 @@ class SweepDefinition:
         """Refuse (SweepError, field ``trials``) a sweep of more runs than the server allows."""
         trials, runs = self.trial_count(), self.run_count()
         if runs > max_runs:
-            what = "a grid of" if self.method == "grid" else ""
+            what = f"a grid of {trials}" if self.method == "grid" else str(trials)
             raise SweepError(
-                f"This sweep asks for {runs} runs ({what} {trials} configurations times {self.seeds} seeds) and this "
-                f"server runs sweeps of at most {max_runs} (RL_PLAYGROUND_MAX_SWEEP_RUNS): search fewer values or "
-                "use fewer seeds.".replace("( ", "("),
+                f"This sweep asks for {runs} runs ({what} configurations times {_seeds(self.seeds)}) and this server "
+                f"runs sweeps of at most {max_runs} (RL_PLAYGROUND_MAX_SWEEP_RUNS): search fewer values or use "
+                "fewer seeds.",
                 "trials",
             )
 
@@ -140,8 +140,7 @@ class SweepDefinition:
     def describe(self) -> str:
         """One line: ``random search, 8 trials x 2 seeds over learning_rate, n_epochs``."""
         names = ", ".join(space.name for space in self.searched) or "nothing"
-        seeds = f"{self.seeds} seed{'' if self.seeds == 1 else 's'}"
-        return f"{self.method} search, {self.trial_count()} trials x {seeds} over {names}"
+        return f"{self.method} search, {self.trial_count()} trials x {_seeds(self.seeds)} over {names}"
 
 
 def make_definition(
@@ -199,6 +198,10 @@ def make_definition(
     except ConfigError as error:
         raise SweepError(str(error), error.field) from None
     return definition
+
+
+def _seeds(count: int) -> str:
+    return f"{count} seed{'' if count == 1 else 's'}"
 
 
 def _known_algo(algo: str) -> bool:

@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 from multiprocessing.connection import Connection
+from typing import Any, Protocol
 
 from agents.feedback.person import PairAnswer
 from agents.runs.control import RunControl
@@ -35,8 +36,14 @@ SEND_EVERY_S = 0.05
 _PR_SET_PDEATHSIG = 1
 
 
+class Sender(Protocol):
+    """Where a :class:`PipeSink` sends its batches: a pipe's end, or the Ray actor's outbox."""
+
+    def send(self, obj: Any, /) -> None: ...
+
+
 class PipeSink:
-    """The body's sink in a worker process: batches events and sends them over the pipe.
+    """The body's sink in a worker process: batches events and sends them over the pipe (or any :class:`Sender`).
 
     Episodes, progress and logged values are held for at most :data:`SEND_EVERY_S`; any other event (a
     clip, a checkpoint, the end) is sent at once with whatever was held. Thread-safe: the heartbeat
@@ -45,7 +52,7 @@ class PipeSink:
 
     _BATCHED = (Episode, Progress, Metrics, Cost)
 
-    def __init__(self, conn: Connection, every_s: float = SEND_EVERY_S) -> None:
+    def __init__(self, conn: Sender, every_s: float = SEND_EVERY_S) -> None:
         self._conn = conn
         self._every_s = every_s
         self._lock = threading.Lock()
@@ -116,7 +123,7 @@ def worker_main(job: TrainJob, conn: Connection) -> None:
     sink = PipeSink(conn)
     control = WatchedControl(sink)
     threading.Thread(target=_serve_commands, args=(conn, control), name="commands", daemon=True).start()
-    threading.Thread(target=_beat, args=(sink, control), name="heartbeat", daemon=True).start()
+    threading.Thread(target=beat, args=(sink, control), name="heartbeat", daemon=True).start()
     train(replace(job, own_process=True), control, sink)  # its CPU seconds are this whole process's
 
 
@@ -140,31 +147,38 @@ def _serve_commands(conn: Connection, control: RunControl) -> None:
             command = conn.recv()
         except (EOFError, OSError):
             break
-        if command == Command.PAUSE:
-            control.pause()
-        elif command == Command.RESUME:
-            control.resume()
-        elif command == Command.STOP:
-            control.stop()
-        elif command == Command.STOP_NOW:
-            control.stop(final_clip=False)
-        elif command == Command.ORACLE_TAKES_OVER:
-            control.oracle_takes_over()
-        elif isinstance(command, PairAnswer):
-            try:
-                command.validate()  # unpickling skipped __post_init__: check again before it reaches training
-            except ValueError as error:
-                log.warning("a malformed answer was refused: %s", error)
-                continue
-            control.deliver(command)
-        else:
-            log.warning("an unknown command was refused: %r", type(command).__name__)
+        apply_command(control, command)
     control.stop()
     time.sleep(STOP_GRACE_S)  # time to save a checkpoint, no more: nobody is listening
     os._exit(1)
 
 
-def _beat(sink: PipeSink, control: WatchedControl) -> None:
+def apply_command(control: RunControl, command: Any) -> None:
+    """Apply one command from the server to the body's control; an unknown command or a malformed answer is refused
+    (logged), since it crossed a process boundary."""
+    if command == Command.PAUSE:
+        control.pause()
+    elif command == Command.RESUME:
+        control.resume()
+    elif command == Command.STOP:
+        control.stop()
+    elif command == Command.STOP_NOW:
+        control.stop(final_clip=False)
+    elif command == Command.ORACLE_TAKES_OVER:
+        control.oracle_takes_over()
+    elif isinstance(command, PairAnswer):
+        try:
+            command.validate()  # unpickling skipped __post_init__: check again before it reaches training
+        except ValueError as error:
+            log.warning("a malformed answer was refused: %s", error)
+            return
+        control.deliver(command)
+    else:
+        log.warning("an unknown command was refused: %r", type(command).__name__)
+
+
+def beat(sink: PipeSink, control: WatchedControl) -> None:
+    """Emit a :class:`~agents.runs.events.Heartbeat` every :data:`HEARTBEAT_S` until the sink breaks."""
     while not sink.broken:
         time.sleep(HEARTBEAT_S)
         sink.emit(Heartbeat(control.idle_s()))

@@ -11,6 +11,9 @@ RL Baselines3 Zoo YAML entry instead of training.
 Each run is kept in its own folder under ``--runs-dir`` (default: ``RUNS_DIR`` or ``./runs``), named in the
 JSON's ``run_dir``; ``--resume RUN_DIR`` continues an interrupted or stopped run from its last checkpoint
 to its budget.
+
+``--executor ray`` trains in a Ray actor instead of a thread of this process: on the cluster at
+``RAY_ADDRESS``, or on a local one started for the run; the run folder is still written here.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from agents.export.script import ExportError, export_script, export_zoo_yaml
 from agents.runs.live import SOLVE_WINDOW, RunSnapshot
 from agents.runs.names import next_run_name
 from agents.runs.run import DEFAULT_CHECKPOINT_EVERY_S, Run, RunStatus
+from agents.runs.workers.base import Executor
 from agents.storage.store import RunStore, StorageError, default_root, limits_from_env
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
@@ -78,6 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_float,
         default=DEFAULT_CHECKPOINT_EVERY_S,
         help=f"seconds between checkpoints (default {DEFAULT_CHECKPOINT_EVERY_S:g})",
+    )
+    parser.add_argument(
+        "--executor",
+        choices=("inline", "ray"),
+        default="inline",
+        help="where the run trains: in this process (default) or in a Ray actor (the cluster at $RAY_ADDRESS, "
+        "else a local one)",
     )
     parser.add_argument(
         "--export",
@@ -258,7 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             run = resumable_run(args.resume, args.checkpoint_every_s)
         except StorageError as error:
             return _usage(f"cannot resume {args.resume}: {error}")
-        return _train(run, quiet=args.quiet)
+        return _train(run, quiet=args.quiet, executor=args.executor)
     if not args.env or not args.algo:
         return _usage("--env and --algo are required (or --resume RUN_DIR)")
     try:
@@ -278,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         run = new_stored_run(config, args.runs_dir, args.checkpoint_every_s)
     except (StorageError, OSError) as error:
         return _usage(f"cannot write the run folder: {error}")
-    return _train(run, quiet=args.quiet)
+    return _train(run, quiet=args.quiet, executor=args.executor)
 
 
 def _usage(message: str) -> int:
@@ -286,14 +297,15 @@ def _usage(message: str) -> int:
     return EXIT_USAGE
 
 
-def _train(run: Run, *, quiet: bool) -> int:
-    """Train inline (the worker body in a thread of this process), print the JSON, return the exit status."""
+def _train(run: Run, *, quiet: bool, executor: str = "inline") -> int:
+    """Train inline (the worker body in a thread of this process) or in a Ray actor, print the JSON, return the exit
+    status."""
     # A failed run's reason is printed as one line below; without this, Python's last-resort logging
     # handler would dump the run thread's traceback on stderr too.
     logging.getLogger("agents.runs.training").addHandler(logging.NullHandler())
     started = time.perf_counter()
     try:
-        run.start()
+        run.start(_executor(executor))
     except StorageError as error:
         return _usage(str(error))
     try:
@@ -307,6 +319,15 @@ def _train(run: Run, *, quiet: bool) -> int:
         print(f"error: {run.error}", file=sys.stderr)
         return EXIT_FAILED
     return 0
+
+
+def _executor(name: str) -> Executor | None:
+    """The executor named on the command line (None: inline); Ray is imported only when asked for."""
+    if name != "ray":
+        return None
+    from agents.runs.workers.ray import RayExecutor
+
+    return RayExecutor()
 
 
 def _wait(run: Run, *, quiet: bool) -> None:

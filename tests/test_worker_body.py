@@ -72,6 +72,7 @@ class FakeWorker:
 
     def __init__(self, deliver: Any, on_exit: Any) -> None:
         self.deliver, self.on_exit = deliver, on_exit
+        self.where = "in the test's hands"
         self.commands: list[Command] = []
         self.done = threading.Event()
 

@@ -174,6 +174,8 @@ def _status_message(run: Run, snap: RunSnapshot) -> None:
         st.info(f"Stopped: {plain(run.end_reason)}.{earlier}")
     elif run.status == RunStatus.INTERRUPTED:
         st.warning(f"Interrupted: {plain(run.end_reason)}. Its last checkpoint can be resumed.")
+    if run.status.active and run.where:
+        st.caption(f"Training {plain(run.where)}.")
     if run.resume_note:
         st.info(plain(run.resume_note), icon=":material/history:")
     if not run.status.active:

@@ -23,6 +23,7 @@ from agents.config.run_config import RunConfig
 from agents.runs.names import next_run_name
 from agents.runs.run import DEFAULT_CHECKPOINT_EVERY_S, Run, RunStatus
 from agents.runs.server_memory import fix_malloc_thresholds
+from agents.runs.workers import server_executor
 from agents.runs.workers.base import Executor
 from agents.runs.workers.process import ProcessExecutor
 from agents.storage.store import (
@@ -61,7 +62,8 @@ class RunManager:
     ) -> None:
         """``executor``: where runs train (default: a worker process each, see ProcessExecutor)."""
         self.executor = executor or ProcessExecutor()
-        self.max_concurrent = max(1, max_concurrent or os.cpu_count() or 1)
+        slots = getattr(self.executor, "slots", None)  # a cluster's CPUs (the Ray executor), else this machine's
+        self.max_concurrent = max(1, max_concurrent or slots or os.cpu_count() or 1)
         self.max_waiting = MAX_WAITING
         """Runs training or queued at once, for the whole server."""
         self.max_per_owner = MAX_PER_OWNER
@@ -249,7 +251,7 @@ def get_manager() -> RunManager:
             max_runs, max_bytes = limits_from_env()
             _manager = RunManager(
                 max_concurrent=int(os.environ.get("RL_PLAYGROUND_MAX_RUNS", "0")) or None,
-                executor=ProcessExecutor(),
+                executor=server_executor(),
                 max_kept=max_runs,
                 store=RunStore(default_root()),
                 max_bytes=max_bytes,

@@ -277,6 +277,12 @@ class Run:
     def worker(self) -> Worker | None:
         return self._worker
 
+    @property
+    def where(self) -> str:
+        """Where the run trains, in words for its page (see :attr:`Worker.where`); "" before it has a worker."""
+        worker = self._worker
+        return worker.where if worker is not None else ""
+
     # --- what the worker reports --------------------------------------------------------------------------
 
     def apply(self, events: list[Event]) -> None:

@@ -8,6 +8,7 @@ stays well under a second.
 
 from __future__ import annotations
 
+import os
 import threading
 
 _done = threading.Event()
@@ -72,6 +73,11 @@ def warm_up_in_background() -> None:
 
 
 def _warm_workers() -> None:
+    if os.environ.get("RAY_ADDRESS"):  # runs train on Ray: join the cluster now (seconds), not at the first Start
+        from agents.runs.manager import get_manager
+
+        get_manager()
+        return
     from agents.runs.workers.process import warm
 
     warm()

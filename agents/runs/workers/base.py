@@ -23,6 +23,9 @@ OnExit = Callable[[str | None], None]
 class Worker(Protocol):
     """A running worker body, as the run handle sees it."""
 
+    where: str
+    """Where it trains, in words for the run's page: "in a worker process", "on Ray node 10.0.0.5"."""
+
     def send(self, command: WorkerCommand) -> None:
         """Pause, resume or stop (a stop is followed by a kill if the worker has not ended after a grace), or a
         person's answer to a pair of clips the worker offered."""

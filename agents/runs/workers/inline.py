@@ -27,6 +27,7 @@ class InlineWorker:
 
     def __init__(self, job: TrainJob, deliver: Deliver, on_exit: OnExit) -> None:
         self.control = RunControl()
+        self.where = "in a thread of this process"
         self._sink = CallbackSink(deliver)
         self._on_exit = on_exit
         self._job = job

@@ -144,6 +144,7 @@ class ProcessWorker:
         stop_grace_s: float,
     ) -> None:
         self.run_id = job.run_id
+        self.where = "in a worker process"
         self._deliver, self._on_exit = deliver, on_exit
         self._memory_cap = memory_cap_mb * 1024 * 1024
         self._memory_cap_mb = memory_cap_mb

@@ -1,0 +1,122 @@
+"""Runs on a real local Ray cluster (2 CPUs). Not collected by itself: :mod:`tests.test_ray` runs this module in a
+network namespace that has only loopback, so every packet Ray sends stays on 127.0.0.1 (GUIDE.md section 9).
+
+One cluster for the whole module; ``RAY_ADDRESS`` names it, so the app's run manager picks the Ray executor exactly
+as a server started with ``RAY_ADDRESS`` does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import ray
+
+from agents.config.run_config import RunConfig, build_config
+from agents.runs.manager import get_manager
+from agents.runs.run import RunStatus
+from agents.runs.workers.ray import RayExecutor
+from agents.train import main
+from tests.conftest import wait_until
+from tests.test_app_pages import _no_entrypoint_rerun, app_at, texts  # noqa: F401  (autouse fixture)
+from tests.tiny import TINY
+
+OWNER = "ray-cases-owner"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def cluster() -> Iterator[None]:
+    context = ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RAY_ADDRESS", context.address_info["gcs_address"])
+        yield
+    import agents.runs.manager as manager_module
+
+    if manager_module._manager is not None:
+        manager_module._manager.stop_all()
+    ray.shutdown()
+
+
+def _config(timesteps: int, seed: int = 0) -> RunConfig:
+    return build_config("CartPole-v1", "ppo", seed=seed, timesteps=timesteps, overrides=TINY["ppo"])
+
+
+def test_ray_listens_on_loopback_only() -> None:
+    lines = subprocess.run(["ss", "-ltnH"], capture_output=True, text=True, check=True).stdout.splitlines()
+    addresses = {line.split()[3].rsplit(":", 1)[0] for line in lines}
+    assert addresses, "Ray listens nowhere?"
+    assert addresses <= {"127.0.0.1", "[::ffff:127.0.0.1]", "[::1]"}, addresses
+
+
+def _cli(runs_dir: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> dict:
+    args = ["--env", "CartPole-v1", "--algo", "ppo", "--timesteps", "256", "--quiet", "--runs-dir", str(runs_dir)]
+    args += [f"--set={name}={value}" for name, value in TINY["ppo"].items()]
+    assert main([*args, *extra]) == 0
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def _names(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_cli_run_on_ray_leaves_the_folder_an_inline_run_leaves(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    on_ray = _cli(tmp_path / "ray", capsys, "--executor", "ray")
+    inline = _cli(tmp_path / "inline", capsys)
+    assert on_ray["status"] == "finished" and on_ray["timesteps"] == inline["timesteps"] == 256
+    ray_folder, inline_folder = Path(on_ray["run_dir"]), Path(inline["run_dir"])
+    assert _names(ray_folder) == _names(inline_folder) and "model.zip" in _names(ray_folder)
+    monitor_rows = sum(len(p.read_text().splitlines()) - 2 for p in (ray_folder / "monitor").glob("*.csv"))
+    assert monitor_rows == on_ray["episodes"]  # every episode's line reached the server's folder
+    status = json.loads((ray_folder / "status.json").read_text())
+    assert status["status"] == "finished" and status["checkpoint_timesteps"] == 256
+
+
+def test_the_app_trains_on_ray_pauses_resumes_stops_and_resumes_from_the_checkpoint() -> None:
+    manager = get_manager()
+    assert isinstance(manager.executor, RayExecutor) and manager.max_concurrent == 2  # the cluster's CPUs
+    run = manager.start(_config(200_000), owner=OWNER)
+    assert wait_until(lambda: run.status == RunStatus.RUNNING and run.snapshot().timesteps > 0, 60)
+    assert run.where == "on Ray node 127.0.0.1"
+
+    at = app_at("pages/train.py", run=run.id)
+    assert "Training on Ray node 127.0.0.1." in texts(at)
+
+    run.pause()
+    time.sleep(1.0)  # the steps in flight arrive
+    paused_at = run.snapshot().timesteps
+    time.sleep(1.0)
+    assert run.status == RunStatus.PAUSED and run.snapshot().timesteps == paused_at
+    run.resume()
+    assert wait_until(lambda: run.snapshot().timesteps > paused_at, 30)
+
+    run.stop()
+    assert run.join(30) and run.status == RunStatus.STOPPED, run.error
+    assert run.folder is not None and (run.folder.path / "model.zip").exists()
+    checkpoint = run.checkpoint_timesteps
+    assert checkpoint is not None and checkpoint > 0
+
+    again = manager.resume(run.id, OWNER)  # the checkpoint travels from the server's folder to the actor
+    assert wait_until(lambda: again.status == RunStatus.RUNNING, 60)
+    assert again.resumed_from_step == checkpoint
+    assert wait_until(lambda: again.snapshot().timesteps > checkpoint, 30)
+    again.stop()
+    assert again.join(30) and again.status == RunStatus.STOPPED
+
+
+def test_a_killed_worker_fails_its_run_and_the_other_run_goes_on() -> None:
+    manager = get_manager()
+    doomed = manager.start(_config(200_000), owner=OWNER)
+    other = manager.start(_config(1_024, seed=1), owner=OWNER)
+    assert wait_until(lambda: doomed.status == RunStatus.RUNNING and doomed.snapshot().timesteps > 0, 60)
+    ray.kill(doomed.worker.actor)  # type: ignore[union-attr]
+    assert doomed.join(30) and doomed.status == RunStatus.FAILED
+    assert "died before the run ended" in doomed.error and "Ray node 127.0.0.1" in doomed.error, doomed.error
+    assert other.join(120) and other.status == RunStatus.FINISHED, other.error
+    assert os.getpid() and manager.active_count() == 0  # the server goes on, its slots free

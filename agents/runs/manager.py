@@ -25,7 +25,6 @@ from agents.runs.run import DEFAULT_CHECKPOINT_EVERY_S, Run, RunStatus
 from agents.runs.server_memory import fix_malloc_thresholds
 from agents.runs.workers import server_executor
 from agents.runs.workers.base import Executor
-from agents.runs.workers.process import ProcessExecutor
 from agents.storage.store import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_RUNS,
@@ -60,8 +59,9 @@ class RunManager:
         checkpoint_every_s: float = DEFAULT_CHECKPOINT_EVERY_S,
         executor: Executor | None = None,
     ) -> None:
-        """``executor``: where runs train (default: a worker process each, see ProcessExecutor)."""
-        self.executor = executor or ProcessExecutor()
+        """``executor``: where runs train (default: a Ray actor each when ``RAY_ADDRESS`` is set, else a worker process
+        each; see :func:`~agents.runs.workers.server_executor`)."""
+        self.executor = executor or server_executor()
         slots = getattr(self.executor, "slots", None)  # a cluster's CPUs (the Ray executor), else this machine's
         self.max_concurrent = max(1, max_concurrent or slots or os.cpu_count() or 1)
         self.max_waiting = MAX_WAITING
@@ -251,7 +251,6 @@ def get_manager() -> RunManager:
             max_runs, max_bytes = limits_from_env()
             _manager = RunManager(
                 max_concurrent=int(os.environ.get("RL_PLAYGROUND_MAX_RUNS", "0")) or None,
-                executor=server_executor(),
                 max_kept=max_runs,
                 store=RunStore(default_root()),
                 max_bytes=max_bytes,

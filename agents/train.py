@@ -1,6 +1,7 @@
 """Headless trainer: the same run code as the app, without a browser.
 
     python -m agents.train --env CartPole-v1 --algo ppo [--timesteps N] [--seed S] [--set NAME=VALUE ...]
+        [--schedule learning_rate=0:3e-4,20000:1e-4 ...]
 
 Prints one JSON object as its last line of stdout. Without ``--timesteps`` it trains for the preset's
 budget and stops as soon as the env counts as solved. Bad input exits with status 2 and one line on
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from agents.config.run_config import DEFAULT_WALL_S, ConfigError, RunConfig, build_config
+from agents.config.schedule import parse_schedule_text
 from agents.config.schema import HyperParamError, parse_assignments
 from agents.export.script import ExportError, export_script, export_zoo_yaml
 from agents.runs.live import SOLVE_WINDOW, RunSnapshot
@@ -68,6 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME=VALUE",
         help="override one hyperparameter (repeatable), e.g. --set learning_rate=0.001",
+    )
+    parser.add_argument(
+        "--schedule",
+        dest="schedules",
+        action="append",
+        default=[],
+        metavar="SETTING=STEP:VALUE,...",
+        help="change a setting at given steps, as a change made while training does (repeatable), e.g. "
+        "--schedule learning_rate=0:3e-4,20000:1e-4 (settings: learning_rate, ent_coef, clip_range, "
+        "exploration_rate, living_reward, potential_scale, reward_scale, where the run has them)",
     )
     parser.add_argument("--max-wall-s", default=str(DEFAULT_WALL_S), help="wall-clock cap in seconds")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
@@ -179,6 +191,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         max_wall_s=args.max_wall_s,
         shaping=shaping,
         feedback=feedback,
+        schedule=parse_schedule_text(";".join(args.schedules)),
     )
 
 
@@ -213,6 +226,7 @@ def summarise(run: Run, wall_s: float) -> dict[str, Any]:
         "cost": None if snap.cost is None else snap.cost.to_json(),
         "hyperparams": config.hyperparams,
         "shaping": config.effective_shaping.to_dict(),
+        "schedule": {name: [list(entry) for entry in entries] for name, entries in config.schedule.items()},
         **_feedback_summary(run, snap),
     }
 

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from agents.config.run_config import RunConfig, build_config, seed_configs
+from agents.config.schedule import schedule_to_text
 from agents.export.script import export_script
 from agents.runs.live import EvalSchedule
 from agents.runs.manager import RunManager
@@ -162,6 +163,8 @@ def headless(config: RunConfig, tmp_path: Path) -> Outcome:
     for name, value in settings.items():
         if value != "":  # a rule only with --feedback rule
             argv += [f"--{name.replace('_', '-')}", str(value)]
+    if config.schedule:
+        argv += ["--schedule", schedule_to_text(config.schedule)]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, cwd=Path(__file__).parents[1])
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout.strip().splitlines()[-1])

@@ -24,6 +24,7 @@ from agents.config.fields import (
     TIMESTEPS,
 )
 from agents.config.presets import Preset, default_preset, presets_for
+from agents.config.schedule import Change, Schedule, ScheduleError, changes, check_schedule, live_params, with_change
 from agents.config.schema import HyperParam, HyperParamError, Value, format_value
 from agents.feedback.config import FeedbackConfig, FeedbackConfigError
 from envs.registry import EnvInfo, UnknownEnvError, get_env
@@ -68,6 +69,9 @@ class RunConfig:
     shaping: ShapingConfig = field(default_factory=ShapingConfig)
     feedback: FeedbackConfig | None = None
     """Learn the reward from preferences (the feedback lab): the agent never sees the env's reward."""
+    schedule: Schedule = field(default_factory=dict)
+    """Settings changed while the run trains, ``{setting: ((step, value), ...)}`` (:mod:`agents.config.schedule`):
+    a change made live is recorded here at the step it applied, so the configuration replays it."""
 
     @property
     def env_info(self) -> EnvInfo:
@@ -96,6 +100,18 @@ class RunConfig:
     def preset_info(self) -> Preset:
         """The preset this configuration started from (the pair's default when its name is not one of them)."""
         return presets_for(self.env_id, self.algo).get(self.preset) or default_preset(self.env_id, self.algo)
+
+    def live_params(self) -> list[HyperParam]:
+        """The settings this run can change while it trains, each with its bounds."""
+        return live_params(self.algo_info, self.shaping)
+
+    def schedule_changes(self) -> list[Change]:
+        """The schedule's entries by step, each with the value it replaced (what charts mark)."""
+        return changes(self.schedule, self.hyperparams, self.shaping, self.total_timesteps)
+
+    def with_change(self, name: str, step: int, value: float) -> RunConfig:
+        """This configuration with ``name`` set to ``value`` from ``step`` on (a change made while training)."""
+        return replace(self, schedule=with_change(self.schedule, name, step, value))
 
     def preset_changes(self) -> dict[str, tuple[Value, Value]]:
         """What differs from the preset: ``{name: (this value, the preset's value)}`` for each hyperparameter,
@@ -128,6 +144,7 @@ class RunConfig:
         data = asdict(self)
         data["shaping"] = self.shaping.to_dict()
         data["feedback"] = self.feedback.to_dict() if self.feedback is not None else None
+        data["schedule"] = {name: [list(entry) for entry in entries] for name, entries in self.schedule.items()}
         return data
 
     @classmethod
@@ -145,6 +162,7 @@ class RunConfig:
             shaping=dict(data.get("shaping", {})),
             preset_name=str(data.get("preset", "")),
             feedback=data.get("feedback"),
+            schedule=data.get("schedule") or {},
         )
 
 
@@ -161,11 +179,14 @@ def build_config(
     shaping: Mapping[str, object] | ShapingConfig | None = None,
     preset_name: str | None = None,
     feedback: Mapping[str, object] | FeedbackConfig | None = None,
+    schedule: Mapping[str, object] | None = None,
 ) -> RunConfig:
     """Resolve and check a configuration; raise :class:`ConfigError` with one clear line if it cannot run.
 
     ``preset`` names a preset of the pair (``demo``, ``zoo``, ``defaults``; None: the pair's default) whose
     hyperparameters and budget come before ``overrides``. ``timesteps`` None means the preset's budget.
+    ``schedule``: settings changed while training, ``{setting: [(step, value), ...]}`` (checked against each
+    setting's bounds and the budget, see :func:`~agents.config.schedule.check_schedule`).
     """
     try:
         env = get_env(env_id)
@@ -186,17 +207,20 @@ def build_config(
     budget = (chosen.timesteps or env.default_timesteps) if timesteps is None else timesteps
     shaping_config = _shaping(shaping, env_id)
     feedback_config = _feedback(feedback, env, shaping_config)
+    total_timesteps = int(_field(TIMESTEPS, budget))
+    schedule_config = _schedule(schedule, live_params(algo_info, shaping_config), total_timesteps)
     return RunConfig(
         env_id=env_id,
         algo=algo,
         hyperparams=hyperparams,
         seed=int(_field(SEED, seed)),
-        total_timesteps=int(_field(TIMESTEPS, budget)),
+        total_timesteps=total_timesteps,
         stop_when_solved=bool(_field(STOP_WHEN_SOLVED, stop_when_solved)),
         max_wall_s=float(_field(MAX_WALL, max_wall_s)),
         preset=preset_name if preset_name is not None else chosen.name,
         shaping=shaping_config,
         feedback=feedback_config,
+        schedule=schedule_config,
     )
 
 
@@ -227,6 +251,22 @@ def _shaping(raw: Mapping[str, object] | ShapingConfig | None, env_id: str) -> S
     except ShapingError as error:
         raise ConfigError(str(error), error.field) from None
     return config
+
+
+def _schedule(raw: Mapping[str, object] | None, params: list[HyperParam], total_timesteps: int) -> Schedule:
+    if not raw:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise ConfigError("schedule: expected {setting: [[step, value], ...]}", "schedule")
+    entries: dict[str, list[tuple[object, object]]] = {}
+    for name, items in raw.items():
+        if not isinstance(items, list | tuple) or not all(isinstance(i, list | tuple) and len(i) == 2 for i in items):
+            raise ConfigError(f"schedule: {str(name)[:40]!r} needs a list of [step, value] pairs", "schedule")
+        entries[str(name)] = [(step, value) for step, value in items]
+    try:
+        return check_schedule(entries, params, total_timesteps)
+    except ScheduleError as error:
+        raise ConfigError(str(error), "schedule") from None
 
 
 def _feedback(

@@ -11,17 +11,22 @@ table (:data:`~agents.feedback.config.FEEDBACK_FIELDS`, plus the rule) driving b
 labels) always, the rest (``labels``, ``fragment_length``, ``label_noise``, ...) when not the default, and the
 ``rule`` of a rule labeler, which passes the reward-expression allow-list on the way in. Labels themselves never
 travel in a link: they live in the run's folder.
+
+Settings changed while a run trained travel as its ``schedule`` (``schedule=learning_rate=0:0.0003,20000:0.0001``,
+:mod:`agents.config.schedule`'s text form), parsed and checked against each setting's bounds and the budget; a
+schedule that fails is dropped with a warning naming why.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 from agents.algos.registry import get_algo
 from agents.config.fields import SEED, STOP_WHEN_SOLVED, TIMESTEPS
 from agents.config.presets import default_preset, presets_for
 from agents.config.run_config import ConfigError, RunConfig, build_config, check_preferences
+from agents.config.schedule import ScheduleError, check_schedule, parse_schedule_text, schedule_to_text
 from agents.config.schema import HyperParamError, parse_bool
 from agents.feedback.config import FEEDBACK_FIELDS, FeedbackConfig, FeedbackConfigError, initial_labels_for
 from envs.registry import ENVS, EnvInfo, get_env
@@ -69,6 +74,8 @@ def config_to_query(config: RunConfig) -> dict[str, str]:
         query[key] = value if isinstance(value, str) else repr(float(value))
     if config.feedback is not None:
         query.update(feedback_to_query(config.feedback))
+    if config.schedule:
+        query["schedule"] = schedule_to_text(config.schedule)
     return query
 
 
@@ -184,6 +191,12 @@ def query_to_config(query: Mapping[str, str | Sequence[str]], *, lab: bool = Fal
     seed = run_fields.get("seed", 0)
     timesteps = run_fields.get("timesteps")
     stop_when_solved = run_fields.get("stop_when_solved", False)
+    schedule: dict[str, list[tuple[str, str]]] = {}
+    if "schedule" in params:
+        try:
+            schedule = parse_schedule_text(params.pop("schedule"))
+        except ScheduleError as error:
+            warnings.append(f"ignored {error}")
     for key in params:
         warnings.append(f"ignored unknown parameter {_quote(key)}")
 
@@ -211,7 +224,19 @@ def query_to_config(query: Mapping[str, str | Sequence[str]], *, lab: bool = Fal
             feedback=feedback,
             stop_when_solved=stop_when_solved,
         )
+    if schedule:
+        config = _with_schedule(config, schedule, warnings)
     return SharedConfig(config, warnings)
+
+
+def _with_schedule(config: RunConfig, raw: Mapping[str, list[tuple[str, str]]], warnings: list[str]) -> RunConfig:
+    """``config`` with the link's schedule, checked against its live settings and budget; unchanged, with a
+    warning, if the schedule fails."""
+    try:
+        return replace(config, schedule=check_schedule(raw, config.live_params(), config.total_timesteps))
+    except ScheduleError as error:
+        warnings.append(f"ignored {error}")
+        return config
 
 
 def _cannot_learn_from_preferences(env: EnvInfo) -> str:

@@ -6,7 +6,10 @@ generated from its *validated* syntax tree (never from its text). It builds the 
 playground does (``DummyVecEnv`` of Monitor-wrapped envs, seeded the same way, the same constructor
 arguments with floats written by ``repr``), so with the same library versions it trains the same network.
 
-Zoo's YAML has no place for reward shaping; the entry says so in a comment.
+Settings changed while the run trained (its schedule, :mod:`agents.config.schedule`) are written as ``SCHEDULE`` and
+one callback that applies each value at its step, as the playground did, so the script replays the run.
+
+Zoo's YAML has no place for reward shaping or a schedule; the entry says so in a comment.
 """
 
 from __future__ import annotations
@@ -104,6 +107,8 @@ def export_script(config: RunConfig) -> str:
     sections.append(_make_env_section(config, shaped))
     if stop_when_solved:
         sections.append(_STOP_WHEN_SOLVED)
+    if config.schedule:
+        sections.append(_schedule_section(config))
     sections.append(_build_model_section(config, kwargs, noise))
     sections.append(_main_section(config, stop_when_solved))
     body = "\n\n\n".join(section.strip("\n") for section in sections)
@@ -124,6 +129,7 @@ def _imports(cls: str, body: str) -> str:
         ("callbacks", "BaseCallback"),
         ("monitor", "Monitor"),
         ("noise", "NormalActionNoise"),
+        ("utils", "ConstantSchedule"),
         ("utils", "LinearSchedule"),
         ("vec_env", "DummyVecEnv"),
     ):
@@ -143,7 +149,8 @@ def _header(config: RunConfig, shaped: bool, stop_when_solved: bool) -> str:
         f"Reproduces the playground run: environment {config.env_id}, algorithm {algo.title}{preset},",
         f"seed {config.seed}, {config.total_timesteps} timesteps"
         + (", stopping once solved" if stop_when_solved else "")
-        + (", with reward shaping (see ShapedReward)." if shaped else ", without reward shaping."),
+        + (", with reward shaping (see ShapedReward)." if shaped else ", without reward shaping.")
+        + (" Settings change at given steps (see SCHEDULE)." if config.schedule else ""),
         f"Exported with {versions}; other versions may train differently.",
         f"(The playground also stops any run after {config.max_wall_s:g} s of wall-clock time; this script does not.)",
         "",
@@ -229,8 +236,60 @@ def _build_model_section(config: RunConfig, kwargs: Mapping[str, Any], noise: fl
     return "\n".join(body)
 
 
+_SETTERS = {
+    "learning_rate": ["model.learning_rate = value", "model.lr_schedule = ConstantSchedule(value)"],
+    "clip_range": ["model.clip_range = ConstantSchedule(value)"],
+    "ent_coef": ["model.ent_coef = value"],
+    "exploration_rate": ["model.exploration_schedule = ConstantSchedule(value)", "model.exploration_rate = value"],
+    "living_reward": ['globals()["LIVING_REWARD"] = value  # ShapedReward reads it at every step'],
+    "potential_scale": ['globals()["POTENTIAL_SCALE"] = value  # ShapedReward reads it at every step'],
+    "reward_scale": ['globals()["REWARD_SCALE"] = value  # ShapedReward reads it at every step'],
+}
+"""How the script sets each setting of a schedule: as :func:`agents.runs.schedule.apply_setting` does."""
+
+
+def _schedule_section(config: RunConfig) -> str:
+    entries = "\n".join(
+        f"    {_str(name)}: [{', '.join(f'({_code(step)}, {value!r})' for step, value in steps)}],"
+        for name, steps in config.schedule.items()
+    )
+    setter: list[str] = []
+    for name in config.schedule:
+        setter.append(f"    {'if' if not setter else 'elif'} name == {_str(name)}:")
+        setter += [f"        {line}" for line in _SETTERS[name]]
+    return (
+        "# Settings changed while the playground run trained: from each step on, the value (SB3's own names).\n"
+        f"SCHEDULE = {{\n{entries}\n}}\n\n\n"
+        "def set_setting(model, name: str, value: float) -> None:\n"
+        '    """Set one setting where SB3 reads it: its schedules become constant, so its own update applies them."""\n'
+        + "\n".join(setter)
+        + "\n\n\n"
+        + _APPLY_SCHEDULE.lstrip("\n")
+    )
+
+
+_APPLY_SCHEDULE = '''
+class ApplySchedule(BaseCallback):
+    """Applies SCHEDULE after each env step (between updates), as the playground did while the run trained."""
+
+    def _on_training_start(self) -> None:
+        self.due = sorted((step, name, value) for name, steps in SCHEDULE.items() for step, value in steps)
+        self._apply_due()
+
+    def _on_step(self) -> bool:
+        self._apply_due()
+        return True
+
+    def _apply_due(self) -> None:
+        while self.due and self.due[0][0] <= self.model.num_timesteps:
+            _, name, value = self.due.pop(0)
+            set_setting(self.model, name, value)
+'''
+
+
 def _main_section(config: RunConfig, stop_when_solved: bool) -> str:
-    callback = ", callback=StopWhenSolved()" if stop_when_solved else ""
+    callbacks = (["ApplySchedule()"] if config.schedule else []) + (["StopWhenSolved()"] if stop_when_solved else [])
+    callback = f", callback=[{', '.join(callbacks)}]" if callbacks else ""
     output = f"{config.algo}_{config.env_id}"
     return f"""
 def main() -> None:
@@ -300,6 +359,9 @@ def export_zoo_yaml(config: RunConfig) -> str:
             "# This run used reward shaping, which Zoo YAML cannot express: this entry trains on the env's own",
             "# reward. The exported Python script includes the shaping.",
         ]
+    if config.schedule:
+        lines.append("# Settings this run changed while it trained (its schedule) have no place in Zoo YAML: the entry")
+        lines.append("# keeps their starting values. The exported Python script applies them.")
     lines += [
         f"{_yaml_key(config.env_id)}:",
         f"  n_timesteps: {config.total_timesteps}",

@@ -307,6 +307,28 @@ def apply_shaping(env: gym.Env, config: ShapingConfig, env_id: str, learner_gamm
     return env
 
 
+SHAPING_WEIGHTS: dict[str, tuple[type[_ShapingWrapper], str]] = {
+    "living_reward": (LivingReward, "per_step"),
+    "potential_scale": (PotentialShaping, "scale"),
+    "reward_scale": (ScaleClipReward, "scale"),
+}
+"""The shaping weights that can change while an env is in use: the config's name -> (wrapper, its attribute)."""
+
+
+def set_shaping_weight(env: gym.Env, name: str, value: float) -> int:
+    """Set a shaping weight (a key of :data:`SHAPING_WEIGHTS`) on every wrapper of ``env`` that holds it, from the
+    next step on; returns how many held it (0: ``env`` does not shape with it). KeyError for another name."""
+    cls, attribute = SHAPING_WEIGHTS[name]
+    found = 0
+    layer: Any = env
+    while layer is not None:
+        if isinstance(layer, cls):
+            setattr(layer, attribute, float(value))
+            found += 1
+        layer = getattr(layer, "env", None)
+    return found
+
+
 def preview_shaping(
     env_id: str, config: ShapingConfig, n_steps: int = 8, seed: int = 0, learner_gamma: float | None = None
 ) -> list[dict]:

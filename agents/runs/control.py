@@ -1,4 +1,5 @@
-"""The controls a run's worker obeys: pause, resume and stop, a person's answers, and a training clock.
+"""The controls a run's worker obeys: pause, resume and stop, a person's answers, settings changed while it
+trains, and a training clock.
 
 Commands come down from the server (:mod:`agents.runs.workers`) into a :class:`RunControl` that the worker body
 (:mod:`agents.runs.training`) and its callbacks read between steps and updates.
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from agents.feedback.person import PairAnswer
+from agents.runs.events import ChangeSetting, Command, WorkerCommand
 from agents.runs.live import StopTraining
 
 
@@ -40,6 +42,40 @@ class RunControl:
         """The feedback lab: the oracle labels in the person's place from now on."""
         self.on_answer: Callable[[], None] | None = None
         """Called after each answer arrives (the clip renderer renders the next pair)."""
+        self._changes: list[ChangeSetting] = []
+        self._changes_lock = threading.Lock()
+
+    def obey(self, command: WorkerCommand) -> None:
+        """Apply one command from the server (both executors' command paths end here)."""
+        if isinstance(command, PairAnswer):
+            self.deliver(command)
+        elif isinstance(command, ChangeSetting):
+            self.request_change(command)
+        elif command == Command.PAUSE:
+            self.pause()
+        elif command == Command.RESUME:
+            self.resume()
+        elif command == Command.STOP:
+            self.stop()
+        elif command == Command.STOP_NOW:
+            self.stop(final_clip=False)
+        elif command == Command.ORACLE_TAKES_OVER:
+            self.oracle_takes_over()
+
+    # --- settings changed while training ------------------------------------------------------------------
+
+    def request_change(self, change: ChangeSetting) -> None:
+        """A setting's new value arrived; the training loop takes it at its next step (:meth:`take_changes`)."""
+        with self._changes_lock:
+            self._changes.append(change)
+
+    def take_changes(self) -> list[ChangeSetting]:
+        """The changes requested since the last call, oldest first (cheap when there are none)."""
+        if not self._changes:
+            return []
+        with self._changes_lock:
+            changes, self._changes = self._changes, []
+            return changes
 
     def start_clock(self, offset_s: float = 0.0) -> None:
         """Start counting training time, from ``offset_s`` when a resumed run continues its clock."""

@@ -4,8 +4,9 @@ The worker body (:func:`agents.runs.training.train`) reports everything it does 
 through an :class:`EventSink`: episodes, progress and cost, the values the algorithm logs, evaluation clips,
 checkpoints and how it ended. The server reduces them into the run's statistics and status
 (:meth:`agents.runs.run.Run.apply`); nothing in the server holds a model. Commands flow the other way:
-pause, resume and stop, and a person's answers to pairs of clips (the feedback lab's
-:class:`~agents.feedback.person.PairAnswer`, which refers to a pair the worker offered by its id).
+pause, resume and stop, a person's answers to pairs of clips (the feedback lab's
+:class:`~agents.feedback.person.PairAnswer`, which refers to a pair the worker offered by its id), and a setting
+changed while the run trains (:class:`ChangeSetting`, answered by :class:`SettingChanged` once it applied).
 
 Inline (the headless trainer) the sink calls the run's reducer directly; in a worker process it sends
 batches over a pipe (:mod:`agents.runs.workers.process`). Either way the events and their order are the same.
@@ -37,6 +38,28 @@ class Command(StrEnum):
     """End the run and save a checkpoint, without the last clip (the server is shutting down)."""
     ORACLE_TAKES_OVER = "oracle-takes-over"
     """The feedback lab: from now on the oracle labels in the person's place (the pairs offered to them expire)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeSetting:
+    """Set ``name`` (a setting of :mod:`agents.config.schedule`) to ``value`` at the next step between updates.
+
+    The server checks the value against the setting's bounds before sending; the worker checks it again (a
+    command arrives unpickled) and answers with :class:`SettingChanged`.
+    """
+
+    name: str
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class SettingChanged:
+    """A change made while training applied: from ``step`` on, ``name`` is ``value`` (the step is the exact one
+    at which the worker applied it, so a run given the same schedule from the start replays it)."""
+
+    name: str
+    step: int
+    value: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +203,7 @@ Event = (
     | LabelsState
     | ValueMap
     | RewardReport
+    | SettingChanged
 )
 """A :class:`~agents.storage.cost.Cost` is an event too: the run's cost meter, reported about once a second, before
 each checkpoint and before the end; so is a :class:`~agents.runs.value_map.ValueMap`, sent with each evaluation
@@ -187,8 +211,8 @@ episode of an env that has a state slice, and a :class:`~agents.feedback.report.
 from preferences reports its reward model after each refit (a point of the label-efficiency curve, a bounded sample
 of learned against true reward), so the server draws it without holding the model."""
 
-WorkerCommand = Command | PairAnswer
-"""What goes down to a worker: a control command, or a person's answer to a pair it offered."""
+WorkerCommand = Command | PairAnswer | ChangeSetting
+"""What goes down to a worker: a control command, a person's answer to a pair it offered, or a setting's change."""
 
 
 class EventSink(Protocol):

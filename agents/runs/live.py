@@ -88,6 +88,8 @@ class RunSnapshot:
     reward_reports: tuple[RewardReport, ...] = ()
     """A run learning from preferences: its reward model after each refit, oldest first; only the latest keeps its
     sample of learned against true reward."""
+    schedule: dict[str, tuple[tuple[int, float], ...]] = field(default_factory=dict)
+    """Settings changed while training, ``{setting: ((step, value), ...)}`` (:mod:`agents.config.schedule`)."""
 
     @property
     def progress(self) -> float:
@@ -126,6 +128,7 @@ class RunStats:
     cost: Cost | None = None
     value_map: ValueMap | None = None
     reward_reports: list[RewardReport] = field(default_factory=list)
+    schedule: dict[str, tuple[tuple[int, float], ...]] = field(default_factory=dict)
     _speed: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=20))
 
     def add_episode(self, step: int, ret: float, true_ret: float, length: int, wall_s: float) -> None:
@@ -176,6 +179,13 @@ class RunStats:
                 self.reward_reports[-1] = self.reward_reports[-1].without_sample()
             self.reward_reports.append(report)
 
+    def set_setting(self, name: str, step: int, value: float) -> None:
+        """A setting changed while training: from ``step`` on, ``name`` is ``value``."""
+        with self.lock:
+            entries = {s: v for s, v in self.schedule.get(name, ())}
+            entries[step] = value
+            self.schedule = {**self.schedule, name: tuple(sorted(entries.items()))}
+
     def set_evaluation(self, result: EvalResult) -> None:
         with self.lock:
             self.evaluation = result
@@ -204,6 +214,7 @@ class RunStats:
                 cost=self.cost,
                 value_map=self.value_map,
                 reward_reports=tuple(self.reward_reports),
+                schedule=self.schedule,
             )
 
     def _fps(self) -> float:

@@ -25,8 +25,20 @@ from datetime import UTC, datetime
 from typing import Self
 
 from agents.config.run_config import RunConfig
+from agents.config.schema import HyperParamError
 from agents.feedback.person import UnknownPair
-from agents.runs.events import Checkpointed, Command, Ended, Evaluated, Event, LabelsState, PairOffered, Started
+from agents.runs.events import (
+    ChangeSetting,
+    Checkpointed,
+    Command,
+    Ended,
+    Evaluated,
+    Event,
+    LabelsState,
+    PairOffered,
+    SettingChanged,
+    Started,
+)
 from agents.runs.labelling import PairQueue
 from agents.runs.live import EvalSchedule, RunSnapshot, RunStats
 from agents.runs.names import fallback_name
@@ -144,7 +156,9 @@ class Run:
         return self._stats
 
     def _new_stats(self) -> RunStats:
-        return RunStats(self.config.total_timesteps, self.config.env_info.solved_threshold)
+        stats = RunStats(self.config.total_timesteps, self.config.env_info.solved_threshold)
+        stats.schedule = dict(self.config.schedule)
+        return stats
 
     def snapshot(self) -> RunSnapshot:
         return self.stats.snapshot()
@@ -258,6 +272,23 @@ class Run:
                 self.labelling.hand_over()
                 self._worker.send(Command.ORACLE_TAKES_OVER)
 
+    def change_setting(self, name: str, raw: object) -> float:
+        """Change a setting while the run trains (:mod:`agents.config.schedule`): checked against its bounds here,
+        sent to the worker, applied at its next step between updates, then recorded in the run's schedule.
+
+        Returns the value sent. Raises HyperParamError (``field``: the setting) for a value out of bounds, a
+        setting this run cannot change, or a run that is not training; then nothing is sent.
+        """
+        params = {param.name: param for param in self.config.live_params()}
+        if name not in params:
+            raise HyperParamError(f"{name!r:.40} cannot change while this run trains", name)
+        value = float(params[name].parse(raw))
+        with self._lock:
+            if not self.status.active or self._worker is None or self._ended is not None:
+                raise HyperParamError(f"run {self.id} is {self.status}: its settings no longer change", name)
+            self._worker.send(ChangeSetting(name, value))
+        return value
+
     def join(self, timeout: float | None = None) -> bool:
         """Wait until the run has ended and its worker is gone; True if it has."""
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -307,6 +338,8 @@ class Run:
                 self.labelling.offer(event)
             elif isinstance(event, LabelsState):
                 self.labelling.update(event)
+            elif isinstance(event, SettingChanged):
+                self._record_change(event)
             else:
                 if isinstance(event, Evaluated):
                     result = event.result
@@ -317,6 +350,19 @@ class Run:
                         "length": result.length,
                     }
                 reduce_event(self.stats, event)
+
+    def _record_change(self, change: SettingChanged) -> None:
+        """A live change applied: it joins the configuration's schedule (config.json too, so a resumed run and
+        the run's link replay it) and the charts' markers."""
+        with self._lock:
+            self.config = self.config.with_change(change.name, change.step, change.value)
+            config = self.config
+        reduce_event(self.stats, change)
+        if self.folder is not None:
+            try:
+                self.folder.write_config(config.to_dict())
+            except OSError:
+                log.warning("could not record a change of setting of run %s", self.id, exc_info=True)
 
     def _end(self, ended: Ended) -> None:
         with self._lock:

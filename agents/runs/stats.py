@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agents.feedback.report import RewardReport
-from agents.runs.events import Episode, Evaluated, Event, Metrics, Progress
+from agents.runs.events import Episode, Evaluated, Event, Metrics, Progress, SettingChanged
 from agents.runs.live import RunStats
 from agents.runs.value_map import ValueMap
 from agents.storage.cost import Cost
@@ -25,3 +25,5 @@ def reduce_event(stats: RunStats, event: Event) -> None:
         stats.set_value_map(event)
     elif isinstance(event, RewardReport):
         stats.add_reward_report(event)
+    elif isinstance(event, SettingChanged):
+        stats.set_setting(event.name, event.step, event.value)

@@ -45,6 +45,7 @@ from agents.runs.events import Checkpointed, Ended, EventSink, Started
 from agents.runs.live import EvalResult, EvalSchedule, NotStorableError, StopTraining
 from agents.runs.metrics_output import MetricsOutput
 from agents.runs.preferences import PreferenceLearning
+from agents.runs.schedule import ApplySchedule
 from agents.runs.status import RunStatus
 from agents.runs.value_map import map_policy
 from agents.storage.checkpoint import restore_checkpoint, save_checkpoint
@@ -226,6 +227,8 @@ class _Trainer:
             PauseStopGate(self.control, config.algo_info.optimizers),
             *stoppers,
         ]
+        if config.schedule or config.live_params():  # after the gate: a change sent while paused applies on resume
+            callbacks.append(ApplySchedule(config, self.control, self.sink))
         if job.record_episodes:
             self.eval_env = config.env_info.make(render_mode="rgb_array")
             schedule = job.eval_schedule or EvalSchedule()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import logging
+import math
 import os
 import signal
 import sys
@@ -22,7 +23,7 @@ from typing import Any, Protocol
 
 from agents.feedback.person import PairAnswer
 from agents.runs.control import RunControl
-from agents.runs.events import Command, Episode, Event, Heartbeat, Metrics, Progress
+from agents.runs.events import ChangeSetting, Command, Episode, Event, Heartbeat, Metrics, Progress
 from agents.runs.training import TrainJob, train
 from agents.storage.cost import Cost
 
@@ -154,27 +155,23 @@ def _serve_commands(conn: Connection, control: RunControl) -> None:
 
 
 def apply_command(control: RunControl, command: Any) -> None:
-    """Apply one command from the server to the body's control; an unknown command or a malformed answer is refused
-    (logged), since it crossed a process boundary."""
-    if command == Command.PAUSE:
-        control.pause()
-    elif command == Command.RESUME:
-        control.resume()
-    elif command == Command.STOP:
-        control.stop()
-    elif command == Command.STOP_NOW:
-        control.stop(final_clip=False)
-    elif command == Command.ORACLE_TAKES_OVER:
-        control.oracle_takes_over()
-    elif isinstance(command, PairAnswer):
+    """Apply one command from the server to the body's control; an unknown command, a malformed answer or change
+    of setting is refused (logged), since it crossed a process boundary."""
+    if isinstance(command, PairAnswer):
         try:
             command.validate()  # unpickling skipped __post_init__: check again before it reaches training
         except ValueError as error:
             log.warning("a malformed answer was refused: %s", error)
             return
-        control.deliver(command)
-    else:
+    elif isinstance(command, ChangeSetting):  # its bounds are checked where it applies (ApplySchedule)
+        value = command.value
+        if not (isinstance(command.name, str) and isinstance(value, float) and math.isfinite(value)):
+            log.warning("a malformed change of setting was refused")
+            return
+    elif not isinstance(command, Command):
         log.warning("an unknown command was refused: %r", type(command).__name__)
+        return
+    control.obey(command)
 
 
 def beat(sink: PipeSink, control: WatchedControl) -> None:

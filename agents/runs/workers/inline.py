@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import threading
 
-from agents.feedback.person import PairAnswer
 from agents.runs.control import RunControl
-from agents.runs.events import CallbackSink, Command, WorkerCommand
+from agents.runs.events import CallbackSink, WorkerCommand
 from agents.runs.training import TrainJob, train
 from agents.runs.workers.base import Deliver, OnExit
 
@@ -41,18 +40,7 @@ class InlineWorker:
             self._on_exit(None)
 
     def send(self, command: WorkerCommand) -> None:
-        if isinstance(command, PairAnswer):
-            self.control.deliver(command)
-        elif command == Command.PAUSE:
-            self.control.pause()
-        elif command == Command.RESUME:
-            self.control.resume()
-        elif command == Command.STOP:
-            self.control.stop()
-        elif command == Command.STOP_NOW:
-            self.control.stop(final_clip=False)
-        elif command == Command.ORACLE_TAKES_OVER:
-            self.control.oracle_takes_over()
+        self.control.obey(command)
 
     def join(self, timeout: float | None = None) -> bool:
         self._thread.join(timeout)

@@ -127,7 +127,7 @@ def test_a_resumed_run_keeps_applying_its_schedule(tmp_path: Path) -> None:
 
 def test_a_bad_value_is_refused_before_anything_is_sent(tmp_path: Path) -> None:
     run = Run(shaped_ppo(timesteps=100_000), record_episodes=False)
-    with pytest.raises(HyperParamError, match="queued: its settings no longer change"):
+    with pytest.raises(HyperParamError, match="queued: only a training run's settings change"):
         run.change_setting("learning_rate", 0.01)  # not started
     run.start(InlineExecutor())
     try:

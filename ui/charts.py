@@ -17,6 +17,7 @@ from itertools import chain
 import numpy as np
 import plotly.graph_objects as go
 
+from agents.config.schedule import Change
 from agents.runs.downsample import minmax_indices
 from agents.runs.live import SOLVE_WINDOW, RunSnapshot
 from ui.glossary import GROUP_BY_ID, ordered, solved_text
@@ -27,6 +28,7 @@ VALUE_AXIS: dict[str, str] = {"exponentformat": "e"}
 """Tick labels of an axis of values (returns, lengths, losses): plotly's default SI prefixes read a loss of 4e-7
 as "400n" and a learning rate of 3e-4 as "300µ"; scientific notation ("4e-7") is what TensorBoard shows."""
 TRUE_COLOUR, SHAPED_COLOUR, LENGTH_COLOUR = "#1f77b4", "#ff7f0e", "#2ca02c"
+CHANGE_COLOUR = "#7f7f7f"
 
 
 def thin_indices(*series: np.ndarray, max_points: int = MAX_POINTS) -> np.ndarray:
@@ -245,6 +247,39 @@ def losses_figure(snap: RunSnapshot, algo: str = "") -> go.Figure:
     return go.Figure(data=traces, layout=layout)
 
 
+def mark_changes(fig: go.Figure, changes: Sequence[Change]) -> go.Figure:
+    """A dotted vertical line at each step where a setting changed while training, on every x axis of ``fig`` (the
+    small charts of the logged values too), labelled on the first: ``lr 0.0003 -> 0.0001 at 20k``. Changes at one
+    step share a line and a label. A step-0 entry is the run's starting value, not a change: left unmarked."""
+    by_step: dict[int, list[str]] = {}
+    for change in changes:
+        if change.step > 0:
+            by_step.setdefault(change.step, []).append(change.label())
+    if not by_step:
+        return fig
+    axes = sorted(key for key in fig.layout.to_plotly_json() if key.startswith("xaxis")) or ["xaxis"]
+    for step, labels in by_step.items():
+        for axis in axes:
+            suffix = axis.removeprefix("xaxis")
+            line = {"color": CHANGE_COLOUR, "width": 1.5, "dash": "dot"}
+            fig.add_shape(type="line", x0=step, x1=step, y0=0, y1=1, xref=f"x{suffix}", yref=f"y{suffix} domain",
+                          line=line, name="setting changed")  # fmt: skip
+        fig.add_annotation(
+            x=step,
+            xref="x",
+            y=1,
+            yref="y domain",
+            text=", ".join(labels),
+            showarrow=False,
+            textangle=-90,
+            xanchor="right",
+            yanchor="top",
+            font={"size": 12, "color": CHANGE_COLOUR},
+            name="setting changed",
+        )
+    return fig
+
+
 _cache: OrderedDict[str, tuple[tuple[object, ...], float, dict[str, go.Figure]]] = OrderedDict()
 _cache_lock = threading.Lock()
 _building: set[str] = set()
@@ -261,17 +296,20 @@ def run_figures(
     show_shaped: bool,
     algo: str = "",
     learned: bool = False,
+    changes: Sequence[Change] = (),
 ) -> dict[str, go.Figure]:
-    """The run's figures, built once per new snapshot and shared by every viewer.
+    """The run's figures, built once per new snapshot and shared by every viewer; each marks the ``changes``
+    of settings made while training (:func:`mark_changes`).
 
     Thirty students watching one run would otherwise build the same figures thirty times a second,
     taking CPU time from the training thread.
     """
-    version = (snap.timesteps, len(snap.episode_steps), sum(len(v) for v in snap.losses.values()), show_shaped)
+    losses = sum(len(v) for v in snap.losses.values())
+    version = (snap.timesteps, len(snap.episode_steps), losses, len(changes), show_shaped)
     now = time.monotonic()
     with _cache_lock:
         hit = _cache.get(run_id)
-        usable = hit is not None and hit[0][-1] == show_shaped
+        usable = hit is not None and hit[0][-2:] == version[-2:]  # the same changes marked, the same traces
         # A training run changes between any two viewers' reruns, so "same data" alone would rebuild for
         # every viewer; a figure up to MAX_FIGURE_AGE_S old is as live as a once-a-second page can show.
         if usable and (hit[0] == version or now - hit[1] < MAX_FIGURE_AGE_S):
@@ -288,6 +326,8 @@ def run_figures(
             "lengths": lengths_figure(snap),
             "losses": losses_figure(snap, algo),
         }
+        for figure in figures.values():
+            mark_changes(figure, changes)
         with _cache_lock:
             _cache[run_id] = (version, now, figures)
             _cache.move_to_end(run_id)

@@ -22,6 +22,7 @@ from ui.lessons_panel import flat_curve_hint
 from ui.present import RUN_CHART_HEIGHT_PX, plotly_chart, present_mode
 from ui.reward_model_view import show_reward_model
 from ui.run_files import download_buttons, resume_button
+from ui.schedule_panel import change_panel, run_changes, show_changes
 from ui.value_map import show_value_map
 
 REFRESH_S = 1.0
@@ -74,6 +75,7 @@ def _draw(run: Run) -> None:
     config = run.config
     st.markdown(f"### {plain(run.name)} {status_badge(run)}")
     _controls(run)
+    change_panel(run, snap)
     _status_message(run, snap)
     _progress(snap, run)
     _metrics(snap, config.env_info.solved_threshold)
@@ -88,12 +90,14 @@ def _draw(run: Run) -> None:
         show_shaped=shaped,
         algo=config.algo,
         learned=learned,
+        changes=(made := run_changes(run, snap)),
     )
     left, right = st.columns([3, 2])
     with left:
         if snap.episode_steps:
             plotly_chart(figures["returns"], key=f"returns-{run.id}", height=RUN_CHART_HEIGHT_PX, shared=True)
             st.caption(returns_caption(config.env_info.solved_threshold, shaped=shaped, learned=learned))
+            show_changes(made)
         else:  # axes with nothing on them say nothing: say in words why there is no curve yet
             st.info(NO_EPISODE_YET)
         flat_curve_hint(config.env_id, snap)

@@ -285,7 +285,7 @@ class Run:
         value = float(params[name].parse(raw))
         with self._lock:
             if not self.status.active or self._worker is None or self._ended is not None:
-                raise HyperParamError(f"run {self.id} is {self.status}: its settings no longer change", name)
+                raise HyperParamError(f"run {self.id} is {self.status}: only a training run's settings change", name)
             self._worker.send(ChangeSetting(name, value))
         return value
 

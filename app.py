@@ -46,6 +46,7 @@ pages = [
     st.Page("pages/train.py", title="Train", icon=":material/monitoring:", url_path="train"),
     st.Page("pages/runs.py", title="Runs", icon=":material/list:", url_path="runs"),
     st.Page("pages/compare.py", title="Compare", icon=":material/stacked_line_chart:", url_path="compare"),
+    st.Page("pages/sweeps.py", title="Sweeps", icon=":material/tune:", url_path="sweeps"),
     st.Page("pages/gridworld.py", title="GridWorld lab", icon=":material/grid_on:", url_path="gridworld"),
     st.Page("pages/feedback.py", title="Feedback lab", icon=":material/thumbs_up_down:", url_path="feedback"),
 ]

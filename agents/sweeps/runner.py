@@ -12,6 +12,7 @@ project's solved window, :data:`~agents.runs.live.SOLVE_WINDOW`): the env's own 
 
 from __future__ import annotations
 
+import hmac
 import logging
 import math
 import secrets
@@ -27,6 +28,7 @@ from agents.config.schema import Value
 from agents.runs.live import SOLVE_WINDOW
 from agents.runs.manager import RunActionError
 from agents.runs.run import Run, RunStatus
+from agents.storage.folder import hash_owner
 from agents.sweeps.definition import SweepDefinition, Trial
 
 log = logging.getLogger(__name__)
@@ -60,12 +62,16 @@ class TrialResult:
 class SweepRun:
     """A started sweep: which of its runs are started, and their results."""
 
-    def __init__(self, definition: SweepDefinition, trials: list[Trial], start: StartRun, parallel: int) -> None:
+    def __init__(
+        self, definition: SweepDefinition, trials: list[Trial], start: StartRun, parallel: int, *, owner: str = ""
+    ) -> None:
+        """``owner``: the control token of the browser that started it (only it may stop the sweep)."""
         self.id = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
         self.definition = definition
         self.trials = trials
         self.parallel = max(1, parallel)
         self.created_at = time.time()
+        self.owner_hash = hash_owner(owner) if owner else ""
         self.note = ""
         """Why the next trial waits (the manager refused it), for the page; "" otherwise."""
         self._start = start
@@ -74,6 +80,10 @@ class SweepRun:
         self._stopped = False
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+
+    def is_owner(self, token: str) -> bool:
+        """Whether ``token`` is the control token of the browser that started this sweep."""
+        return bool(token) and bool(self.owner_hash) and hmac.compare_digest(hash_owner(token), self.owner_hash)
 
     # --- feeding the manager -------------------------------------------------------------------------------
 

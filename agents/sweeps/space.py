@@ -47,8 +47,12 @@ class ParamSpace:
 
     @property
     def log(self) -> bool:
-        """Sampled and gridded on a log scale: the schema's log flag, for a range above zero."""
-        return self.param.log and self.low is not None and self.low > 0
+        """On a log scale (drawn, gridded, charted): the schema's log flag, for numbers above zero."""
+        if not self.param.log:
+            return False
+        if self.values:
+            return all(isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in self.values)
+        return self.low is not None and self.low > 0
 
     @property
     def fixed(self) -> bool:
@@ -173,7 +177,7 @@ def parse_space(param: HyperParam, text: str) -> ParamSpace:
     if ":" in text:
         low, _, high = text.partition(":")
         return range_space(param, low, high)
-    return values_space(param, [part for part in text.split(",") if part.strip()])
+    return values_space(param, [part.strip() for part in text.split(",") if part.strip()])
 
 
 def _example(param: HyperParam) -> str:

@@ -1,0 +1,50 @@
+"""Sweeps: grid or random search over hyperparameters, times seeds; every trial an ordinary run."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from agents.sweeps.runner import SWEEPS, SweepRun
+from ui.common import manager, owner_token, plain, require_entrypoint
+from ui.sweep_form import load_link, sweep_form
+from ui.sweep_view import show_sweep
+
+require_entrypoint()
+load_link()
+with st.sidebar:
+    st.header("Sweep")
+    start_slot = st.container()
+    form = sweep_form()
+    with start_slot:
+        start = st.button(
+            "Start the sweep", type="primary", icon=":material/play_arrow:", disabled=form.definition is None
+        )
+        if form.problem:
+            st.caption(f":red[Start is off: {plain(form.problem)}]")
+
+if start and form.definition is not None:
+    token, runs = owner_token(), manager()
+    started = SweepRun(
+        form.definition,
+        form.trials,
+        lambda config: runs.start(config, owner=token),
+        parallel=min(runs.max_concurrent, runs.max_per_owner),
+        owner=token,
+    )
+    SWEEPS.add(started)
+    started.start_feeding()
+    st.query_params["sweep"] = started.id
+
+sweep = SWEEPS.get(st.query_params.get("sweep"))
+if sweep is not None:
+    show_sweep(sweep)
+else:
+    if "sweep" in st.query_params:
+        st.warning("That sweep is not on this server any more (sweeps are kept while the server runs).")
+    st.title("Sweep hyperparameters")
+    st.markdown(
+        "Choose hyperparameters in the sidebar and the values to try (each starts from its schema's bounds), "
+        "grid or random search, and how many seeds each configuration trains with; then **Start the sweep**. "
+        "Every trial is an ordinary run on Runs and Compare; the table and the parallel-coordinates chart fill in "
+        "as they train, and the best configuration opens on the Train page or downloads as an RL Zoo entry."
+    )

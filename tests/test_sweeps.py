@@ -15,7 +15,7 @@ from agents.runs.live import SOLVE_WINDOW
 from agents.runs.manager import RunActionError
 from agents.runs.run import RunStatus
 from agents.sweeps.definition import SweepError, make_definition
-from agents.sweeps.runner import SweepRun
+from agents.sweeps.runner import SweepRegistry, SweepRun
 from agents.sweeps.share import definition_to_query, query_to_definition
 from agents.sweeps.space import auto_space, parse_space
 
@@ -261,3 +261,16 @@ def test_stopping_a_sweep_stops_its_runs_and_starts_no_more() -> None:
     sweep.stop()
     assert sweep.advance() and len(started) == 1 and started[0].status == RunStatus.STOPPED
     assert [r.status for r in sweep.results()] == ["stopped", "stopped", "stopped"]
+
+
+def test_at_shutdown_sweeps_stop_feeding_and_leave_their_runs_to_the_manager() -> None:
+    definition = make_definition("CartPole-v1", "ppo", [space("n_epochs", "1,2,3")], method="grid", seeds=1)
+    started: list[FakeRun] = []
+    sweep = SweepRun(definition, definition.make_trials(), lambda c: started.append(FakeRun(c, "r")) or started[-1], 1)
+    registry = SweepRegistry()
+    registry.add(sweep)
+    sweep.advance()
+    registry.halt()
+    assert started[0].status == RunStatus.RUNNING  # left for the manager, which stops it resumable
+    started[0].status = RunStatus.STOPPED  # the manager stops it, as the server stops
+    assert sweep.advance() and len(started) == 1 and registry.get(sweep.id) is sweep

@@ -12,6 +12,7 @@ project's solved window, :data:`~agents.runs.live.SOLVE_WINDOW`): the env's own 
 
 from __future__ import annotations
 
+import atexit
 import hmac
 import logging
 import math
@@ -134,13 +135,13 @@ class SweepRun:
             time.sleep(POLL_S)
         return True
 
-    def stop(self) -> None:
-        """Start nothing more and stop the sweep's active runs."""
+    def stop(self, *, runs: bool = True) -> None:
+        """Start nothing more and (with ``runs``) stop the sweep's active runs."""
         with self._lock:
             self._stopped = True
             self._pending.clear()
-            runs = [run for runs in self._runs for run in runs if run is not None]
-        for run in runs:
+            started = [run for trial_runs in self._runs for run in trial_runs if run is not None]
+        for run in started if runs else []:
             if run.status.active:
                 run.stop()
         if self._thread is not None and self._thread is not threading.current_thread():
@@ -210,9 +211,15 @@ class SweepRegistry:
         self.max_kept = max_kept
         self._sweeps: dict[str, SweepRun] = {}
         self._lock = threading.Lock()
+        self._halt_registered = False
 
     def add(self, sweep: SweepRun) -> None:
         with self._lock:
+            if not self._halt_registered:
+                # registered after the run manager's own (the page makes the manager first), so it runs before it:
+                # at shutdown no sweep starts a run after the manager has stopped the server's runs
+                atexit.register(self.halt)
+                self._halt_registered = True
             self._sweeps[sweep.id] = sweep
             ended = [s for s in self._sweeps.values() if s.done]
             for old in sorted(ended, key=lambda s: s.created_at)[: max(0, len(self._sweeps) - self.max_kept)]:
@@ -225,10 +232,18 @@ class SweepRegistry:
             return self._sweeps.get(sweep_id)
 
     def stop_all(self) -> None:
+        """Stop every sweep and its runs (tests)."""
         with self._lock:
             sweeps = list(self._sweeps.values())
         for sweep in sweeps:
             sweep.stop()
+
+    def halt(self) -> None:
+        """Stop feeding every sweep, leaving their runs to the manager (server shutdown: they end resumable)."""
+        with self._lock:
+            sweeps = list(self._sweeps.values())
+        for sweep in sweeps:
+            sweep.stop(runs=False)
 
 
 SWEEPS = SweepRegistry()

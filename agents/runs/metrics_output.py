@@ -1,14 +1,19 @@
-"""The SB3 logger output that reports the algorithm's logged values up to the server, and stops a diverged run."""
+"""The SB3 logger outputs of a run beyond progress.csv: values reported up to the server (and a diverged run
+stopped), and TensorBoard event files in the run's folder."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-from stable_baselines3.common.logger import KVWriter
+from stable_baselines3.common.logger import KVWriter, TensorBoardOutputFormat
 
-from agents.runs.events import EventSink, Metrics
+from agents.runs.events import Episode, Event, EventSink, Metrics
 from agents.runs.live import MAY_BE_UNDEFINED, DivergedError
+
+TENSORBOARD_FLUSH_S = 5.0
+"""Seconds between the TensorBoard writer's flushes of episodes to disk (SB3's own values flush at every dump)."""
 
 
 class MetricsOutput(KVWriter):
@@ -39,3 +44,44 @@ class MetricsOutput(KVWriter):
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+class TensorBoardOutput(TensorBoardOutputFormat):
+    """SB3's TensorBoard output (every value the algorithm logs: ``rollout/ep_rew_mean``, ``train/*``...), writing
+    event files to ``folder``, plus each training episode (:meth:`episode`): ``episode/return`` (what the agent
+    optimises, shaped or learned), ``episode/true_return`` (the env's own reward) and ``episode/length``, against
+    the step it ended at.
+
+    ``purge_step``: a resumed run continues from its checkpoint at that step; TensorBoard hides what the stopped
+    process had written from there on (``SummaryWriter``'s ``purge_step``), as the run's other records are cut back.
+    """
+
+    def __init__(self, folder: Path, purge_step: int | None = None) -> None:
+        from torch.utils.tensorboard import SummaryWriter  # imports tensorboard: only for a run that writes files
+
+        self.writer = SummaryWriter(log_dir=str(folder), purge_step=purge_step, flush_secs=TENSORBOARD_FLUSH_S)
+        self._is_closed = False
+
+    def episode(self, event: Episode) -> None:
+        """Write one training episode's return, true return and length at its step (nothing once closed)."""
+        if self._is_closed:
+            return
+        self.writer.add_scalar("episode/return", event.episode_return, event.step)
+        self.writer.add_scalar("episode/true_return", event.true_return, event.step)
+        self.writer.add_scalar("episode/length", event.length, event.step)
+
+
+class EpisodesToTensorBoard:
+    """An event sink that passes every event on to ``sink`` and writes each :class:`Episode` to TensorBoard too."""
+
+    def __init__(self, sink: EventSink, output: TensorBoardOutput) -> None:
+        self.sink = sink
+        self.output = output
+
+    def emit(self, event: Event) -> None:
+        if isinstance(event, Episode):
+            self.output.episode(event)
+        self.sink.emit(event)
+
+    def flush(self) -> None:
+        self.sink.flush()

@@ -2,7 +2,7 @@
 
 :func:`train` builds the envs and the model (or restores a checkpoint), learns with the one-job callbacks
 of :mod:`agents.runs.callbacks`, plays evaluation episodes, writes the run's training files (Monitor CSVs,
-progress.csv, checkpoints, the latest evaluation GIF) and reports through an
+progress.csv, TensorBoard event files, checkpoints, the latest evaluation GIF) and reports through an
 :class:`~agents.runs.events.EventSink`. It holds the only model of the run. The same body runs inline (the
 headless trainer, :mod:`agents.runs.workers.inline`), in a child process of the server
 (:mod:`agents.runs.workers.process`), or wherever a future executor puts it; it never raises and always ends
@@ -43,7 +43,7 @@ from agents.runs.eval_streams import evaluation_rng, evaluation_seed, evaluation
 from agents.runs.evaluation import encode_gif, play_episode, shrink_frame
 from agents.runs.events import Checkpointed, Ended, EventSink, Started
 from agents.runs.live import EvalResult, EvalSchedule, NotStorableError, StopTraining
-from agents.runs.metrics_output import MetricsOutput
+from agents.runs.metrics_output import EpisodesToTensorBoard, MetricsOutput, TensorBoardOutput
 from agents.runs.preferences import PreferenceLearning
 from agents.runs.schedule import ApplySchedule
 from agents.runs.status import RunStatus
@@ -81,6 +81,8 @@ class TrainJob:
     value_maps: bool = True
     """With each evaluation episode, map the agent's values and greedy actions on the env's state slice, if it has
     one (:mod:`agents.runs.value_map`; a benchmark turns this off to price them)."""
+    tensorboard: bool = True
+    """A stored run also writes TensorBoard event files in its folder (a benchmark turns this off to price them)."""
     checkpoint_every_s: float = DEFAULT_CHECKPOINT_EVERY_S
     eval_schedule: EvalSchedule | None = None
     """When evaluation episodes play (None: :class:`~agents.runs.live.EvalSchedule`'s defaults)."""
@@ -209,6 +211,10 @@ class _Trainer:
         outputs: list[Any] = []
         if self.folder is not None:  # first: a value that ends the run is still written to progress.csv
             outputs.append(ProgressCSV(self.folder.progress_path, append=job.start_step > 0))
+        if self.folder is not None and job.tensorboard:
+            tensorboard = TensorBoardOutput(self.folder.tensorboard_dir, purge_step=job.start_step or None)
+            outputs.append(tensorboard)
+            self.sink = EpisodesToTensorBoard(self.sink, tensorboard)
         outputs.append(MetricsOutput(self.sink))
         self.model.set_logger(Logger(folder=None, output_formats=outputs))
 

@@ -44,6 +44,7 @@ def warm_up() -> None:
         import gymnasium as gym
         import torch
         from stable_baselines3 import PPO
+        from stable_baselines3.common.logger import Logger
 
         torch.set_num_threads(1)
         model = PPO(
@@ -55,6 +56,7 @@ def warm_up() -> None:
             device="cpu",
             policy_kwargs={"net_arch": [8]},
         )
+        model.set_logger(Logger(folder=None, output_formats=[]))  # SB3's default logger makes a /tmp/SB3-* folder
         model.learn(64)
         model.get_env().close()
         _done.set()

@@ -7,6 +7,8 @@ Every run has a folder ``<root>/<run_id>/`` in the ecosystem's formats, readable
                            the cost meter (agents/storage/cost.py)
     monitor/<i>.monitor.csv  SB3 Monitor CSV per env copy: r, l, t, true_return, timesteps, train_s
     progress.csv           the SB3 logger's CSV (losses, fps, ...; one row per dump)
+    tensorboard/           TensorBoard event files: everything the SB3 logger records, and each training
+                           episode's return, true return and length (``tensorboard --logdir RUNS_DIR``)
     model.zip              the checkpoint, named by the algorithm (tabular agents: model.npz), replaced atomically
     latest_episode.gif     the latest evaluation episode, replaced atomically
     .lock                  held (flock) by the process training the run; the OS drops it when that process dies
@@ -49,6 +51,7 @@ CONFIG_FILE, STATUS_FILE, PROGRESS_FILE, GIF_FILE, LOCK_FILE = (
     ".lock",
 )
 MONITOR_DIR = "monitor"
+TENSORBOARD_DIR = "tensorboard"
 ACTIVE_STATUSES = frozenset({"queued", "starting", "running", "paused"})
 RESUMABLE_STATUSES = frozenset({"interrupted", "stopped"})
 
@@ -192,6 +195,10 @@ class RunFolder:
     @property
     def progress_path(self) -> Path:
         return self.path / PROGRESS_FILE
+
+    @property
+    def tensorboard_dir(self) -> Path:
+        return self.path / TENSORBOARD_DIR
 
     @property
     def gif_path(self) -> Path:

@@ -61,7 +61,14 @@ def _cli(runs_dir: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> dic
 
 
 def _names(folder: Path) -> set[str]:
-    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    """The folder's files; a TensorBoard event file by its folder (its name holds the time, host and process)."""
+    return {
+        (p.parent / "events.out.tfevents.*" if p.name.startswith("events.out.tfevents.") else p)
+        .relative_to(folder)
+        .as_posix()
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
 
 
 def test_a_cli_run_on_ray_leaves_the_folder_an_inline_run_leaves(
@@ -72,6 +79,7 @@ def test_a_cli_run_on_ray_leaves_the_folder_an_inline_run_leaves(
     assert on_ray["status"] == "finished" and on_ray["timesteps"] == inline["timesteps"] == 256
     ray_folder, inline_folder = Path(on_ray["run_dir"]), Path(inline["run_dir"])
     assert _names(ray_folder) == _names(inline_folder) and "model.zip" in _names(ray_folder)
+    assert "tensorboard/events.out.tfevents.*" in _names(ray_folder)
     monitor_rows = sum(len(p.read_text().splitlines()) - 2 for p in (ray_folder / "monitor").glob("*.csv"))
     assert monitor_rows == on_ray["episodes"]  # every episode's line reached the server's folder
     status = json.loads((ray_folder / "status.json").read_text())

@@ -13,7 +13,7 @@ from agents.runs.events import Episode, Event, EventSink, Metrics
 from agents.runs.live import MAY_BE_UNDEFINED, DivergedError
 
 TENSORBOARD_FLUSH_S = 5.0
-"""Seconds between the TensorBoard writer's flushes of episodes to disk (SB3's own values flush at every dump)."""
+"""Seconds between the TensorBoard writer's flushes to disk (and when the run ends): what TensorBoard can lag."""
 
 
 class MetricsOutput(KVWriter):
@@ -57,18 +57,29 @@ class TensorBoardOutput(TensorBoardOutputFormat):
     """
 
     def __init__(self, folder: Path, purge_step: int | None = None) -> None:
+        from tensorboard.compat.proto.summary_pb2 import Summary
         from torch.utils.tensorboard import SummaryWriter  # imports tensorboard: only for a run that writes files
 
+        self._summary = Summary
         self.writer = SummaryWriter(log_dir=str(folder), purge_step=purge_step, flush_secs=TENSORBOARD_FLUSH_S)
+        # SB3 flushes after every dump, and a tabular agent dumps every episode: a flush cost 4x the write (0.34
+        # against 0.08 ms). The writer's thread flushes every TENSORBOARD_FLUSH_S seconds, and close() flushes.
+        self.writer.flush = lambda: None  # type: ignore[method-assign]
         self._is_closed = False
 
     def episode(self, event: Episode) -> None:
-        """Write one training episode's return, true return and length at its step (nothing once closed)."""
+        """Write one training episode's return, true return and length at its step (nothing once closed).
+
+        One summary of three values: 0.05 ms an episode, against 0.3 ms for three ``add_scalar`` calls."""
         if self._is_closed:
             return
-        self.writer.add_scalar("episode/return", event.episode_return, event.step)
-        self.writer.add_scalar("episode/true_return", event.true_return, event.step)
-        self.writer.add_scalar("episode/length", event.length, event.step)
+        values = (
+            ("episode/return", event.episode_return),
+            ("episode/true_return", event.true_return),
+            ("episode/length", event.length),
+        )
+        summary = self._summary(value=[self._summary.Value(tag=t, simple_value=float(v)) for t, v in values])
+        self.writer.file_writer.add_summary(summary, event.step)
 
 
 class EpisodesToTensorBoard:

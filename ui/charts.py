@@ -17,6 +17,7 @@ from itertools import chain
 import numpy as np
 import plotly.graph_objects as go
 
+from agents.config.reference_curves import ReferenceCurve
 from agents.config.schedule import Change
 from agents.runs.downsample import minmax_indices
 from agents.runs.live import SOLVE_WINDOW, RunSnapshot
@@ -29,6 +30,7 @@ VALUE_AXIS: dict[str, str] = {"exponentformat": "e"}
 as "400n" and a learning rate of 3e-4 as "300µ"; scientific notation ("4e-7") is what TensorBoard shows."""
 TRUE_COLOUR, SHAPED_COLOUR, LENGTH_COLOUR = "#1f77b4", "#ff7f0e", "#2ca02c"
 CHANGE_COLOUR = "#7f7f7f"
+REFERENCE_FILL, REFERENCE_LINE = "rgba(120, 120, 120, 0.18)", "rgba(90, 90, 90, 0.7)"
 
 
 def thin_indices(*series: np.ndarray, max_points: int = MAX_POINTS) -> np.ndarray:
@@ -75,14 +77,51 @@ def _layout(
     return fig
 
 
+def add_reference(fig: go.Figure, reference: ReferenceCurve, until_step: int) -> None:
+    """The preset's reference band (10th-90th percentile over seeds, light) and its median (dashed), first, so they
+    lie behind the run's own curve; up to the first stored step at or past ``until_step``, so the axis follows the
+    run and the band shows where the preset went next."""
+    steps = np.asarray(reference.steps)
+    known = np.asarray([value is not None for value in reference.median])
+    shown = known & (steps <= steps[min(int(np.searchsorted(steps, until_step)), len(steps) - 1)])
+    if not shown.any():
+        return
+    x = steps[shown]
+    low, median, high = (np.asarray(values, dtype=float)[shown] for values in reference.bands)
+    hover = f"{reference.label}<br>{reference.source}<br>step %{{x:,}}: %{{y:.4g}}<extra></extra>"
+    common = {"x": x, "mode": "lines", "legendgroup": "reference", "hovertemplate": hover}
+    fig.add_trace(go.Scatter(y=high, line={"width": 0}, showlegend=False, name="reference 90%", **common))
+    fig.add_trace(
+        go.Scatter(y=low, line={"width": 0}, fill="tonexty", fillcolor=REFERENCE_FILL, name=reference.label, **common)
+    )
+    fig.add_trace(
+        go.Scatter(
+            y=median,
+            line={"width": 2, "dash": "dot", "color": REFERENCE_LINE},
+            showlegend=False,
+            name="reference median",
+            **common,
+        )
+    )
+
+
 def returns_figure(
-    snap: RunSnapshot, *, threshold: float | None, show_shaped: bool, learned: bool = False
+    snap: RunSnapshot,
+    *,
+    threshold: float | None,
+    show_shaped: bool,
+    learned: bool = False,
+    reference: ReferenceCurve | None = None,
 ) -> go.Figure:
     """Return per episode (thin markers) and its moving average (bold line); shaped beside true if asked.
 
     ``learned``: the agent's reward is learned from preferences, so its return is called the learned return, and it
-    has an axis of its own on the right: the learned reward is normalised, so its units are not the env's."""
+    has an axis of its own on the right: the learned reward is normalised, so its units are not the env's.
+    ``reference``: the band the run's preset reached over seeds (:mod:`agents.config.reference_curves`), drawn
+    behind the curve; give it only for a run configured exactly as measured (``reference_for``)."""
     fig = go.Figure()
+    if reference is not None:
+        add_reference(fig, reference, snap.timesteps)
     steps = np.asarray(snap.episode_steps)
     series = [("true return", snap.episode_true_returns, TRUE_COLOUR, "y")]
     if show_shaped or learned:
@@ -297,6 +336,7 @@ def run_figures(
     algo: str = "",
     learned: bool = False,
     changes: Sequence[Change] = (),
+    reference: ReferenceCurve | None = None,
 ) -> dict[str, go.Figure]:
     """The run's figures, built once per new snapshot and shared by every viewer; each marks the ``changes``
     of settings made while training (:func:`mark_changes`).
@@ -322,7 +362,9 @@ def run_figures(
         _building.add(run_id)
     try:
         figures = {
-            "returns": returns_figure(snap, threshold=threshold, show_shaped=show_shaped, learned=learned),
+            "returns": returns_figure(
+                snap, threshold=threshold, show_shaped=show_shaped, learned=learned, reference=reference
+            ),
             "lengths": lengths_figure(snap),
             "losses": losses_figure(snap, algo),
         }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from agents.config.reference_curves import reference_for, reference_note
 from agents.runs.live import SOLVE_WINDOW, RunSnapshot
 from agents.runs.run import Run, RunStatus
 from ui.charts import run_figures
@@ -83,6 +84,7 @@ def _draw(run: Run) -> None:
         show_cost(snap.cost)
     learned = config.feedback is not None
     shaped = not config.shaping.is_identity() or learned
+    made = run_changes(run, snap)
     figures = run_figures(
         run.id,
         snap,
@@ -90,7 +92,8 @@ def _draw(run: Run) -> None:
         show_shaped=shaped,
         algo=config.algo,
         learned=learned,
-        changes=(made := run_changes(run, snap)),
+        changes=made,
+        reference=None if made else reference_for(config),
     )
     left, right = st.columns([3, 2])
     with left:
@@ -98,6 +101,8 @@ def _draw(run: Run) -> None:
             plotly_chart(figures["returns"], key=f"returns-{run.id}", height=RUN_CHART_HEIGHT_PX, shared=True)
             st.caption(returns_caption(config.env_info.solved_threshold, shaped=shaped, learned=learned))
             show_changes(made)
+            if note := reference_note(config, changed_while_training=bool(made)):
+                st.caption(note)
         else:  # axes with nothing on them say nothing: say in words why there is no curve yet
             st.info(NO_EPISODE_YET)
         flat_curve_hint(config.env_id, snap)

@@ -67,6 +67,11 @@ class ReferenceCurve:
     machine: str
 
     @property
+    def bands(self) -> tuple[tuple[float | None, ...], ...]:
+        """``(low, median, high)``."""
+        return self.low, self.median, self.high
+
+    @property
     def label(self) -> str:
         """The legend's name: ``reference: PPO demo, 3 seeds, median and 10-90%``."""
         return f"reference: {self.algo.upper()} {self.preset}, {len(self.seeds)} seeds, median and 10-90%"
@@ -147,7 +152,7 @@ def _candidate(config: RunConfig, curves: tuple[ReferenceCurve, ...]) -> Referen
     return next((c for c in curves if (c.env_id, c.algo, c.preset) == (config.env_id, config.algo, name)), None)
 
 
-def _differences(config: RunConfig, curve: ReferenceCurve) -> list[str]:
+def _differences(config: RunConfig, curve: ReferenceCurve, changed_while_training: bool = False) -> list[str]:
     """What in ``config`` is not what ``curve`` was measured with (the seed aside)."""
     differs = [name for name, value in config.hyperparams.items() if curve.hyperparams.get(name) != value]
     differs += [name for name in curve.hyperparams if name not in config.hyperparams]
@@ -157,6 +162,8 @@ def _differences(config: RunConfig, curve: ReferenceCurve) -> list[str]:
         differs.append("reward shaping")
     if config.feedback is not None:
         differs.append("a learned reward")
+    if config.schedule or changed_while_training:
+        differs.append("settings while it trained")
     return differs
 
 
@@ -166,12 +173,15 @@ def reference_for(config: RunConfig, curves: tuple[ReferenceCurve, ...] | None =
     return curve if curve is not None and not _differences(config, curve) else None
 
 
-def reference_note(config: RunConfig, curves: tuple[ReferenceCurve, ...] | None = None) -> str:
-    """One sentence under the chart on the reference band: where it comes from, or why there is none."""
+def reference_note(
+    config: RunConfig, curves: tuple[ReferenceCurve, ...] | None = None, *, changed_while_training: bool = False
+) -> str:
+    """One sentence under the chart on the reference band: where it comes from, or why there is none (a run whose
+    settings were changed while it trained has none either)."""
     curve = _candidate(config, load() if curves is None else curves)
     if curve is None:
         return ""
-    differs = _differences(config, curve)
+    differs = _differences(config, curve, changed_while_training)
     if differs:
         return (
             f"No reference band: it was measured for the {curve.preset} preset as it is, and this run changes "

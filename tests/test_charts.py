@@ -125,3 +125,25 @@ def test_losses_figure_names_a_value_as_its_algorithm_means_it() -> None:
     (dqn_title,) = [a.text for a in losses_figure(snapshot(5, losses=losses), "dqn").layout.annotations]
     (ppo_title,) = [a.text for a in losses_figure(snapshot(5, losses=losses), "ppo").layout.annotations]
     assert dqn_title == "<b>TD loss</b>" and ppo_title == "<b>total loss</b>"
+
+
+def test_logged_values_converted_as_they_grow_equal_a_fresh_conversion() -> None:
+    from ui.charts import LossArrays, step_value_array
+
+    arrays = LossArrays()
+    points = [(i * 8, float(i) ** 0.5) for i in range(100)]
+    assert np.array_equal(arrays.update({"train/loss": points[:40]})["train/loss"], step_value_array(points[:40]))
+    grown = arrays.update({"train/loss": points, "train/new": points[:3]})
+    assert np.array_equal(grown["train/loss"], step_value_array(points)) and grown["train/new"].shape == (3, 2)
+    resumed = [(i * 8, -1.0) for i in range(60)]  # a run resumed from an earlier checkpoint: other points
+    assert np.array_equal(arrays.update({"train/loss": resumed})["train/loss"], step_value_array(resumed))
+
+
+def test_the_small_charts_of_logged_values_keep_each_lines_extremes_within_their_budget() -> None:
+    from ui.charts import SMALL_CHART_POINTS
+
+    values = np.zeros(17_000)
+    values[12_345] = 99.0  # one spike among 17,000 logged values
+    snap = snapshot(5, losses={"train/value_loss": [(i, float(v)) for i, v in enumerate(values)]})
+    (trace,) = losses_figure(snap, "ppo").data
+    assert len(trace.y) <= SMALL_CHART_POINTS and max(trace.y) == 99.0 and 12_345 in list(trace.x)

@@ -66,19 +66,13 @@ def test_a_watching_tab_redraws_every_two_seconds_and_the_controlling_one_every_
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Thirty watching tabs cost the server half as much; the browser that controls the run stays at 1 s."""
-    import streamlit
+    from tests.test_viewers import live_view_timers
+    from ui import run_view
+    from ui.run_view import REFRESH_S
+    from ui.viewers import VIEWER_REFRESH_S, ViewerRegistry
 
-    from ui.run_view import REFRESH_S, VIEWER_REFRESH_S
-
-    timers: list[float | None] = []
-    real_fragment = streamlit.fragment
-
-    def spy(func=None, *, run_every=None):  # type: ignore[no-untyped-def]
-        if getattr(func, "__module__", "") == "ui.run_view":  # the run's live view, not another page's panel
-            timers.append(run_every)
-        return real_fragment(func, run_every=run_every)
-
-    monkeypatch.setattr(streamlit, "fragment", spy)
+    timers = live_view_timers(monkeypatch)
+    monkeypatch.setattr(run_view, "viewers", ViewerRegistry())  # no tabs of other tests counted as watching
     monkeypatch.delenv(OPERATOR_KEY_ENV, raising=False)
     run = _someone_elses_run()
     app_at("pages/train.py", run=run.id)

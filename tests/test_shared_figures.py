@@ -57,10 +57,10 @@ def test_tabs_whose_reruns_fall_due_together_build_a_runs_figures_once(monkeypat
     release = threading.Event()
     real = charts.losses_figure
 
-    def slow_losses(snap, algo=""):  # type: ignore[no-untyped-def]
+    def slow_losses(snap, algo="", arrays=None):  # type: ignore[no-untyped-def]
         builds.append(snap.timesteps)
         release.wait(5)
-        return real(snap, algo)
+        return real(snap, algo, arrays)
 
     old = snapshot(30)
     release.set()
@@ -74,7 +74,8 @@ def test_tabs_whose_reruns_fall_due_together_build_a_runs_figures_once(monkeypat
         target=lambda: seen.append(charts.run_figures("herd-test", newer, threshold=None, show_shaped=False))
     )
     builder.start()
-    while not builds:
+    deadline = time.monotonic() + 10
+    while not builds and time.monotonic() < deadline:
         time.sleep(0.01)
     others = [charts.run_figures("herd-test", newer, threshold=None, show_shaped=False) for _ in range(5)]
     release.set()

@@ -30,6 +30,7 @@ XSRF_COOKIE = "_streamlit_xsrf"
 """Streamlit's XSRF cookie: ``2|mask|masked secret|timestamp`` in hex, the secret fixed for the browser."""
 CONTROL_PARAM = "control"
 """Query key of a run's control link (``/train?run=ID&control=...``); removed from the address once read."""
+_SESSION_KEY = "_session_id"
 _OWNER_KEY = "owner_token"
 _GRANTS_KEY = "control_grants"
 _OPERATOR_SESSION_KEY = "operator"
@@ -65,6 +66,11 @@ def view_flag(name: str, warnings: list[str] | None = None) -> bool:
 def manager() -> RunManager:
     """The server's run manager, shared by every session and page."""
     return get_manager()
+
+
+def session_id() -> str:
+    """An id of this tab's session (not of the browser: each tab is a session of its own)."""
+    return st.session_state.setdefault(_SESSION_KEY, secrets.token_hex(8))
 
 
 def owner_token() -> str:

@@ -1,9 +1,9 @@
 """The live view of one run: status, controls, progress, charts and the latest evaluation episode.
 
 While a run is active, a fragment re-draws it from a snapshot (the training thread never touches Streamlit):
-every second for a browser that controls the run, every two seconds for one that only watches it (a classroom's
-thirty tabs cost the server half as much, and the training workers beside it keep their cores). Once the run
-ends, the page draws it one last time without a timer.
+every second for a browser that controls the run; every two seconds for one that only watches it, slower as more
+tabs watch (:mod:`ui.viewers`: a classroom's thirty tabs redraw every 5 s, so the training workers beside the server
+keep their cores). Once the run ends, the page draws it one last time without a timer.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from agents.config.reference_curves import reference_for, reference_note
 from agents.runs.live import SOLVE_WINDOW, RunSnapshot
 from agents.runs.run import Run, RunStatus
 from ui.charts import run_figures
-from ui.common import can_control, format_duration, manager, plain
+from ui.common import can_control, format_duration, manager, plain, session_id
 from ui.cost_view import show_cost
 from ui.distill_panel import distill_panel
 from ui.explain import lengths_caption, logged_values_help, metric_help, returns_caption
@@ -25,12 +25,10 @@ from ui.reward_model_view import show_reward_model
 from ui.run_files import download_buttons, resume_button
 from ui.schedule_panel import change_panel, run_changes, show_changes
 from ui.value_map import show_value_map
+from ui.viewers import interval_for, viewers
 
 REFRESH_S = 1.0
 """Seconds between redraws for the browser that controls the run."""
-VIEWER_REFRESH_S = 2.0
-"""Seconds between redraws for a browser that only watches: each tab's redraw costs the server about 20 ms of CPU
-(measured with ``benchmarks/bench_classroom.py``), taken from the cores the runs train on."""
 NO_EPISODE_YET = (
     "No episode has ended yet. The return of each episode, and its length, are drawn here from the first one on."
 )
@@ -49,23 +47,37 @@ WAITING_BADGE = ":orange-badge[waiting for labels]"
 
 def show_run(run_id: str, refresh_s: float | None = None) -> None:
     """Draw a run found by id; live while it trains, redrawn every ``refresh_s`` seconds (None:
-    :data:`REFRESH_S` for a browser that controls the run, :data:`VIEWER_REFRESH_S` for one that watches)."""
+    :data:`REFRESH_S` for a browser that controls the run, :func:`ui.viewers.interval_for` for one that watches)."""
     run = manager().get(run_id)
     if run is None:
         st.warning("No run with this id on this server: it may have ended long ago or the server restarted.")
         return
+    adaptive = refresh_s is None
     if refresh_s is None:
-        refresh_s = REFRESH_S if can_control(run) else VIEWER_REFRESH_S
+        refresh_s = REFRESH_S if can_control(run) else _viewer_interval()
     if run.status.active:
-        st.fragment(_live, run_every=refresh_s)(run_id)
+        st.fragment(_live, run_every=refresh_s)(run_id, refresh_s if adaptive else None)
     else:
         _draw(run)
 
 
-def _live(run_id: str) -> None:
+def _viewer_interval() -> float:
+    """Count this tab as watching and say how often it redraws (:func:`ui.viewers.interval_for`)."""
+    viewers.seen(session_id())
+    return interval_for(viewers.count())
+
+
+def _live(run_id: str, interval_s: float | None = None) -> None:
+    """One timed redraw; ``interval_s``: the timer the page chose for this tab (None: the caller's own)."""
     run = manager().get(run_id)
     if run is None:
         return
+    if interval_s is not None:
+        wanted = REFRESH_S if can_control(run) else _viewer_interval()
+        if wanted == REFRESH_S:
+            viewers.forget(session_id())
+        if wanted != interval_s:  # the class grew or shrank by a step, or this tab took control: a new timer
+            st.rerun()
     _draw(run)
     if not run.status.active:
         st.rerun()  # the whole page: draw the ended run once more without a timer, and refresh the controls

@@ -1,0 +1,88 @@
+"""Watching tabs redraw every 2 s while few watch, and slower as a class grows, within the server's budget."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit
+
+from ui import run_view
+from ui.viewers import (
+    INTERVALS_S,
+    MAX_VIEWER_REDRAWS_PER_S,
+    REDRAWS_ENV,
+    SEEN_WITHIN_S,
+    VIEWER_REFRESH_S,
+    ViewerRegistry,
+    interval_for,
+    max_viewer_redraws_per_s,
+)
+
+
+@pytest.mark.parametrize(
+    ("viewers", "interval"), [(0, 2.0), (1, 2.0), (12, 2.0), (13, 3.0), (18, 3.0), (30, 5.0), (31, 8.0), (500, 20.0)]
+)
+def test_the_interval_keeps_all_watching_tabs_within_the_budget(viewers: int, interval: float) -> None:
+    assert interval_for(viewers, budget=6.0) == interval
+    assert interval == INTERVALS_S[-1] or viewers / interval <= 6.0
+
+
+def test_a_class_of_thirty_redraws_every_five_seconds_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(REDRAWS_ENV, raising=False)
+    assert interval_for(30) == 5.0 and interval_for(1) == VIEWER_REFRESH_S
+
+
+@pytest.mark.parametrize("raw", ["fast", "0", "-4", "nan", "1e9"])
+def test_a_budget_that_is_not_a_number_from_1_to_1000_falls_back_to_the_default(
+    monkeypatch: pytest.MonkeyPatch, raw: str
+) -> None:
+    monkeypatch.setenv(REDRAWS_ENV, raw)
+    assert max_viewer_redraws_per_s() == MAX_VIEWER_REDRAWS_PER_S
+
+
+def test_the_server_setting_raises_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(REDRAWS_ENV, "60")
+    assert interval_for(30) == VIEWER_REFRESH_S
+
+
+def test_a_tab_counts_while_it_redraws_and_is_forgotten_after() -> None:
+    registry = ViewerRegistry()
+    registry.seen("a", now=0.0)
+    registry.seen("b", now=0.0)
+    registry.seen("a", now=SEEN_WITHIN_S)  # a still redraws; b closed its tab
+    assert registry.count(now=SEEN_WITHIN_S + 1) == 1
+    registry.forget("a")
+    assert registry.count(now=SEEN_WITHIN_S + 1) == 0
+
+
+def live_view_timers(monkeypatch: pytest.MonkeyPatch) -> list[float | None]:
+    """The ``run_every`` of each live-view fragment the app creates from now on, in order."""
+    timers: list[float | None] = []
+    real_fragment = streamlit.fragment
+
+    def spy(func=None, *, run_every=None):  # type: ignore[no-untyped-def]
+        if getattr(func, "__module__", "") == "ui.run_view":  # the run's live view, not another page's panel
+            timers.append(run_every)
+        return real_fragment(func, run_every=run_every)
+
+    monkeypatch.setattr(streamlit, "fragment", spy)
+    return timers
+
+
+def test_a_watching_tab_takes_a_slower_timer_when_the_class_grows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page chooses the timer from the tabs watching; a tab whose step changed takes the new one."""
+    from tests.test_operator import _someone_elses_run, app_at
+
+    registry = ViewerRegistry()
+    monkeypatch.setattr(run_view, "viewers", registry)
+    timers = live_view_timers(monkeypatch)
+    run = _someone_elses_run()
+    try:
+        at = app_at("pages/train.py", run=run.id)
+        assert registry.count() == 1 and timers == [VIEWER_REFRESH_S]
+        for tab in range(29):
+            registry.seen(f"other-{tab}")
+        at.run()
+        assert timers[-1] == 5.0 and registry.count() == 30
+    finally:
+        run.stop()
+    assert not at.exception

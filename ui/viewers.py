@@ -1,0 +1,89 @@
+"""How often a tab that watches a run redraws: every 2 s, and slower as more tabs watch, so that watching stays
+within a fixed budget of the server's CPU and the runs keep their cores.
+
+Each redraw of a watching tab costs the server some 10-20 ms of CPU (measured with
+``benchmarks/bench_classroom.py``: 30 real Streamlit sessions, 2 CartPole runs training on 2 cores), and on a class
+server every core trains, so the cost of thirty tabs redrawing every 2 s came straight out of the runs (they trained
+at 0.77x their unwatched speed). Here the server counts the tabs watching any run (a tab counts while it has
+redrawn within :data:`SEEN_WITHIN_S`) and spaces their redraws so that all of them together make at most
+:data:`MAX_VIEWER_REDRAWS_PER_S` a second: one to twelve tabs redraw every 2 s, thirty every 5 s. The tab that
+controls a run always redraws every second (``ui.run_view.REFRESH_S``). Server setting:
+``RL_PLAYGROUND_VIEWER_REDRAWS_PER_S``.
+
+The interval comes in steps (:data:`INTERVALS_S`), so a class that grows by one tab does not make every tab
+redraw its whole page to pick up a new timer: a tab reloads its timer only when the step changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+
+log = logging.getLogger(__name__)
+
+VIEWER_REFRESH_S = 2.0
+"""Seconds between redraws of a watching tab while few tabs watch."""
+INTERVALS_S = (VIEWER_REFRESH_S, 3.0, 5.0, 8.0, 13.0, 20.0)
+"""The steps a watching tab's interval takes as the class grows."""
+MAX_VIEWER_REDRAWS_PER_S = 6.0
+"""Redraws a second of all watching tabs together (the default budget)."""
+REDRAWS_ENV = "RL_PLAYGROUND_VIEWER_REDRAWS_PER_S"
+SEEN_WITHIN_S = 30.0
+"""A tab counts as watching while it has redrawn within this many seconds (longer than the longest interval)."""
+
+
+def max_viewer_redraws_per_s() -> float:
+    """The server's budget: redraws a second of all watching tabs together (a number from 1 to 1,000)."""
+    raw = os.environ.get(REDRAWS_ENV, "").strip()
+    if not raw:
+        return MAX_VIEWER_REDRAWS_PER_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 1.0 <= value <= 1000.0:  # NaN fails this too
+        log.warning("%s=%r is not a number from 1 to 1000; using %g", REDRAWS_ENV, raw, MAX_VIEWER_REDRAWS_PER_S)
+        return MAX_VIEWER_REDRAWS_PER_S
+    return value
+
+
+def interval_for(viewers: int, budget: float | None = None) -> float:
+    """Seconds between one watching tab's redraws when ``viewers`` tabs watch: the first step of
+    :data:`INTERVALS_S` at which they stay within ``budget`` redraws a second (the last step if none does)."""
+    budget = max_viewer_redraws_per_s() if budget is None else budget
+    for interval in INTERVALS_S:
+        if viewers / interval <= budget:
+            return interval
+    return INTERVALS_S[-1]
+
+
+class ViewerRegistry:
+    """The tabs of this server that watch a run, by Streamlit session id, with when each last redrew."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def seen(self, session_id: str, now: float | None = None) -> None:
+        with self._lock:
+            self._seen[session_id] = time.monotonic() if now is None else now
+
+    def forget(self, session_id: str) -> None:
+        """A tab that stopped watching (it now controls the run, or the run ended)."""
+        with self._lock:
+            self._seen.pop(session_id, None)
+
+    def count(self, now: float | None = None) -> int:
+        """Tabs that redrew within :data:`SEEN_WITHIN_S`; older entries are dropped."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            stale = [key for key, at in self._seen.items() if now - at > SEEN_WITHIN_S]
+            for key in stale:
+                del self._seen[key]
+            return len(self._seen)
+
+
+viewers = ViewerRegistry()
+"""This server's watching tabs (one Streamlit server process serves every tab)."""

@@ -100,6 +100,16 @@ class Evaluated:
 
 
 @dataclass(frozen=True, slots=True)
+class PolicySnapshotsKept:
+    """A policy snapshot was written beside an evaluation episode (:mod:`agents.storage.snapshots`): the steps whose
+    snapshot the run's folder now holds, after thinning, so the server knows which moments can be replayed."""
+
+    steps: tuple[int, ...]
+    save_s: float = 0.0
+    """CPU seconds the worker spent writing this snapshot and thinning."""
+
+
+@dataclass(frozen=True, slots=True)
 class Started:
     """The model is built and the first training step comes next."""
 
@@ -194,6 +204,7 @@ Event = (
     | Progress
     | Metrics
     | Evaluated
+    | PolicySnapshotsKept
     | Started
     | Checkpointed
     | Ended

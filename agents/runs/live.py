@@ -90,6 +90,8 @@ class RunSnapshot:
     sample of learned against true reward."""
     schedule: dict[str, tuple[tuple[int, float], ...]] = field(default_factory=dict)
     """Settings changed while training, ``{setting: ((step, value), ...)}`` (:mod:`agents.config.schedule`)."""
+    policy_snapshots: tuple[int, ...] = ()
+    """Steps whose policy snapshot the run's folder holds, ascending: what can be replayed (agents.runs.replay)."""
 
     @property
     def progress(self) -> float:
@@ -129,6 +131,7 @@ class RunStats:
     value_map: ValueMap | None = None
     reward_reports: list[RewardReport] = field(default_factory=list)
     schedule: dict[str, tuple[tuple[int, float], ...]] = field(default_factory=dict)
+    policy_snapshots: tuple[int, ...] = ()
     _speed: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=20))
 
     def add_episode(self, step: int, ret: float, true_ret: float, length: int, wall_s: float) -> None:
@@ -194,6 +197,10 @@ class RunStats:
         with self.lock:
             self.value_map = value_map
 
+    def set_policy_snapshots(self, steps: tuple[int, ...]) -> None:
+        with self.lock:
+            self.policy_snapshots = tuple(sorted(steps))
+
     def snapshot(self) -> RunSnapshot:
         with self.lock:
             return RunSnapshot(
@@ -215,6 +222,7 @@ class RunStats:
                 value_map=self.value_map,
                 reward_reports=tuple(self.reward_reports),
                 schedule=self.schedule,
+                policy_snapshots=self.policy_snapshots,
             )
 
     def _fps(self) -> float:

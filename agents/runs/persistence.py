@@ -17,6 +17,7 @@ from agents.config.run_config import ConfigError, RunConfig
 from agents.runs.live import RunStats
 from agents.storage.folder import RunFolder, RunRecord, StorageError, checkpoint_timesteps
 from agents.storage.records import fill_stats, read_episodes
+from agents.storage.snapshots import SnapshotStore
 
 log = logging.getLogger("agents.runs.run")  # the run's own logger: its messages and log settings stay as they were
 
@@ -67,8 +68,15 @@ class RunPersistence:
         *,
         until_step: int | None = None,
     ) -> None:
-        """Redraw the run's charts from its Monitor CSVs and progress.csv (up to ``until_step`` if given)."""
+        """Redraw the run's charts from its Monitor CSVs and progress.csv (up to ``until_step`` if given), and list
+        its policy snapshots."""
         fill_stats(stats, self.folder, timesteps, train_s, evaluation, until_step=until_step)
+        steps = self.snapshot_store().steps()
+        stats.set_policy_snapshots(tuple(s for s in steps if until_step is None or s <= until_step))
+
+    def snapshot_store(self) -> SnapshotStore:
+        """The run's policy snapshots (:mod:`agents.storage.snapshots`)."""
+        return SnapshotStore(self.folder.path, Path(self.config.algo_info.checkpoint_file).suffix)
 
     def write_status(self, record: RunRecord) -> None:
         """Write status.json; a full disk is logged, not fatal."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agents.feedback.report import RewardReport
-from agents.runs.events import Episode, Evaluated, Event, Metrics, Progress, SettingChanged
+from agents.runs.events import Episode, Evaluated, Event, Metrics, PolicySnapshotsKept, Progress, SettingChanged
 from agents.runs.live import RunStats
 from agents.runs.value_map import ValueMap
 from agents.storage.cost import Cost
@@ -23,6 +23,8 @@ def reduce_event(stats: RunStats, event: Event) -> None:
         stats.set_cost(event)
     elif isinstance(event, ValueMap):
         stats.set_value_map(event)
+    elif isinstance(event, PolicySnapshotsKept):
+        stats.set_policy_snapshots(event.steps)
     elif isinstance(event, RewardReport):
         stats.add_reward_report(event)
     elif isinstance(event, SettingChanged):

@@ -44,6 +44,7 @@ from agents.runs.evaluation import encode_gif, play_episode, shrink_frame
 from agents.runs.events import Checkpointed, Ended, EventSink, Started
 from agents.runs.live import EvalResult, EvalSchedule, NotStorableError, StopTraining
 from agents.runs.metrics_output import EpisodesToTensorBoard, MetricsOutput, TensorBoardOutput
+from agents.runs.policy_snapshots import PolicySnapshots
 from agents.runs.preferences import PreferenceLearning
 from agents.runs.schedule import ApplySchedule
 from agents.runs.status import RunStatus
@@ -83,6 +84,9 @@ class TrainJob:
     one (:mod:`agents.runs.value_map`; a benchmark turns this off to price them)."""
     tensorboard: bool = True
     """A stored run also writes TensorBoard event files in its folder (a benchmark turns this off to price them)."""
+    policy_snapshots: bool = True
+    """With each evaluation episode of a stored run, keep a snapshot of the policy to replay that moment later
+    (:mod:`agents.storage.snapshots`: at most 20 per run, thinned evenly; a benchmark turns this off to price them)."""
     checkpoint_every_s: float = DEFAULT_CHECKPOINT_EVERY_S
     eval_schedule: EvalSchedule | None = None
     """When evaluation episodes play (None: :class:`~agents.runs.live.EvalSchedule`'s defaults)."""
@@ -175,6 +179,7 @@ class _Trainer:
         self.recorder: RecordEpisodes | None = None
         self.preferences: PreferenceLearning | None = None
         self.evaluation: EvaluationEpisodes | None = None
+        self.snapshots: PolicySnapshots | None = None
         self.boundary: UpdateBoundary | None = None
         self.resume_note = ""
         self.meter = CostMeter(control.elapsed, cpu_clock(job.own_process), job.cost_before)
@@ -237,6 +242,8 @@ class _Trainer:
             callbacks.append(ApplySchedule(config, self.control, self.sink))
         if job.record_episodes:
             self.eval_env = config.env_info.make(render_mode="rgb_array")
+            if job.policy_snapshots and job.folder is not None:
+                self.snapshots = PolicySnapshots(job.folder, config.algo_info, self.sink, job.start_step)
             schedule = job.eval_schedule or EvalSchedule()
             self.evaluation = EvaluationEpisodes(self._evaluator(self.eval_env), self.sink, clock, window, schedule)
             callbacks.append(self.evaluation)
@@ -301,6 +308,8 @@ class _Trainer:
                     )
                     if value_map is not None:
                         self.sink.emit(value_map)
+            if self.snapshots is not None:  # the clip's weights; its CPU counts in the evaluation's budget
+                self.snapshots.take(model)
             result = EvalResult(
                 index,
                 step,

@@ -21,6 +21,7 @@ from ui.distill_panel import distill_panel
 from ui.explain import lengths_caption, logged_values_help, metric_help, returns_caption
 from ui.lessons_panel import flat_curve_hint
 from ui.present import RUN_CHART_HEIGHT_PX, plotly_chart, present_mode
+from ui.replay_view import returns_selection, show_replay
 from ui.reward_model_view import show_reward_model
 from ui.run_files import download_buttons, resume_button
 from ui.schedule_panel import change_panel, run_changes, show_changes
@@ -110,7 +111,13 @@ def _draw(run: Run) -> None:
     left, right = st.columns([3, 2])
     with left:
         if snap.episode_steps:
-            plotly_chart(figures["returns"], key=f"returns-{run.id}", height=RUN_CHART_HEIGHT_PX, shared=True)
+            plotly_chart(
+                figures["returns"],
+                key=f"returns-{run.id}",
+                height=RUN_CHART_HEIGHT_PX,
+                shared=True,
+                **returns_selection(run),
+            )
             st.caption(returns_caption(config.env_info.solved_threshold, shaped=shaped, learned=learned))
             show_changes(made)
             if note := reference_note(config, changed_while_training=bool(made)):
@@ -120,6 +127,7 @@ def _draw(run: Run) -> None:
         flat_curve_hint(config.env_id, snap)
         if shaped:
             _divergence_note(snap, "learned" if learned else "shaped")
+        show_replay(run, snap)
     with right:
         _evaluation(snap)
     show_value_map(run.id, snap.value_map, config.env_info, config.algo_info, run.status.active)

@@ -193,6 +193,9 @@ def returns_figure(
                 hovertemplate=f"{solved_text(threshold)}<extra></extra>",
             )
         )
+    # a click selects one episode's dot (the replay of that moment, ui/replay_view.py); set here, not left to Streamlit,
+    # whose frontend drops its own click mode when a live chart's spec changes every second
+    fig.update_layout(clickmode="event+select")
     if not learned:
         return _layout(fig, "Return per episode", "return")
     _layout(fig, "True and learned return per episode", "true return", legend_below=True)

@@ -59,8 +59,7 @@ def show_replay(run: Run, snap: RunSnapshot) -> None:
     if clicked is None:
         st.caption(
             f"**Replay any moment**: click a dot of the curve and the policy as it was then plays an episode. "
-            f"{len(steps)} snapshot{'s' if len(steps) != 1 else ''} kept, from step {steps[0]:,} to "
-            f"{steps[-1]:,} (one with each evaluation clip; at most {MAX_SNAPSHOTS} per run, thinned evenly)."
+            f"{_kept(steps)} (one with each evaluation clip; at most {MAX_SNAPSHOTS} per run, thinned evenly)."
         )
         return
     step = nearest_snapshot(steps, int(clicked))
@@ -89,6 +88,12 @@ def show_replay(run: Run, snap: RunSnapshot) -> None:
         st.markdown(f"**{result.describe()}**")
         st.image(result.gif, width=REPLAY_WIDTH_PX, output_format="GIF")
         st.caption(f"Episode seed {result.seed}: acting as in training, sampling its actions.")
+
+
+def _kept(steps: tuple[int, ...]) -> str:
+    if len(steps) == 1:
+        return f"1 snapshot kept, at step {steps[0]:,}"
+    return f"{len(steps)} snapshots kept, from step {steps[0]:,} to {steps[-1]:,}"
 
 
 def _played(run: Run, snap: RunSnapshot, step: int, seed: int) -> Replay | None:

@@ -27,7 +27,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from agents.config.run_config import DEFAULT_WALL_S, ConfigError, RunConfig, build_config
 from agents.config.schedule import parse_schedule_text
@@ -36,8 +36,10 @@ from agents.export.script import ExportError, export_script, export_zoo_yaml
 from agents.runs.live import SOLVE_WINDOW, RunSnapshot
 from agents.runs.names import next_run_name
 from agents.runs.run import DEFAULT_CHECKPOINT_EVERY_S, Run, RunStatus
-from agents.runs.workers.base import Executor
 from agents.storage.store import RunStore, StorageError, default_root, limits_from_env
+
+if TYPE_CHECKING:
+    from agents.runs.workers.ray import RayExecutor
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
 
@@ -318,8 +320,9 @@ def _train(run: Run, *, quiet: bool, executor: str = "inline") -> int:
     # handler would dump the run thread's traceback on stderr too.
     logging.getLogger("agents.runs.training").addHandler(logging.NullHandler())
     started = time.perf_counter()
+    chosen = _executor(executor)
     try:
-        run.start(_executor(executor))
+        run.start(chosen)
     except StorageError as error:
         return _usage(str(error))
     try:
@@ -327,6 +330,9 @@ def _train(run: Run, *, quiet: bool, executor: str = "inline") -> int:
     except KeyboardInterrupt:
         run.stop()
         run.join()
+    finally:
+        if chosen is not None:
+            chosen.close()  # frees the cluster's CPU its warm actor would hold
     result = summarise(run, time.perf_counter() - started)
     print(json.dumps(result))
     if run.status == RunStatus.FAILED:
@@ -335,7 +341,7 @@ def _train(run: Run, *, quiet: bool, executor: str = "inline") -> int:
     return 0
 
 
-def _executor(name: str) -> Executor | None:
+def _executor(name: str) -> RayExecutor | None:
     """The executor named on the command line (None: inline); Ray is imported only when asked for."""
     if name != "ray":
         return None

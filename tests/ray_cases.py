@@ -71,6 +71,14 @@ def _names(folder: Path) -> set[str]:
     }
 
 
+def _returns(folder: Path) -> list[list[str]]:
+    """Each training env's episode returns and lengths, from its Monitor CSV (times differ from run to run)."""
+    return [
+        [",".join(line.split(",")[:2]) for line in path.read_text().splitlines()[2:]]
+        for path in sorted((folder / "monitor").glob("*.csv"))
+    ]
+
+
 def test_a_cli_run_on_ray_leaves_the_folder_an_inline_run_leaves(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -80,6 +88,7 @@ def test_a_cli_run_on_ray_leaves_the_folder_an_inline_run_leaves(
     ray_folder, inline_folder = Path(on_ray["run_dir"]), Path(inline["run_dir"])
     assert _names(ray_folder) == _names(inline_folder) and "model.zip" in _names(ray_folder)
     assert "tensorboard/events.out.tfevents.*" in _names(ray_folder)
+    assert _returns(ray_folder) == _returns(inline_folder)  # the same run, wherever it trains
     monitor_rows = sum(len(p.read_text().splitlines()) - 2 for p in (ray_folder / "monitor").glob("*.csv"))
     assert monitor_rows == on_ray["episodes"]  # every episode's line reached the server's folder
     status = json.loads((ray_folder / "status.json").read_text())
@@ -116,6 +125,17 @@ def test_the_app_trains_on_ray_pauses_resumes_stops_and_resumes_from_the_checkpo
     assert wait_until(lambda: again.snapshot().timesteps > checkpoint, 30)
     again.stop()
     assert again.join(30) and again.status == RunStatus.STOPPED
+
+
+def test_a_warm_actor_trains_the_next_run_as_a_fresh_one_would() -> None:
+    manager = get_manager()
+    first = manager.start(_config(512, seed=3), owner=OWNER)
+    assert first.join(60) and first.status == RunStatus.FINISHED, first.error
+    actor = first.worker.actor  # type: ignore[union-attr]
+    second = manager.start(_config(512, seed=3), owner=OWNER)
+    assert second.join(60) and second.status == RunStatus.FINISHED, second.error
+    assert second.worker.actor is actor  # type: ignore[union-attr]  (reused: no second import of torch)
+    assert second.snapshot().episode_returns == first.snapshot().episode_returns
 
 
 def test_a_killed_worker_fails_its_run_and_the_other_run_goes_on() -> None:

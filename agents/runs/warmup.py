@@ -34,6 +34,17 @@ def import_libraries() -> None:
         import envs  # noqa: F401  (registers the playground's own environments)
 
 
+def prepare_worker() -> None:
+    """Everything a worker process needs before its first run: the libraries, each algorithm's entry point, and one
+    tiny model trained (the forkserver does it once for every forked worker; a Ray actor does it when made)."""
+    from agents.algos.registry import algorithms
+
+    import_libraries()
+    for info in algorithms().values():
+        info.algorithm  # noqa: B018  (imports each algorithm's entry point now, not at a run's Start)
+    warm_up()
+
+
 def warm_up() -> None:
     """Build and train a tiny PPO model once per process (later calls return at once)."""
     if _done.is_set():

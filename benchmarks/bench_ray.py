@@ -8,9 +8,9 @@ local 2-CPU Ray cluster once, and trains the same CartPole PPO trials (the demo 
 run folders kept: as the app's Train page does) through the app's :class:`~agents.runs.manager.RunManager`,
 two at a time, once with the process executor (a warm forkserver) and once with the Ray executor, alternating
 which side goes first. Both sides start warm: the forkserver has imported torch and SB3, and the Ray side has one
-warm actor per CPU (the server makes them at start, and a run's actor serves the next run). Per side it measures the wall time of all trials, and per trial the time from Start to
-its first training step and from Start to its end. Ray's cost per trial is the difference of the per-trial
-times (an actor is a fresh process that imports torch and SB3; a forked worker has them already).
+warm actor per CPU (the server makes them at start; a run's actor then serves the next run). Per side it measures
+the wall time of all trials, and per trial the time from Start to its first training step and from Start to its
+end. Ray's cost per trial is the difference of the per-trial times.
 
 Prints a Markdown table and one JSON object (last line). The machine is shared: say the load (printed).
 """

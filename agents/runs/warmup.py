@@ -86,10 +86,12 @@ def warm_up_in_background() -> None:
 
 
 def _warm_workers() -> None:
-    if os.environ.get("RAY_ADDRESS"):  # runs train on Ray: join the cluster now (seconds), not at the first Start
+    if os.environ.get("RAY_ADDRESS"):  # runs train on Ray: join the cluster and make warm actors now, not at Start
         from agents.runs.manager import get_manager
 
-        get_manager()
+        warm = getattr(get_manager().executor, "warm", None)
+        if warm is not None:
+            warm()  # one warm actor per CPU of the cluster
         return
     from agents.runs.workers.process import warm
 

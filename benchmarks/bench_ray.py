@@ -8,7 +8,7 @@ local 2-CPU Ray cluster once, and trains the same CartPole PPO trials (the demo 
 run folders kept: as the app's Train page does) through the app's :class:`~agents.runs.manager.RunManager`,
 two at a time, once with the process executor (a warm forkserver) and once with the Ray executor, alternating
 which side goes first. Both sides start warm: the forkserver has imported torch and SB3, and the Ray side has one
-warm actor per CPU (the server makes them at start; a run's actor then serves the next run). Per side it measures
+warm actor per CPU (as after a server's first runs: a run's actor then serves the next run). Per side it measures
 the wall time of all trials, and per trial the time from Start to its first training step and from Start to its
 end. Ray's cost per trial is the difference of the per-trial times.
 

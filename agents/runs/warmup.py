@@ -86,12 +86,10 @@ def warm_up_in_background() -> None:
 
 
 def _warm_workers() -> None:
-    if os.environ.get("RAY_ADDRESS"):  # runs train on Ray: join the cluster and make warm actors now, not at Start
+    if os.environ.get("RAY_ADDRESS"):  # runs train on Ray: join the cluster now (seconds), not at the first Start
         from agents.runs.manager import get_manager
 
-        warm = getattr(get_manager().executor, "warm", None)
-        if warm is not None:
-            warm()  # one warm actor per CPU of the cluster
+        get_manager()  # no warm actors made ahead: an idle actor would hold a CPU the first runs wait for
         return
     from agents.runs.workers.process import warm
 

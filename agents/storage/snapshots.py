@@ -8,8 +8,9 @@ algorithm's ``save``, so only the app's own files are ever loaded (loading unpic
 either, snapshots are *thinned evenly*: the first and the latest always stay, and the one dropped is the inner
 snapshot whose neighbours lie closest together (the one whose loss leaves the smallest gap), so early, middle and
 late moments of the run all survive and the kept steps stay roughly evenly spaced however long the run trains
-(:func:`thin`). A CartPole PPO demo snapshot is ~40 kB, so its 20 take under 1 MB; a SAC snapshot with its 256x256
-critics ~1.5 MB, so the byte cap is not reached either.
+(:func:`thin`; adding 1,000 evenly spaced steps keeps gaps within 0.7-1.4 of the even spacing). A CartPole PPO demo
+snapshot is ~120 kB and a Pendulum SAC one ~200 kB (``benchmarks/bench_snapshots.py``): 20 take 2-4 MB, so the byte
+cap is for larger networks (RL Zoo's 400x300 TD3: ~1.5 MB each).
 
 Replayed clips are cached beside them in ``<run>/replays/<step>-<seed>.gif`` with a ``.json`` of their return and
 length (:mod:`agents.runs.replay`), at most :data:`MAX_CACHED_REPLAYS` per run (the oldest go first).

@@ -10,7 +10,7 @@ snapshot whose neighbours lie closest together (the one whose loss leaves the sm
 late moments of the run all survive and the kept steps stay roughly evenly spaced however long the run trains
 (:func:`thin`; adding 1,000 evenly spaced steps keeps gaps within 0.7-1.4 of the even spacing). A CartPole PPO demo
 snapshot is ~120 kB and a Pendulum SAC one ~200 kB (``benchmarks/bench_snapshots.py``): 20 take 2-4 MB, so the byte
-cap is for larger networks (RL Zoo's 400x300 TD3: ~1.5 MB each).
+cap only matters for much larger networks.
 
 Replayed clips are cached beside them in ``<run>/replays/<step>-<seed>.gif`` with a ``.json`` of their return and
 length (:mod:`agents.runs.replay`), at most :data:`MAX_CACHED_REPLAYS` per run (the oldest go first).

@@ -7,6 +7,8 @@ from __future__ import annotations
 import shutil
 
 from agents.runs.replay import replay, snapshot_store
+from agents.runs.run import Run
+from agents.storage.folder import RunFolder
 from tests.test_app_learner import finished_run
 from tests.test_app_pages import _no_entrypoint_rerun, app_at  # noqa: F401  (autouse fixture)
 from tests.tiny import TINY
@@ -41,6 +43,16 @@ def test_a_clicked_step_replays_the_snapshot_before_it_with_its_step_and_return(
     assert not at.exception
     assert any("seed" in e.value for e in at.error)
     assert not any(m.value.startswith("**Policy at step") for m in at.markdown)
+
+
+def test_a_run_read_back_from_its_folder_knows_its_snapshots() -> None:
+    """After a server restart, or opened from the Runs page, a stored run lists the snapshots its folder holds."""
+    run = finished_run(timesteps=640, overrides=TINY["ppo"])
+    assert run.folder is not None
+    restored = Run.restore(RunFolder(run.folder.path, run.id))
+    kept = tuple(snapshot_store(run.folder.path, run.config).steps())
+    assert restored.snapshot().policy_snapshots == kept == run.snapshot().policy_snapshots
+    assert kept[-1] == 640
 
 
 def test_a_run_without_snapshots_says_it_has_none_to_replay() -> None:

@@ -23,6 +23,7 @@ class Case:
     shaping: dict[str, object] = field(default_factory=dict)
     overrides: dict[str, object] = field(default_factory=dict)
     stop_when_solved: bool = False
+    schedule: dict[str, object] = field(default_factory=dict)
 
     def config(self) -> RunConfig:
         return build_config(
@@ -34,6 +35,7 @@ class Case:
             timesteps=50_000,
             stop_when_solved=self.stop_when_solved,
             shaping=self.shaping,
+            schedule=self.schedule,
         )
 
 
@@ -74,6 +76,11 @@ IN_PROCESS_ONLY = [
     Case("dqn-cliffwalking-expression", "CliffWalking-v1", "dqn", {"reward_expr": "reward + (state == 47) * 5 - t/50"}),
     Case("ppo-cartpole-all-shaping", "CartPole-v1", "ppo", {"reward_expr": "reward + x", "living_reward": 0.25,
          "termination_bonus": -10, "potential": "upright", "reward_scale": 3, "reward_clip": 2.5}),
+    Case("dqn-schedule-of-every-kind", "MountainCar-v0", "dqn", {"living_reward": -0.5, "potential": "energy",
+         "reward_scale": 0.5}, schedule={"learning_rate": [(0, 1e-3), (500, 1e-4)], "exploration_rate": [(200, 0.3)],
+         "living_reward": [(300, -1)], "potential_scale": [(300, 2)], "reward_scale": [(400, 0.25)]}),
+    Case("ppo-schedule-clip-and-entropy", "CartPole-v1", "ppo", stop_when_solved=True,
+         schedule={"clip_range": [(64, 0.1)], "ent_coef": [(64, 0.01), (640, 0.0)]}),
 ]  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from ui.estimate import show_estimate
 from ui.lessons_panel import current_lesson, lesson_intro, lesson_picker, lesson_reminder
 from ui.my_runs import ask_before_start, other_runs_panel, pending_choice
 from ui.run_view import show_run
+from ui.schedule_panel import with_run_schedule
 from ui.train_extras import export_buttons, seeds_form, share_panel
 
 require_entrypoint()
@@ -41,6 +42,7 @@ else:
         start_slot = st.container()  # drawn first, filled once the configuration is checked: Start stays in view
         lesson_picker()
         config, problem = config_sidebar()
+        config = with_run_schedule(config, run_id)  # the run in view's changes made while training
         with start_slot:
             start = st.button(
                 "Start training",

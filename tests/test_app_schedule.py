@@ -12,7 +12,7 @@ from agents.config.run_config import build_config
 from agents.runs.manager import get_manager
 from agents.runs.run import Run
 from tests.conftest import wait_until as wait_for
-from tests.test_app_pages import _no_entrypoint_rerun, app_at, shown, texts, wait_until  # noqa: F401  (autouse fixture)
+from tests.test_app_pages import _no_entrypoint_rerun, app_at, run_param, shown, texts, wait_until  # noqa: F401  (autouse fixture)
 from tests.tiny import TINY
 
 OWNER = "schedule-owner-token-0123"
@@ -95,6 +95,44 @@ def test_a_watcher_sees_the_changes_but_no_panel() -> None:
         assert not at.exception
         assert not any(e.label == "Change while training" for e in at.expander)
         assert "ent_coef 0 -> 0.01 at 64" in texts(at)
+    finally:
+        run.stop()
+        run.join(30)
+
+
+def test_a_link_with_a_schedule_starts_a_run_that_applies_it_and_the_sidebar_says_so() -> None:
+    at = app_at("pages/train.py", env="CartPole-v1", algo="ppo", schedule="learning_rate=0:0.001,5000:0.0001")
+    assert not at.exception and not at.warning
+    assert "lr 0.002 -> 0.001 at 0; lr 0.001 -> 0.0001 at 5k" in texts(at), "from the demo preset's 0.002"
+    assert at.query_params["schedule"] in ("learning_rate=0:0.001,5000:0.0001", ["learning_rate=0:0.001,5000:0.0001"])
+
+    at.number_input(key="cfg_timesteps").set_value(4_000).run()  # the schedule's step 5,000 is past the budget
+    assert any("step must be between 0 and 4_000" in shown(e.value) for e in at.error)
+    assert [b.disabled for b in at.button if b.label == "Start training"] == [True], "Start stays off"
+    next(b for b in at.button if b.label == "Remove the schedule").click().run()
+    assert not at.error and "Schedule" not in texts(at) and "schedule" not in at.query_params
+
+    at = app_at("pages/train.py", env="CartPole-v1", algo="ppo", schedule="learning_rate=0:0.001,5000:0.0001")
+    next(b for b in at.button if b.label == "Start training").click().run()
+    run = get_manager().get(
+        at.query_params["run"] if isinstance(at.query_params["run"], str) else at.query_params["run"][0]
+    )
+    assert run is not None and run.config.schedule == {"learning_rate": ((0, 0.001), (5_000, 0.0001))}
+    run.stop()
+    run.join(30)
+
+
+def test_the_share_link_of_a_run_in_view_carries_the_changes_made_while_it_trained() -> None:
+    run = running_paused()
+    try:
+        run.change_setting("clip_range", 0.15)
+        run.resume()
+        assert wait_for(lambda: run.snapshot().schedule, timeout=60), run.error
+        at = controlled(run)
+        step = run.config.schedule["clip_range"][0][0]
+        links = [c.value for c in at.code if "/train?" in c.value]
+        assert any(f"schedule=clip_range%3D{step}%3A0.15" in link for link in links), links
+        assert at.query_params["schedule"] in (f"clip_range={step}:0.15", [f"clip_range={step}:0.15"])
     finally:
         run.stop()
         run.join(30)

@@ -22,6 +22,7 @@ from envs.registry import ENVS, get_env
 from envs.shaping_config import ShapingConfig, ShapingError
 from ui.common import plain
 from ui.inputs import checked, number_input, show_error
+from ui.schedule_panel import with_schedule
 from ui.shaping_form import load_shaping_into_widgets, shaping_controls, shaping_is_default, shaping_key
 
 PERSIST = "session"
@@ -42,6 +43,7 @@ def load_config_into_widgets(config: RunConfig) -> None:
     for name, value in config.hyperparams.items():
         state[hp_key(name)] = value
     load_shaping_into_widgets(config.shaping)
+    state.cfg_schedule = {name: list(entries) for name, entries in config.schedule.items()}
 
 
 def _reset_to_preset(env_id: str, algo_id: str, preset: str | None, *, keep_shaping: bool = True) -> None:
@@ -192,7 +194,7 @@ def config_sidebar(*, disabled: bool = False) -> tuple[RunConfig | None, str | N
         show_error(slots.get(error.field or ""), str(error))
         return None, str(error)
     _preset_note(preset_note, config)
-    return config, None
+    return with_schedule(config, state.get("cfg_schedule") or {}, disabled=disabled)
 
 
 def _hyperparameters(

@@ -9,13 +9,17 @@ step between updates, and comes back with the step it applied at: it is then lis
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+
 import streamlit as st
 
-from agents.config.schedule import Change, base_value, changes, value_at
+from agents.config.run_config import RunConfig
+from agents.config.schedule import Change, ScheduleError, base_value, changes, check_schedule, value_at
 from agents.config.schema import HyperParam, HyperParamError, format_value
 from agents.runs.live import RunSnapshot
 from agents.runs.run import Run, RunStatus
-from ui.common import can_control, plain
+from ui.common import can_control, manager, plain
 from ui.inputs import checked, number_input, show_error
 
 PANEL_TITLE = "Change while training"
@@ -102,3 +106,40 @@ def show_changes(changes_made: list[Change]) -> None:
         if started:
             parts.append("Started with " + "; ".join(started) + " (from the run's schedule).")
         st.caption(plain(" ".join(parts)))
+
+
+# --- the sidebar: a configuration's schedule ----------------------------------------------------------------
+
+
+def with_schedule(
+    config: RunConfig, raw: Mapping[str, Iterable[tuple[object, object]]], *, disabled: bool = False
+) -> tuple[RunConfig | None, str | None]:
+    """The sidebar's ``config`` with the schedule its link or run brought (``raw``, kept in session state), shown
+    in a box with a button that removes it. A schedule that no longer fits (a budget cut below one of its steps,
+    a shaping weight taken away) is refused in the box and Start stays off; nothing is dropped behind the back."""
+    if not raw:
+        return config, None
+    box = st.container(border=True)
+    box.caption("**Schedule**: settings this configuration changes while it trains (a change made live, replayed)")
+    problem = None
+    try:
+        config = replace(config, schedule=check_schedule(raw, config.live_params(), config.total_timesteps))
+        box.caption(plain("; ".join(change.label() for change in config.schedule_changes())))
+    except ScheduleError as error:
+        show_error(box, str(error))
+        problem = str(error)
+    box.button("Remove the schedule", key="cfg_schedule_remove", on_click=_remove_schedule, disabled=disabled)
+    return (None, problem) if problem else (config, None)
+
+
+def _remove_schedule() -> None:
+    st.session_state.cfg_schedule = {}
+
+
+def with_run_schedule(config: RunConfig | None, run_id: str) -> RunConfig | None:
+    """``config`` with the schedule of the run in view when the sidebar shows that run's configuration: the changes
+    made while it trains are part of it, so the address bar, share links and exports replay them."""
+    run = manager().get(run_id) if run_id and config is not None else None
+    if run is None or config is None or replace(run.config, schedule={}) != replace(config, schedule={}):
+        return config
+    return run.config

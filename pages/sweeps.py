@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from agents.sweeps.definition import SweepError
 from agents.sweeps.runner import SWEEPS, SweepRun
 from ui.common import manager, owner_token, plain, require_entrypoint
 from ui.sweep_form import load_link, sweep_form
@@ -31,9 +32,13 @@ if start and form.definition is not None:
         parallel=min(runs.max_concurrent, runs.max_per_owner),
         owner=token,
     )
-    SWEEPS.add(started)
-    started.start_feeding()
-    st.query_params["sweep"] = started.id
+    try:
+        SWEEPS.add(started, owner=token)
+    except SweepError as error:
+        st.error(f"Not started: {plain(str(error))}.")
+    else:
+        started.start_feeding()
+        st.query_params["sweep"] = started.id
 
 sweep = SWEEPS.get(st.query_params.get("sweep"))
 if sweep is not None:

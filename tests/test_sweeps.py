@@ -274,3 +274,23 @@ def test_at_shutdown_sweeps_stop_feeding_and_leave_their_runs_to_the_manager() -
     assert started[0].status == RunStatus.RUNNING  # left for the manager, which stops it resumable
     started[0].status = RunStatus.STOPPED  # the manager stops it, as the server stops
     assert sweep.advance() and len(started) == 1 and registry.get(sweep.id) is sweep
+
+
+def test_one_browser_runs_at_most_two_sweeps_at_once() -> None:
+    definition = make_definition("CartPole-v1", "ppo", [space("n_epochs", "1,2")], method="grid", seeds=1)
+    registry = SweepRegistry()
+
+    def sweep(owner: str) -> SweepRun:
+        return SweepRun(definition, definition.make_trials(), lambda c: FakeRun(c, "r"), 1, owner=owner)
+
+    first, second = sweep("alice"), sweep("alice")
+    registry.add(first, owner="alice")
+    registry.add(second, owner="alice")
+    third = sweep("alice")
+    with pytest.raises(SweepError, match="you already have 2 sweeps running"):
+        registry.add(third, owner="alice")
+    assert registry.get(third.id) is None
+    registry.add(sweep("bob"), owner="bob")  # another browser is not held back
+    first.stop()
+    registry.add(third, owner="alice")  # one ended: room again
+    assert registry.get(third.id) is third

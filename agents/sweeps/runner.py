@@ -30,7 +30,7 @@ from agents.runs.live import SOLVE_WINDOW
 from agents.runs.manager import RunActionError
 from agents.runs.run import Run, RunStatus
 from agents.storage.folder import hash_owner
-from agents.sweeps.definition import SweepDefinition, Trial
+from agents.sweeps.definition import SweepDefinition, SweepError, Trial
 
 log = logging.getLogger(__name__)
 POLL_S = 0.25
@@ -204,6 +204,10 @@ def _trial_status(runs: list[Run | None], stopped: bool) -> str:
     return "stopped"
 
 
+MAX_ACTIVE_PER_OWNER = 2
+MAX_ACTIVE = 10
+
+
 class SweepRegistry:
     """The server's sweeps, found by id from any page or tab; the oldest ended ones are forgotten past ``max_kept``."""
 
@@ -213,8 +217,17 @@ class SweepRegistry:
         self._lock = threading.Lock()
         self._halt_registered = False
 
-    def add(self, sweep: SweepRun) -> None:
+    def add(self, sweep: SweepRun, owner: str = "") -> None:
+        """Keep ``sweep``; SweepError (nothing kept) when ``owner`` already has :data:`MAX_ACTIVE_PER_OWNER` sweeps
+        running, or the server :data:`MAX_ACTIVE` (each running sweep holds a thread and a share of the queue)."""
         with self._lock:
+            active = [s for s in self._sweeps.values() if not s.done]
+            if owner and sum(1 for s in active if s.is_owner(owner)) >= MAX_ACTIVE_PER_OWNER:
+                raise SweepError(
+                    f"you already have {MAX_ACTIVE_PER_OWNER} sweeps running: stop one or wait for it to finish"
+                )
+            if len(active) >= MAX_ACTIVE:
+                raise SweepError(f"the server already runs {MAX_ACTIVE} sweeps; try again when one has finished")
             if not self._halt_registered:
                 # registered after the run manager's own (the page makes the manager first), so it runs before it:
                 # at shutdown no sweep starts a run after the manager has stopped the server's runs

@@ -197,7 +197,7 @@ def returns_figure(
     # whose frontend drops its own click mode when a live chart's spec changes every second
     fig.update_layout(clickmode="event+select")
     if not learned:
-        return _layout(fig, "Return per episode", "return")
+        return _layout(fig, "Return per episode", "return", legend_below=True)
     _layout(fig, "True and learned return per episode", "true return", legend_below=True)
     fig.update_layout(
         yaxis={"title": {"text": "true return", "font": {"color": TRUE_COLOUR}}},

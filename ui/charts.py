@@ -3,7 +3,8 @@
 Plotly sends the whole figure on every update (2,000 points are ~26 kB, 200,000 are ~2.25 MB), so long
 histories are thinned out for the wire here (:func:`~agents.runs.downsample.minmax_indices`: each bucket
 keeps its lowest and highest point, so a crash is never thinned away), after the moving average is computed on
-the full data; the raw data stays on the server. ``uirevision`` keeps a user's zoom across live updates.
+the full data; the raw data stays on the server. A redraw with new data resets a zoom (Streamlit mounts the chart
+afresh); :mod:`ui.chart_hold` holds the charts still for a person who wants to zoom.
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def _layout(
         title={"text": title, "font": {"size": 18}},
         xaxis_title=x_title,
         yaxis={"title": {"text": y_title}, **VALUE_AXIS},
-        uirevision="keep",  # keep the user's zoom and hidden traces across live updates
+        uirevision="keep",  # keeps a zoom across redraws of the same chart (a held one, ui/chart_hold.py)
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
         height=400 if legend_below else 340,
         legend=legend,

@@ -14,6 +14,7 @@ import streamlit as st
 from agents.config.reference_curves import reference_for, reference_note
 from agents.runs.live import SOLVE_WINDOW, RunSnapshot
 from agents.runs.run import Run, RunStatus
+from ui.chart_hold import hold_charts
 from ui.charts import run_figures
 from ui.common import can_control, format_duration, manager, plain, session_id
 from ui.cost_view import show_cost
@@ -108,6 +109,8 @@ def _draw(run: Run) -> None:
         changes=made,
         reference=None if made else reference_for(config),
     )
+    if run.status.active:
+        figures = hold_charts(run.id, figures, snap.timesteps)
     left, right = st.columns([3, 2])
     with left:
         if snap.episode_steps:

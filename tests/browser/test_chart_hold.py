@@ -1,0 +1,46 @@
+"""End to end in a real Chromium: held charts keep a person's zoom while the run trains on (a live chart's next redraw
+mounts it afresh, see ui/chart_hold.py)."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.browser.conftest import open_app
+from tests.browser.test_train_flow import stop_button, wait_for
+
+pytestmark = pytest.mark.browser
+
+X_RANGE_JS = """() => {
+  const plot = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+  return plot && plot._fullLayout ? [plot._fullLayout.xaxis.autorange, plot._fullLayout.xaxis.range] : null;
+}"""
+
+
+def _zoom(page) -> None:  # type: ignore[no-untyped-def]
+    """Drag across the middle of the return chart, as a person zooms in."""
+    box = wait_for(lambda: page.locator("[data-testid='stPlotlyChart'] .js-plotly-plot").first.bounding_box())
+    y = box["y"] + box["height"] * 0.45
+    page.mouse.move(box["x"] + box["width"] * 0.3, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.5, y, steps=5)
+    page.mouse.up()
+
+
+def test_held_charts_keep_a_zoom_while_the_run_trains_on(server: str, page) -> None:  # type: ignore[no-untyped-def]
+    open_app(page, f"{server}/train?env=CartPole-v1&algo=ppo&timesteps=300000")
+    page.get_by_role("button", name="Start training").click()
+    page.wait_for_url(re.compile(r"run="))
+    wait_for(lambda: page.evaluate(X_RANGE_JS))
+    page.get_by_text("Hold the charts").click()
+    page.get_by_text(re.compile(r"Charts held at step [\d,]+; the run is at step")).wait_for()
+    time.sleep(1.5)  # the held chart has replaced the live one
+    _zoom(page)
+    zoomed = wait_for(lambda: (r := page.evaluate(X_RANGE_JS)) and r[0] is False and r, timeout=5)
+    time.sleep(3)  # three redraws of the live view
+    assert page.evaluate(X_RANGE_JS) == zoomed
+    stop_button(page).click()
+    page.get_by_text("Stopped: stopped by the user").wait_for()
+    assert page.locator("[data-testid='stException']").count() == 0

@@ -8,6 +8,8 @@ accuracy at least 0.9.
 
     python -m benchmarks.bench_feedback            # both tasks, seeds 0-2, two processes at a time
     python -m benchmarks.bench_feedback --task pendulum --seeds 0
+    python -m benchmarks.bench_feedback --task cartpole --timesteps 150000 --learning-rate 0.00034 \
+        --learning-rate-schedule linear   # a variant of the task's PPO (RL Zoo's lin_ learning rate)
 """
 
 from __future__ import annotations
@@ -77,14 +79,21 @@ class Result:
     correlation: float | None
 
 
-def run_one(task: str, seed: int, learned: bool, timesteps: int | None = None) -> Result:
-    """Train one agent in this (fresh) process and score it on the true return."""
+def run_one(
+    task: str, seed: int, learned: bool, timesteps: int | None = None, ppo: dict[str, Any] | None = None
+) -> Result:
+    """Train one agent in this (fresh) process and score it on the true return.
+
+    ``ppo`` overrides the task's PPO settings; ``learning_rate_schedule: linear`` decays the learning rate to 0 by
+    the end of the budget (RL Zoo's ``lin_``, as the lab's ``learning_rate_schedule`` does).
+    """
     import gymnasium as gym
     import numpy as np
     import torch
     from stable_baselines3 import PPO
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.monitor import Monitor
+    from stable_baselines3.common.utils import LinearSchedule
 
     import envs  # noqa: F401
     from agents.feedback.config import FeedbackConfig
@@ -106,8 +115,11 @@ def run_one(task: str, seed: int, learned: bool, timesteps: int | None = None) -
         env: gym.Env = TrueReturnRecorder(gym.make(env_id))
         return Monitor(LearnedReward(env, net) if learned else env, info_keywords=("true_return",))
 
+    kwargs = {**spec["ppo"], **(ppo or {})}
+    if kwargs.pop("learning_rate_schedule", "constant") == "linear":
+        kwargs["learning_rate"] = LinearSchedule(float(kwargs["learning_rate"]), 0.0, 1.0)
     started = time.process_time()
-    model = PPO("MlpPolicy", make_vec_env(make, n_envs=8, seed=seed), seed=seed, verbose=0, **spec["ppo"])
+    model = PPO("MlpPolicy", make_vec_env(make, n_envs=8, seed=seed), seed=seed, verbose=0, **kwargs)
     loop = None
     if learned:
         loop = PreferenceLoop(
@@ -152,15 +164,27 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timesteps", type=int, help="training steps of every run (default: each task's own)")
+    parser.add_argument("--learning-rate", type=float, help="PPO's learning rate (default: each task's own)")
+    parser.add_argument("--learning-rate-schedule", choices=("constant", "linear"), help="'linear' decays it to 0")
     args = parser.parse_args()
     tasks = args.task or list(TASKS)
-    jobs = [(task, seed, learned, args.timesteps) for task in tasks for seed in args.seeds for learned in (True, False)]
+    ppo: dict[str, Any] = {}
+    if args.learning_rate is not None:
+        ppo["learning_rate"] = args.learning_rate
+    if args.learning_rate_schedule is not None:
+        ppo["learning_rate_schedule"] = args.learning_rate_schedule
+    jobs = [
+        (task, seed, learned, args.timesteps, ppo) for task in tasks for seed in args.seeds for learned in (True, False)
+    ]
     load = os.getloadavg()[0]
     with ProcessPoolExecutor(args.workers) as pool:
         results = list(pool.map(run_one, *zip(*jobs, strict=True)))
     for task in tasks:
         goal = TASKS[task]["goal"]
-        print(f"\n{task} ({TASKS[task]['env_id']}, {args.timesteps or TASKS[task]['timesteps']} steps), goal {goal}")
+        settings = {**TASKS[task]["ppo"], **ppo}
+        rate = f"learning rate {settings['learning_rate']} {settings.get('learning_rate_schedule', 'constant')}"
+        steps = args.timesteps or TASKS[task]["timesteps"]
+        print(f"\n{task} ({TASKS[task]['env_id']}, {steps} steps, {rate}), goal {goal}")
         for reward in ("learned", "true"):
             rows = [r for r in results if r.task == task and r.reward == reward]
             reached = sum(r.true_return >= goal for r in rows)

@@ -41,7 +41,7 @@ from ray.exceptions import GetTimeoutError, RayActorError
 import agents
 import envs
 from agents.runs.events import Command, Episode, Event, Heartbeat, Metrics, Progress, WorkerCommand
-from agents.runs.training import TrainJob, train
+from agents.runs.training import TrainJob, describe_failure, train
 from agents.runs.warmup import prepare_worker
 from agents.runs.workers.base import Deliver, OnExit
 from agents.runs.workers.child import STOP_GRACE_S, PipeSink, WatchedControl, apply_command, beat
@@ -335,8 +335,23 @@ class RayWorker:
             if done:
                 return None
             reason = self._watch(heard_at, idle_s)
+            if reason is None and not items and ray.wait([self._training], timeout=0)[0]:
+                reason = self._train_call_failed()  # None: it ended well, and the next poll says so
             if reason is not None:
                 return reason
+
+    def _train_call_failed(self) -> str | None:
+        """The actor's ``train`` returned without the run having ended (it failed before the body began, e.g. its
+        scratch folder could not be made): the sentence for it, or None if it ended after all."""
+        try:
+            ray.get(self._training)
+        except RayActorError:
+            return self._died()
+        except Exception as error:
+            log.warning("run %s could not start on its actor: %s", self.run_id, error)
+            cause = getattr(error, "cause", None) or error
+            return f"The run could not start on Ray ({self.where.removeprefix('on ')}): {describe_failure(cause)}"
+        return None
 
     def _died(self) -> str:
         where = self.where.removeprefix("on ")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,12 +22,12 @@ from agents.config.run_config import RunConfig, build_config
 from agents.runs.manager import get_manager
 from agents.runs.run import RunStatus
 from agents.runs.workers.ray import RayExecutor
-from agents.train import main
 from tests.conftest import wait_until
 from tests.test_app_pages import _no_entrypoint_rerun, app_at, texts  # noqa: F401  (autouse fixture)
 from tests.tiny import TINY
 
 OWNER = "ray-cases-owner"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -53,11 +54,21 @@ def test_ray_listens_on_loopback_only() -> None:
     assert addresses <= {"127.0.0.1", "[::ffff:127.0.0.1]", "[::1]"}, addresses
 
 
-def _cli(runs_dir: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> dict:
+def _cli(runs_dir: Path, *extra: str) -> dict:
+    """``python -m agents.train`` in a process of its own, run from outside the working copy: on Ray its actor
+    imports the playground from the code the job carries (the cluster's workers cannot see this folder)."""
     args = ["--env", "CartPole-v1", "--algo", "ppo", "--timesteps", "256", "--quiet", "--runs-dir", str(runs_dir)]
     args += [f"--set={name}={value}" for name, value in TINY["ppo"].items()]
-    assert main([*args, *extra]) == 0
-    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    result = subprocess.run(
+        [sys.executable, "-m", "agents.train", *args, *extra],
+        cwd=runs_dir.parent,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def _names(folder: Path) -> set[str]:
@@ -79,11 +90,9 @@ def _returns(folder: Path) -> list[list[str]]:
     ]
 
 
-def test_a_cli_run_on_ray_leaves_the_folder_an_inline_run_leaves(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    on_ray = _cli(tmp_path / "ray", capsys, "--executor", "ray")
-    inline = _cli(tmp_path / "inline", capsys)
+def test_a_cli_run_on_ray_leaves_the_folder_an_inline_run_leaves(tmp_path: Path) -> None:
+    on_ray = _cli(tmp_path / "ray", "--executor", "ray")  # joins the cluster at RAY_ADDRESS
+    inline = _cli(tmp_path / "inline")
     assert on_ray["status"] == "finished" and on_ray["timesteps"] == inline["timesteps"] == 256
     ray_folder, inline_folder = Path(on_ray["run_dir"]), Path(inline["run_dir"])
     assert _names(ray_folder) == _names(inline_folder) and "model.zip" in _names(ray_folder)

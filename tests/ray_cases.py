@@ -104,7 +104,7 @@ def test_a_cli_run_on_ray_leaves_the_folder_an_inline_run_leaves(tmp_path: Path)
     assert status["status"] == "finished" and status["checkpoint_timesteps"] == 256
 
 
-def test_the_app_trains_on_ray_pauses_resumes_stops_and_resumes_from_the_checkpoint() -> None:
+def test_the_app_trains_on_ray_pauses_changes_resumes_stops_and_resumes_from_the_checkpoint() -> None:
     manager = get_manager()
     assert isinstance(manager.executor, RayExecutor) and manager.max_concurrent == 2  # the cluster's CPUs
     run = manager.start(_config(200_000), owner=OWNER)
@@ -119,8 +119,12 @@ def test_the_app_trains_on_ray_pauses_resumes_stops_and_resumes_from_the_checkpo
     paused_at = run.snapshot().timesteps
     time.sleep(1.0)
     assert run.status == RunStatus.PAUSED and run.snapshot().timesteps == paused_at
+    run.change_setting("learning_rate", "0.01")  # a change while training goes down like any command
     run.resume()
     assert wait_until(lambda: run.snapshot().timesteps > paused_at, 30)
+    assert wait_until(lambda: "learning_rate" in run.config.schedule, 30)
+    ((step, value),) = run.config.schedule["learning_rate"]
+    assert value == 0.01 and step >= paused_at
 
     run.stop()
     assert run.join(30) and run.status == RunStatus.STOPPED, run.error

@@ -1,13 +1,16 @@
-"""What TensorBoard event files cost a run: steps per second with and without them, side by side.
+"""What TensorBoard event files cost a run: CPU time per step with and without them, side by side.
 
     python -m benchmarks.bench_tensorboard               # 3 repeats of each case
     python -m benchmarks.bench_tensorboard --repeats 1 --timesteps 5000
 
 Each case trains a stored run (a folder in a temporary directory, Monitor CSVs, progress.csv, checkpoints)
 through the worker body, evaluation episodes off, with ``TrainJob.tensorboard`` on and off in turn
-(interleaved, so both see the same machine load). Cases: PPO's CartPole demo (a logger dump per rollout and
-hundreds of episodes) and Q-learning on FrozenLake (a dump per episode: the most writes per step). Prints a
-Markdown table and one JSON object (last line).
+(interleaved, so both see the same machine load), and reports the CPU time per step of the whole process (the
+training thread and TensorBoard's writer thread): on a shared machine wall-clock steps per second swing with
+other work far more than event files could move them (a first pass at load 11-15 gave ratios of 0.76 and 1.63,
+the second 1.66 and 2.76, both ways round), CPU time much less. Cases: PPO's CartPole demo (a logger dump per
+rollout and hundreds of episodes) and Q-learning on FrozenLake (a dump per episode: the most writes per step).
+Prints a Markdown table and one JSON object (last line).
 """
 
 from __future__ import annotations
@@ -34,13 +37,14 @@ torch.set_num_threads(1)
 CASES = {"CartPole-v1 ppo demo": ("CartPole-v1", "ppo"), "FrozenLake-v1 q_learning": ("FrozenLake-v1", "q_learning")}
 
 
-def steps_per_s(env_id: str, algo: str, timesteps: int, tensorboard: bool, seed: int) -> float:
+def cpu_us_per_step(env_id: str, algo: str, timesteps: int, tensorboard: bool, seed: int) -> float:
+    """CPU microseconds of this process per training step of one stored run."""
     config = build_config(env_id, algo, seed=seed, timesteps=timesteps)
     with tempfile.TemporaryDirectory() as folder:
-        started = time.perf_counter()
+        started = time.process_time()
         job = TrainJob("20261130-000000-abcdef", config, Path(folder), record_episodes=False, tensorboard=tensorboard)
         train(job, RunControl(), CollectingSink())
-        return timesteps / (time.perf_counter() - started)
+        return (time.process_time() - started) / timesteps * 1e6
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,15 +55,15 @@ def main(argv: list[str] | None = None) -> int:
     warm_up()
     load_before = os.getloadavg()[0]
     results = {}
-    print("| case | steps/s without | steps/s with TensorBoard | with / without |\n|---|---|---|---|")
+    print("| case | CPU µs/step without | with TensorBoard | with / without |\n|---|---|---|---|")
     for name, (env_id, algo) in CASES.items():
         runs: dict[bool, list[float]] = {False: [], True: []}
         for repeat in range(args.repeats):
             for tensorboard in (False, True):
-                runs[tensorboard].append(steps_per_s(env_id, algo, args.timesteps, tensorboard, seed=repeat))
+                runs[tensorboard].append(cpu_us_per_step(env_id, algo, args.timesteps, tensorboard, seed=repeat))
         without, with_tb = statistics.median(runs[False]), statistics.median(runs[True])
-        results[name] = {"without": round(without), "with": round(with_tb), "ratio": round(with_tb / without, 3)}
-        print(f"| {name} | {without:,.0f} | {with_tb:,.0f} | {with_tb / without:.3f} |", flush=True)
+        results[name] = {"without": round(without, 1), "with": round(with_tb, 1), "ratio": round(with_tb / without, 3)}
+        print(f"| {name} | {without:,.1f} | {with_tb:,.1f} | {with_tb / without:.3f} |", flush=True)
     load = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     print(json.dumps({"timesteps": args.timesteps, "repeats": args.repeats, "load_average": load, "cases": results}))
     return 0

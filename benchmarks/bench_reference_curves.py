@@ -117,6 +117,7 @@ def commit() -> str:
 def measure(env_id: str, algo: str, preset: str, seeds: int) -> dict[str, Any]:
     """One preset over ``seeds`` seeds: its entry of the data file."""
     base = build_config(env_id, algo, preset=preset, max_wall_s=3600)
+    measured_at = commit()  # now: the code that trains is the code checked out when it starts
     steps = checkpoint_steps(base.total_timesteps)
     curves, walls = [], []
     load_before = os.getloadavg()[0]
@@ -136,7 +137,7 @@ def measure(env_id: str, algo: str, preset: str, seeds: int) -> dict[str, Any]:
         **band(curves),
         "wall_s_per_seed": round(float(np.mean(walls)), 1),
         "measured_on": datetime.date.today().isoformat(),
-        "commit": commit(),
+        "commit": measured_at,
         "machine": machine(),
         "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }

@@ -60,6 +60,7 @@ def show_replay(run: Run, snap: RunSnapshot) -> None:
         st.caption(
             f"**Replay any moment**: click a dot of the curve and the policy as it was then plays an episode. "
             f"{_kept(steps)} (one with each evaluation clip; at most {MAX_SNAPSHOTS} per run, thinned evenly)."
+            + (" While the run trains, *Hold the charts* keeps the curve still to click." if run.status.active else "")
         )
         return
     step = nearest_snapshot(steps, int(clicked))

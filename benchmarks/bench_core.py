@@ -39,7 +39,7 @@ from agents.config.run_config import build_config
 from agents.runs.manager import RunManager
 from agents.runs.run import Run
 from agents.runs.warmup import warm_up
-from ui.charts import run_figures
+from ui.run_figures import run_figures
 
 torch.set_num_threads(1)
 

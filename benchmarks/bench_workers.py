@@ -53,7 +53,10 @@ except ImportError:
     from agents.runs.warmup import warm_up as warm
 warm()
 import plotly.io
-from ui.charts import run_figures
+try:
+    from ui.run_figures import run_figures
+except ImportError:  # the thread design's tree
+    from ui.charts import run_figures
 
 
 def config(seed):

@@ -128,7 +128,8 @@ def test_losses_figure_names_a_value_as_its_algorithm_means_it() -> None:
 
 
 def test_logged_values_converted_as_they_grow_equal_a_fresh_conversion() -> None:
-    from ui.charts import LossArrays, step_value_array
+    from ui.charts import step_value_array
+    from ui.run_figures import LossArrays
 
     arrays = LossArrays()
     points = [(i * 8, float(i) ** 0.5) for i in range(100)]

@@ -14,9 +14,10 @@ from agents.config.run_config import build_config
 from agents.runs.live import RunStats
 from agents.runs.manager import get_manager
 from agents.runs.run import RunStatus
-from ui.charts import losses_figure, returns_figure, run_figures
+from ui.charts import losses_figure, returns_figure
 from ui.compare_view import compare_figure
 from ui.gridworld_view import returns_figure as gridworld_returns
+from ui.run_figures import run_figures
 from ui.run_view import NO_EPISODE_YET, progress_text
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

@@ -12,7 +12,7 @@ import plotly.io as pio
 import plotly.tools
 
 from tests.test_charts import snapshot
-from ui import charts
+from ui import run_figures as figure_cache
 from ui.charts import step_value_array
 from ui.present import CHART_FONT_PX, serialised
 
@@ -55,7 +55,7 @@ def test_tabs_whose_reruns_fall_due_together_build_a_runs_figures_once(monkeypat
 
     builds: list[int] = []
     release = threading.Event()
-    real = charts.losses_figure
+    real = figure_cache.losses_figure
 
     def slow_losses(snap, algo="", arrays=None):  # type: ignore[no-untyped-def]
         builds.append(snap.timesteps)
@@ -64,25 +64,28 @@ def test_tabs_whose_reruns_fall_due_together_build_a_runs_figures_once(monkeypat
 
     old = snapshot(30)
     release.set()
-    first = charts.run_figures("herd-test", old, threshold=None, show_shaped=False)
+    first = figure_cache.run_figures("herd-test", old, threshold=None, show_shaped=False)
     release.clear()
-    monkeypatch.setattr(charts, "losses_figure", slow_losses)
-    monkeypatch.setattr(charts, "MAX_FIGURE_AGE_S", 0.0)
+    monkeypatch.setattr(figure_cache, "losses_figure", slow_losses)
+    monkeypatch.setattr(figure_cache, "MAX_FIGURE_AGE_S", 0.0)
     newer = snapshot(40)
     seen: list[dict] = []
     builder = threading.Thread(
-        target=lambda: seen.append(charts.run_figures("herd-test", newer, threshold=None, show_shaped=False))
+        target=lambda: seen.append(figure_cache.run_figures("herd-test", newer, threshold=None, show_shaped=False))
     )
     builder.start()
     deadline = time.monotonic() + 10
     while not builds and time.monotonic() < deadline:
         time.sleep(0.01)
-    others = [charts.run_figures("herd-test", newer, threshold=None, show_shaped=False) for _ in range(5)]
+    others = [figure_cache.run_figures("herd-test", newer, threshold=None, show_shaped=False) for _ in range(5)]
     release.set()
     builder.join(5)
     assert builds == [newer.timesteps]  # built once, by the first tab
     assert all(figures is first for figures in others)  # the others drew the figures they had
-    assert seen[0] is not first and charts.run_figures("herd-test", newer, threshold=None, show_shaped=False) is seen[0]
+    assert (
+        seen[0] is not first
+        and figure_cache.run_figures("herd-test", newer, threshold=None, show_shaped=False) is seen[0]
+    )
 
 
 def test_losses_become_a_step_value_array_whatever_their_length() -> None:

@@ -15,7 +15,6 @@ from agents.config.reference_curves import reference_for, reference_note
 from agents.runs.live import SOLVE_WINDOW, RunSnapshot
 from agents.runs.run import Run, RunStatus
 from ui.chart_hold import hold_charts
-from ui.charts import run_figures
 from ui.common import can_control, format_duration, manager, plain, session_id
 from ui.cost_view import show_cost
 from ui.distill_panel import distill_panel
@@ -24,6 +23,7 @@ from ui.lessons_panel import flat_curve_hint
 from ui.present import RUN_CHART_HEIGHT_PX, plotly_chart, present_mode
 from ui.replay_view import returns_selection, show_replay
 from ui.reward_model_view import show_reward_model
+from ui.run_figures import run_figures
 from ui.run_files import download_buttons, resume_button
 from ui.schedule_panel import change_panel, run_changes, show_changes
 from ui.value_map import show_value_map

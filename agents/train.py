@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from agents.config.run_config import DEFAULT_WALL_S, ConfigError, RunConfig, build_config
 from agents.config.schedule import parse_schedule_text
 from agents.config.schema import HyperParamError, parse_assignments
-from agents.export.script import ExportError, export_script, export_zoo_yaml
+from agents.export.script import ExportError, export_script
+from agents.export.zoo import export_zoo_yaml
 from agents.runs.live import SOLVE_WINDOW, RunSnapshot
 from agents.runs.names import next_run_name
 from agents.runs.run import DEFAULT_CHECKPOINT_EVERY_S, Run, RunStatus

@@ -16,7 +16,8 @@ import pytest
 import yaml
 
 from agents.config.run_config import RunConfig, build_config
-from agents.export.script import export_script, export_zoo_yaml
+from agents.export.script import export_script
+from agents.export.zoo import export_zoo_yaml
 from agents.runs.run import make_training_env
 from agents.train import main as train_main
 from tests.export_cases import load_module

@@ -31,9 +31,9 @@ from agents.export.script import (
     ExportError,
     export_script,
     export_unavailable_reason,
-    export_zoo_yaml,
     script_filename,
 )
+from agents.export.zoo import export_zoo_yaml
 from agents.runs.run import make_training_env
 from agents.train import main as train_main
 from envs.registry import ENVS

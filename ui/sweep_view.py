@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from agents.config.schema import Value
-from agents.export.script import zoo_filename
+from agents.export.zoo import zoo_filename
 from agents.sweeps.report import format_metric, sweep_link, table_rows, train_link, zoo_entry
 from agents.sweeps.runner import METRIC, SweepRun, TrialResult
 from agents.sweeps.space import ParamSpace

@@ -9,14 +9,8 @@ import streamlit as st
 from agents.config.fields import SEED_COUNT
 from agents.config.run_config import RunConfig, seed_configs
 from agents.config.share import config_to_query
-from agents.export.script import (
-    ExportError,
-    export_script,
-    export_unavailable_reason,
-    export_zoo_yaml,
-    script_filename,
-    zoo_filename,
-)
+from agents.export.script import ExportError, export_script, export_unavailable_reason, script_filename
+from agents.export.zoo import export_zoo_yaml, zoo_filename
 from agents.runs.run import Run
 from ui.common import can_control, control_link_token, manager, plain, start_runs
 from ui.inputs import checked, number_input

@@ -1,4 +1,4 @@
-"""Export a configuration as code: a standalone training script, and an RL Baselines3 Zoo YAML entry.
+"""Export a configuration as code: a standalone training script (the RL Baselines3 Zoo entry: :mod:`agents.export.zoo`).
 
 The script needs only gymnasium, stable-baselines3, numpy and torch: the reward shaping is written into it as
 one small ``gymnasium.Wrapper``, the potential as a plain function and the custom reward expression as Python
@@ -8,8 +8,6 @@ arguments with floats written by ``repr``), so with the same library versions it
 
 Settings changed while the run trained (its schedule, :mod:`agents.config.schedule`) are written as ``SCHEDULE`` and
 one callback that applies each value at its step, as the playground did, so the script replays the run.
-
-Zoo's YAML has no place for reward shaping or a schedule; the entry says so in a comment.
 """
 
 from __future__ import annotations
@@ -25,7 +23,6 @@ import gymnasium as gym
 from stable_baselines3.common.utils import LinearSchedule
 
 from agents.algos.sb3.algorithm import sb3_kwargs
-from agents.algos.sb3.schemas import net_arch_layers
 from agents.config.presets import presets_for
 from agents.config.run_config import RunConfig
 from agents.config.schema import HyperParamError, Value
@@ -51,7 +48,7 @@ def export_unavailable_reason(config: RunConfig, kind: str = "script") -> str | 
         return config.algo_info.export_note or (
             f"{config.algo_info.title} is the playground's own agent; only stable-baselines3 runs export as code."
         )
-    if kind == "script" and not _is_gymnasium_env(config.env_id):
+    if kind == "script" and not is_gymnasium_env(config.env_id):
         return f"{config.env_id} is the playground's own environment, which a standalone script cannot build."
     if kind == "script" and config.feedback is not None:
         return (
@@ -65,17 +62,12 @@ def script_filename(config: RunConfig) -> str:
     return f"train_{config.algo}_{config.env_id.lower().replace('-', '_')}.py"
 
 
-def zoo_filename(config: RunConfig) -> str:
-    """Zoo keeps one file per algorithm, ``hyperparams/<algo>.yml``; the entry goes into it."""
-    return f"{config.algo}.yml"
-
-
 # --- the script -----------------------------------------------------------------------------------------------
 
 
 def export_script(config: RunConfig) -> str:
     """A runnable Python script that trains this configuration with gymnasium and stable-baselines3 only."""
-    values = _checked_hyperparams(config, "script")
+    values = checked_hyperparams(config, "script")
     info = config.env_info
     cls = str(config.algo_info.export_class)
     kwargs = sb3_kwargs(values)
@@ -333,90 +325,10 @@ def _str(text: str) -> str:
     return json.dumps(text)
 
 
-# --- the Zoo YAML entry -----------------------------------------------------------------------------------------
-
-
-def export_zoo_yaml(config: RunConfig) -> str:
-    """The entry for RL Zoo's ``hyperparams/<algo>.yml``: this env id, its budget and hyperparameters."""
-    values = _checked_hyperparams(config, "zoo")
-    lines = [
-        f"# RL Baselines3 Zoo entry for hyperparams/{zoo_filename(config)}, exported by the RL playground.",
-        f"# Train with: python -m rl_zoo3.train --algo {config.algo} --env {config.env_id} --seed {config.seed}",
-    ]
-    if not _is_gymnasium_env(config.env_id):
-        lines.append(
-            f"# {config.env_id} is the playground's own environment: Zoo needs it registered (--gym-packages)."
-        )
-    if config.stop_when_solved:
-        lines.append("# The playground run stopped once solved; Zoo trains for the whole n_timesteps.")
-    if config.feedback is not None:
-        lines.append("# This run learned its reward from preferences, which Zoo cannot express: this entry trains on")
-        lines.append("# the env's own reward.")
-    elif config.shaping.is_identity():
-        lines.append("# No reward shaping was used (Zoo YAML could not express it anyway).")
-    else:
-        lines += [
-            "# This run used reward shaping, which Zoo YAML cannot express: this entry trains on the env's own",
-            "# reward. The exported Python script includes the shaping.",
-        ]
-    if config.schedule:
-        lines.append("# Settings this run changed while it trained (its schedule) have no place in Zoo YAML: the entry")
-        lines.append("# keeps their starting values. The exported Python script applies them.")
-    lines += [
-        f"{_yaml_key(config.env_id)}:",
-        f"  n_timesteps: {config.total_timesteps}",
-        "  policy: 'MlpPolicy'",
-        f"  n_envs: {int(values.get('n_envs', 1))}",
-    ]
-    for name, value in values.items():
-        if name in ("n_envs", "net_arch", "learning_rate_schedule", "action_noise"):
-            continue
-        if name == "learning_rate" and values.get("learning_rate_schedule") == "linear":
-            lines.append(f"  learning_rate: lin_{_yaml_scalar(float(value))}")
-        else:
-            lines.append(f"  {name}: {_yaml_scalar(value)}")
-    noise = float(values.get("action_noise") or 0.0)
-    if noise:
-        lines += [
-            "  noise_type: 'normal'",
-            f"  noise_std: {_yaml_scalar(noise)}  # in SB3's normalised action space [-1, 1], like action_noise",
-        ]
-    layers = ", ".join(str(size) for size in net_arch_layers(str(values["net_arch"])))
-    lines.append(f'  policy_kwargs: "dict(net_arch=[{layers}])"')
-    return "\n".join(lines) + "\n"
-
-
-def _yaml_scalar(value: Value) -> str:
-    """A YAML 1.1 scalar PyYAML reads back as the same value (``1e-05`` alone would read as a string)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        text = repr(value)
-        mantissa, _, exponent = text.partition("e")
-        if "." not in mantissa:
-            mantissa += ".0"
-        if exponent and exponent[0] not in "+-":
-            exponent = "+" + exponent
-        return mantissa + ("e" + exponent if exponent else "")
-    return f"'{value}'" if value.isidentifier() else _refuse_text(value)
-
-
-def _yaml_key(env_id: str) -> str:
-    if not all(char.isalnum() or char in "-_" for char in env_id):
-        _refuse_text(env_id)
-    return env_id
-
-
-def _refuse_text(text: str) -> str:
-    raise ExportError(f"cannot write {text[:40]!r} into YAML")
-
-
 # --- shared -------------------------------------------------------------------------------------------------------
 
 
-def _checked_hyperparams(config: RunConfig, kind: str) -> dict[str, Value]:
+def checked_hyperparams(config: RunConfig, kind: str) -> dict[str, Value]:
     """The hyperparameters, parsed again by their schema: a hand-built config cannot smuggle text into code."""
     reason = export_unavailable_reason(config, kind)
     if reason:
@@ -438,7 +350,7 @@ def _entry_point(env_id: str) -> str | None:
     return entry if isinstance(entry, str) else None
 
 
-def _is_gymnasium_env(env_id: str) -> bool:
+def is_gymnasium_env(env_id: str) -> bool:
     return (_entry_point(env_id) or "").startswith("gymnasium.envs.")
 
 

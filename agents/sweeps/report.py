@@ -15,7 +15,8 @@ from urllib.parse import urlencode
 
 from agents.config.schema import format_value
 from agents.config.share import config_to_query
-from agents.export.script import ExportError, export_unavailable_reason, export_zoo_yaml
+from agents.export.script import ExportError, export_unavailable_reason
+from agents.export.zoo import export_zoo_yaml
 from agents.sweeps.runner import METRIC, SweepRun, TrialResult
 from agents.sweeps.share import definition_to_query
 

@@ -19,6 +19,22 @@ X_RANGE_JS = """() => {
 }"""
 
 
+MARK_JS = """() => {
+  const plot = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+  if (!plot) return false;
+  const seen = plot.__seen === true;
+  plot.__seen = true;
+  return seen;
+}"""
+
+
+def _stays(page) -> bool:  # type: ignore[no-untyped-def]
+    """The return chart on screen is the one marked 2 s ago (a redrawn chart is a new element)."""
+    page.evaluate(MARK_JS)
+    time.sleep(2)
+    return bool(page.evaluate(MARK_JS))
+
+
 def _zoom(page) -> None:  # type: ignore[no-untyped-def]
     """Drag across the middle of the return chart, as a person zooms in."""
     box = wait_for(lambda: page.locator("[data-testid='stPlotlyChart'] .js-plotly-plot").first.bounding_box())
@@ -34,9 +50,9 @@ def test_held_charts_keep_a_zoom_while_the_run_trains_on(server: str, page) -> N
     page.get_by_role("button", name="Start training").click()
     page.wait_for_url(re.compile(r"run="))
     wait_for(lambda: page.evaluate(X_RANGE_JS))
-    page.get_by_text("Hold the charts").click()
+    page.locator("[data-testid='stCheckbox']", has_text="Hold the charts").click()
     page.get_by_text(re.compile(r"Charts held at step [\d,]+; the run is at step")).wait_for()
-    time.sleep(1.5)  # the held chart has replaced the live one
+    wait_for(lambda: _stays(page), timeout=60)  # the held chart has replaced the live one and is no longer redrawn
     _zoom(page)
     zoomed = wait_for(lambda: (r := page.evaluate(X_RANGE_JS)) and r[0] is False and r, timeout=5)
     time.sleep(3)  # three redraws of the live view

@@ -44,7 +44,14 @@ def test_clicking_the_curve_of_a_training_run_replays_that_moment(server: str, p
         page.mouse.click(dot["x"], dot["y"])
         return page.get_by_text(CLICKED).count() > 0
 
+    # A live chart is mounted afresh at every redraw and a click landing during one is lost (ui/chart_hold.py):
+    # hold the charts, as the page suggests, click, then let them redraw again.
+    hold = page.locator("[data-testid='stCheckbox']", has_text="Hold the charts")
+    hold.click()
+    page.get_by_text(re.compile(r"Charts held at step")).wait_for()
     wait_for(click_a_dot, timeout=60, interval=1.0)
+    hold.click()
+    page.get_by_text(re.compile(r"Charts held at step")).wait_for(state="detached")
     played = wait_for(lambda: page.get_by_text(PLAYED).count() and PLAYED.search(page.get_by_text(PLAYED).inner_text()))
     clicked = number(CLICKED.search(page.get_by_text(CLICKED).inner_text()).group(1))  # type: ignore[union-attr]
     step, episode_return, length = (

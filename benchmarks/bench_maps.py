@@ -25,10 +25,10 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 import time
 from typing import Any
+
+from benchmarks.child import in_child
 
 MAP_CASES = [
     ("MountainCar-v0", "ppo"),
@@ -130,17 +130,6 @@ def child(env_id: str, algo: str, steps: int, maps: bool) -> dict[str, Any]:
     }
 
 
-def _in_child(*args: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_maps", "--child", *args],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
@@ -168,7 +157,12 @@ def main() -> None:
             for _ in range(rounds):
                 for maps in ("on", "off"):
                     runs.append(
-                        {"env": env_id, "algo": algo, "maps": maps, **_in_child(env_id, algo, str(steps), maps)}
+                        {
+                            "env": env_id,
+                            "algo": algo,
+                            "maps": maps,
+                            **in_child("benchmarks.bench_maps", env_id, algo, str(steps), maps),
+                        }
                     )
         print()
         print(RUN_HEADER)

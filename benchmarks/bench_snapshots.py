@@ -20,12 +20,12 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from benchmarks.child import in_child
 
 CASES = [("CartPole-v1", "ppo", 60_000), ("Pendulum-v1", "sac", 3_000)]
 """(env, algorithm, steps): the PPO demo run (~10 s, 9k parameters) and SAC's larger networks (~140k parameters)."""
@@ -68,17 +68,6 @@ def child(env_id: str, algo: str, steps: int, snapshots: bool) -> dict[str, Any]
     }
 
 
-def _in_child(*args: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_snapshots", "--child", *args],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
@@ -95,7 +84,7 @@ def main() -> None:
         steps = steps // 2 if args.quick else steps
         for _ in range(rounds):
             for side in ("on", "off"):
-                measured = _in_child(env_id, algo, str(steps), side)
+                measured = in_child("benchmarks.bench_snapshots", env_id, algo, str(steps), side)
                 runs.append({"env": env_id, "algo": algo, "snapshots": side, **measured})
     print(HEADER)
     for env_id, algo, _ in CASES:

@@ -28,7 +28,7 @@ import statistics
 import time
 from typing import Any
 
-from benchmarks.child import in_child
+from benchmarks.child import in_child, split_on_off
 
 MAP_CASES = [
     ("MountainCar-v0", "ppo"),
@@ -167,12 +167,8 @@ def main() -> None:
         print()
         print(RUN_HEADER)
         for env_id, algo, _ in TRAIN_CASES:
-            on = [r for r in runs if r["env"] == env_id and r["algo"] == algo and r["maps"] == "on"]
-            off = [r for r in runs if r["env"] == env_id and r["algo"] == algo and r["maps"] == "off"]
-            fps_on = statistics.median(r["steps_per_s"] for r in on)
-            fps_off = statistics.median(r["steps_per_s"] for r in off)
-            cpu_on = statistics.median(r["steps_per_cpu_s"] or 0.0 for r in on)
-            cpu_off = statistics.median(r["steps_per_cpu_s"] or 0.0 for r in off)
+            on, off, m = split_on_off(runs, env_id, algo, "maps")
+            fps_on, fps_off, cpu_on, cpu_off = m["fps_on"], m["fps_off"], m["cpu_on"], m["cpu_off"]
             share = statistics.median(r["eval_cpu_share"] or 0.0 for r in on)
             maps_share = statistics.median(r["map_cpu_share"] or 0.0 for r in on)
             print(

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.child import in_child
+from benchmarks.child import in_child, split_on_off
 
 CASES = [("CartPole-v1", "ppo", 60_000), ("Pendulum-v1", "sac", 3_000)]
 """(env, algorithm, steps): the PPO demo run (~10 s, 9k parameters) and SAC's larger networks (~140k parameters)."""
@@ -88,12 +88,8 @@ def main() -> None:
                 runs.append({"env": env_id, "algo": algo, "snapshots": side, **measured})
     print(HEADER)
     for env_id, algo, _ in CASES:
-        on = [r for r in runs if r["env"] == env_id and r["algo"] == algo and r["snapshots"] == "on"]
-        off = [r for r in runs if r["env"] == env_id and r["algo"] == algo and r["snapshots"] == "off"]
-        fps_on = statistics.median(r["steps_per_s"] for r in on)
-        fps_off = statistics.median(r["steps_per_s"] for r in off)
-        cpu_on = statistics.median(r["steps_per_cpu_s"] or 0.0 for r in on)
-        cpu_off = statistics.median(r["steps_per_cpu_s"] or 0.0 for r in off)
+        on, _, m = split_on_off(runs, env_id, algo, "snapshots")
+        fps_on, fps_off, cpu_on, cpu_off = m["fps_on"], m["fps_off"], m["cpu_on"], m["cpu_off"]
         one_ms = statistics.median(r["snapshot_cpu_ms"] or 0.0 for r in on)
         share = statistics.median(r["snapshot_cpu_share"] or 0.0 for r in on)
         print(

@@ -152,6 +152,56 @@ def test_opening_a_run_from_the_runs_page_in_the_same_session_loads_its_configur
     assert at.selectbox(key="cfg_env").value == "Acrobot-v1" and at.number_input(key="cfg_seed").value == 4
 
 
+def _address(at: AppTest) -> dict[str, str]:
+    return {k: v if isinstance(v, str) else v[0] for k, v in at.query_params.items()}
+
+
+def _browser_still_shows(at: AppTest, address: dict[str, str]) -> None:
+    """The next rerun carries ``address``: the browser asked for it before it showed the page's latest address."""
+    at.query_params.clear()
+    at.query_params.update(address)
+
+
+def test_a_value_typed_just_before_start_is_the_one_trained_though_the_address_was_behind() -> None:
+    """CI caught it in a browser: type a value, click Start at once, and the rerun carries the address from
+    before the value. Read as a share link, it put the old value back in the field and trained on it."""
+    at = app_at("pages/train.py", env="CartPole-v1", algo="ppo")
+    before = _address(at)
+    at.number_input(key="hp_learning_rate").set_value(0.0005).run()
+    assert _address(at)["learning_rate"] == "0.0005"
+    _browser_still_shows(at, before)
+    start_button(at).click().run()
+    assert at.number_input(key="hp_learning_rate").value == 0.0005, "what was typed stays in the field"
+    run = get_manager().get(run_param(at))
+    assert run is not None and run.config.hyperparams["learning_rate"] == 0.0005
+    assert _address(at)["learning_rate"] == "0.0005" and _address(at)["run"] == run.id  # the address catches up
+
+
+def test_a_run_just_started_stays_in_view_though_the_address_was_behind() -> None:
+    at = app_at("pages/train.py", env="CartPole-v1", algo="ppo")
+    before = _address(at)
+    start_button(at).click().run()
+    run_id = run_param(at)
+    _browser_still_shows(at, before)
+    at.number_input(key="cfg_seed").set_value(7).run()
+    assert run_param(at) == run_id and at.number_input(key="cfg_seed").value == 7
+
+
+def test_a_share_link_of_a_configuration_this_session_left_long_ago_still_loads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Only an address replaced moments ago is a late echo; after that it is a link a person followed."""
+    import ui.config_url
+
+    at = app_at("pages/train.py", env="CartPole-v1", algo="ppo")
+    before = _address(at)
+    at.number_input(key="hp_learning_rate").set_value(0.0005).run()
+    monkeypatch.setattr(ui.config_url, "STALE_ADDRESS_S", 0.0)
+    _browser_still_shows(at, before)
+    at.run()
+    assert at.number_input(key="hp_learning_rate").value != 0.0005
+
+
 # --- 9.1: control never sits in the address ------------------------------------------------------------------
 
 

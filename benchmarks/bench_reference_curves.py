@@ -9,8 +9,9 @@ Each preset trains over seeds 0..N-1 with its own budget through the worker body
 checkpoints it takes the curve the Train page draws in bold, the mean true return of the last 20 training
 episodes ended by then, and stores its 10th, 50th and 90th percentile over the seeds in
 ``agents/config/reference_curves.json`` (merged: presets not measured this time keep their curves), with the
-script, commit, seeds, machine, load and date. The Train page draws the band behind a run's curve when the run's
-configuration is exactly the one measured (:mod:`agents.config.reference_curves`).
+script, commit, seeds, machine, load, wall and CPU seconds per seed (CPU seconds move far less with the machine's
+other work), and date. The Train page draws the band behind a run's curve when the run's configuration is exactly
+the one measured (:mod:`agents.config.reference_curves`).
 
 A preset whose estimated time (budget x seeds over the steps per second in ``agents/runs/speeds.json``) passes
 ``--max-minutes`` is skipped and listed: no number is invented for it.
@@ -95,14 +96,15 @@ def band(curves: list[list[float | None]]) -> dict[str, list[float | None]]:
     return out
 
 
-def run_seed(config: RunConfig) -> tuple[list[tuple[int, float]], float]:
-    """Train one seed through the app's worker body; its episodes and wall seconds. Raises if it did not finish."""
+def run_seed(config: RunConfig) -> tuple[list[tuple[int, float]], float, float]:
+    """Train one seed through the app's worker body in this process; its episodes, wall seconds and this process's
+    CPU seconds. Raises if it did not finish."""
     sink = EpisodeSink()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     train(TrainJob(f"reference-{config.seed}", config, record_episodes=False, value_maps=False), RunControl(), sink)
     if sink.ended is None or sink.ended.status != "finished":
         raise RuntimeError(f"{config.env_id}/{config.algo} seed {config.seed} did not finish: {sink.ended}")
-    return sink.episodes, time.perf_counter() - started
+    return sink.episodes, time.perf_counter() - started, time.process_time() - cpu_started
 
 
 def commit() -> str:
@@ -119,13 +121,14 @@ def measure(env_id: str, algo: str, preset: str, seeds: int) -> dict[str, Any]:
     base = build_config(env_id, algo, preset=preset, max_wall_s=3600)
     measured_at = commit()  # now: the code that trains is the code checked out when it starts
     steps = checkpoint_steps(base.total_timesteps)
-    curves, walls = [], []
+    curves, walls, cpus = [], [], []
     load_before = os.getloadavg()[0]
     for seed in range(seeds):
-        episodes, wall = run_seed(build_config(env_id, algo, preset=preset, seed=seed, max_wall_s=3600))
+        episodes, wall, cpu = run_seed(build_config(env_id, algo, preset=preset, seed=seed, max_wall_s=3600))
         curves.append(curve_at(episodes, steps))
         walls.append(wall)
-        print(f"  seed {seed}: {wall:.0f} s, final {curves[-1][-1]}", file=sys.stderr, flush=True)
+        cpus.append(cpu)
+        print(f"  seed {seed}: {wall:.0f} s ({cpu:.0f} s CPU), final {curves[-1][-1]}", file=sys.stderr, flush=True)
     return {
         "env_id": env_id,
         "algo": algo,
@@ -136,6 +139,7 @@ def measure(env_id: str, algo: str, preset: str, seeds: int) -> dict[str, Any]:
         "steps": steps,
         **band(curves),
         "wall_s_per_seed": round(float(np.mean(walls)), 1),
+        "cpu_s_per_seed": round(float(np.mean(cpus)), 1),
         "measured_on": datetime.date.today().isoformat(),
         "commit": measured_at,
         "machine": machine(),

@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agents.algos.registry import get_algo
 from agents.config.schema import HyperParamError, parse_assignments
@@ -28,9 +29,12 @@ from agents.runs.manager import RunManager
 from agents.storage.store import RunStore, StorageError, default_root, limits_from_env
 from agents.sweeps.definition import METHODS, SweepDefinition, SweepError, make_definition
 from agents.sweeps.report import format_metric, format_table, train_link, write_sweep_folder, zoo_entry
-from agents.sweeps.runner import METRIC, SweepRun
+from agents.sweeps.runner import METRIC, SweepRun, new_sweep
 from agents.sweeps.space import ParamSpace, parse_space
 from agents.train import EXIT_FAILED, EXIT_USAGE, _Parser
+
+if TYPE_CHECKING:
+    from agents.runs.workers.ray import RayExecutor
 
 PROGRESS_EVERY_S = 10.0
 
@@ -59,6 +63,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--timesteps", help="each run's step budget (default: the preset's)")
     parser.add_argument(
         "--parallel", type=int, help="runs training at once (default: RL_PLAYGROUND_MAX_RUNS or the number of cores)"
+    )
+    parser.add_argument(
+        "--executor",
+        choices=("process", "ray"),
+        default="ray" if os.environ.get("RAY_ADDRESS") else "process",
+        help="where runs train: worker processes here, or Ray actors with Ray Tune choosing the trials (the cluster at "
+        "$RAY_ADDRESS, else a local one); default ray when RAY_ADDRESS is set",
+    )
+    parser.add_argument(
+        "--early-stop", action="store_true", help="on Ray: Ray Tune's ASHA scheduler stops trials that trail early"
     )
     parser.add_argument("--runs-dir", help="folder that keeps one folder per run (default: $RUNS_DIR or ./runs)")
     parser.add_argument("--out", help="the sweep folder (default: sweeps/<sweep id> beside the runs folder)")
@@ -101,17 +115,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         store = RunStore(args.runs_dir or default_root())
     except (StorageError, OSError) as error:
         return _usage(f"cannot use the runs folder: {error}")
+    if args.early_stop and args.executor != "ray":
+        return _usage("--early-stop needs --executor ray (Ray Tune's ASHA scheduler)")
     max_runs, max_bytes = limits_from_env()
-    manager = RunManager(max_concurrent=parallel, store=store, max_kept=max_runs, max_bytes=max_bytes)
-    sweep = SweepRun(definition, trials, manager.start, parallel)
-    print(f"sweep {sweep.id}: {definition.describe()}, {parallel} at a time", file=sys.stderr)
+    executor = _executor(args.executor)
+    manager = RunManager(
+        max_concurrent=parallel, store=store, max_kept=max_runs, max_bytes=max_bytes, executor=executor
+    )
+    sweep = new_sweep(
+        definition, trials, manager.start, parallel, on_ray=executor is not None, early_stop=args.early_stop
+    )
+    sweep.folder = Path(args.out) if args.out else Path(store.root).parent / "sweeps" / sweep.id
+    where = "on Ray, trials chosen by Ray Tune" if executor is not None else "in worker processes"
+    print(f"sweep {sweep.id}: {definition.describe()}, {parallel} at a time {where}", file=sys.stderr)
     try:
         sweep.wait(on_poll=None if args.quiet else _progress(sweep))
     except KeyboardInterrupt:
         sweep.stop()
     finally:
         manager.stop_all()
-    return _report(sweep, Path(args.out) if args.out else Path(store.root).parent / "sweeps" / sweep.id)
+        if executor is not None:
+            executor.close()
+    return _report(sweep, sweep.folder)
+
+
+def _executor(name: str) -> RayExecutor | None:
+    """The Ray executor when asked for (None: the manager's worker processes); Ray is imported only then."""
+    if name != "ray":
+        return None
+    from agents.runs.workers.ray import RayExecutor
+
+    return RayExecutor()
 
 
 def _report(sweep: SweepRun, folder: Path) -> int:
@@ -124,6 +158,9 @@ def _report(sweep: SweepRun, folder: Path) -> int:
         print(f"open on Train: {train_link(best)}")
         text, reason = zoo_entry(best)
         print(text if text is not None else f"no RL Zoo entry: {reason}", end="" if text else "\n")
+    grid = getattr(sweep, "result_grid", None)  # a sweep on Ray: Tune's ResultGrid
+    if grid is not None:
+        print(f"Ray Tune: {len(grid)} trials, {len(grid.errors)} errored; its experiment: {folder / 'tune'}")
     try:
         write_sweep_folder(sweep, folder)
         print(f"sweep folder: {folder}")

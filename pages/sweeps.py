@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from agents.runs.workers import server_on_ray
 from agents.sweeps.definition import SweepError
-from agents.sweeps.runner import SWEEPS, SweepRun
+from agents.sweeps.runner import SWEEPS, new_sweep
 from ui.common import manager, owner_token, plain, require_entrypoint
 from ui.sweep_form import load_link, sweep_form
 from ui.sweep_view import show_sweep
@@ -25,12 +26,14 @@ with st.sidebar:
 
 if start and form.definition is not None:
     token, runs = owner_token(), manager()
-    started = SweepRun(
+    started = new_sweep(
         form.definition,
         form.trials,
         lambda config: runs.start(config, owner=token),
         parallel=min(runs.max_concurrent, runs.max_per_owner),
         owner=token,
+        on_ray=server_on_ray(),
+        early_stop=form.early_stop,
     )
     try:
         SWEEPS.add(started, owner=token)

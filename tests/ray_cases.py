@@ -18,10 +18,15 @@ from pathlib import Path
 import pytest
 import ray
 
+from agents.algos.registry import get_algo
 from agents.config.run_config import RunConfig, build_config
 from agents.runs.manager import get_manager
 from agents.runs.run import RunStatus
 from agents.runs.workers.ray import RayExecutor
+from agents.sweeps.definition import make_definition
+from agents.sweeps.ray_tune import TuneSweepRun
+from agents.sweeps.runner import SWEEPS, new_sweep
+from agents.sweeps.space import parse_space
 from tests.conftest import wait_until
 from tests.test_app_pages import _no_entrypoint_rerun, app_at, texts  # noqa: F401  (autouse fixture)
 from tests.tiny import TINY
@@ -36,6 +41,7 @@ def cluster() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RAY_ADDRESS", context.address_info["gcs_address"])
         yield
+    SWEEPS.stop_all()
     import agents.runs.manager as manager_module
 
     if manager_module._manager is not None:
@@ -161,3 +167,39 @@ def test_a_killed_worker_fails_its_run_and_the_other_run_goes_on() -> None:
     assert "died before the run ended" in doomed.error and "Ray node 127.0.0.1" in doomed.error, doomed.error
     assert other.join(120) and other.status == RunStatus.FINISHED, other.error
     assert os.getpid() and manager.active_count() == 0  # the server goes on, its slots free
+
+
+def test_a_six_trial_sweep_on_ray_goes_through_ray_tune_and_every_trial_is_a_stored_run() -> None:
+    manager = get_manager()
+    schema = get_algo("ppo").schema
+    spaces = [parse_space(schema.get("learning_rate"), "1e-4:1e-2"), parse_space(schema.get("n_epochs"), "1,2")]
+    fixed = {name: value for name, value in TINY["ppo"].items() if name != "n_epochs"}
+    definition = make_definition(
+        "CartPole-v1", "ppo", spaces, method="grid", points=3, seeds=1, timesteps=256, fixed=fixed
+    )
+    sweep = new_sweep(definition, definition.make_trials(), lambda c: manager.start(c, owner=OWNER), 2, on_ray=True)
+    assert isinstance(sweep, TuneSweepRun)
+    SWEEPS.add(sweep)
+    sweep.start_feeding()
+    at = app_at("pages/sweeps.py", sweep=sweep.id)
+    assert "Trials chosen and scheduled by Ray Tune; each one's seeds train on Ray." in texts(at)
+    assert wait_until(lambda: sweep.done, 240), sweep.results()
+
+    grid = sweep.result_grid
+    assert grid is not None and len(grid) == 6 and not grid.errors  # Tune ran the grid: 3 learning rates x 2
+    tune_configs = sorted((r.config["learning_rate"], r.config["n_epochs"]) for r in grid)
+    assert tune_configs == [(lr, n) for lr in (0.0001, 0.001, 0.01) for n in (1, 2)]
+    assert all(r.metrics["mean_return"] > 0 and r.metrics["timesteps"] == 256 for r in grid)  # reported as runs trained
+
+    results = sweep.results()
+    assert sorted((r.params["learning_rate"], r.params["n_epochs"]) for r in results) == tune_configs
+    store = manager.store
+    assert store is not None
+    for result in results:
+        assert result.status == "finished" and len(result.run_ids) == 1
+        run = manager.get(result.run_ids[0])
+        assert run is not None and run.config.hyperparams["learning_rate"] == result.params["learning_rate"]
+        assert result.run_ids[0] in store.run_ids()  # an ordinary run in RUNS_DIR (Runs, Compare)
+        assert json.loads((store.folder(result.run_ids[0]).path / "status.json").read_text())["status"] == "finished"
+    best = grid.get_best_result()
+    assert best.metrics["mean_return"] == max(r.metric for r in results)

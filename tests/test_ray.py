@@ -18,7 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-CASES_TIMEOUT_S = 280
+CASES_TIMEOUT_S = 400
 
 
 def test_nothing_of_ray_is_imported_or_started_without_ray_address() -> None:

@@ -14,6 +14,7 @@ from agents.algos.registry import compatible_algos, get_algo
 from agents.config.fields import TIMESTEPS
 from agents.config.presets import presets_for
 from agents.config.schema import HyperParam, HyperParamError, Value, format_value
+from agents.runs.workers import server_on_ray
 from agents.sweeps.definition import (
     GRID_POINTS,
     METHODS,
@@ -42,6 +43,8 @@ class SweepForm:
     definition: SweepDefinition | None
     trials: list[Trial]
     problem: str | None
+    early_stop: bool = False
+    """On Ray: Ray Tune's ASHA stops trials that trail."""
 
 
 def _key(*parts: str) -> str:
@@ -131,7 +134,15 @@ def sweep_form() -> SweepForm:
         show_error(slots.get(error.field or "", None) or st.container(), str(error))
         return SweepForm(None, [], str(error))
     st.caption(f"{plain(definition.describe())}: {definition.run_count()} runs.")
-    return SweepForm(definition, trials, None)
+    early_stop = False
+    if server_on_ray():
+        early_stop = st.toggle(
+            "Stop trailing trials early (ASHA)",
+            key=_key("early_stop"),
+            help="Runs train on Ray and Ray Tune chooses the trials; its ASHA scheduler ends the trials whose metric "
+            "trails the others' at a third, a ninth, ... of the step budget.",
+        )
+    return SweepForm(definition, trials, None, early_stop)
 
 
 def _space_field(param: HyperParam, algo: str, problems: list[str]) -> ParamSpace | None:

@@ -41,7 +41,10 @@ def _results(sweep: SweepRun) -> None:
     results = sweep.results()
     finished = sum(1 for r in results if r.status in ("finished", "failed", "stopped"))
     status = "stopped" if sweep.stopped else ("done" if sweep.done else "running")
-    st.markdown(f"**{status.capitalize()}**: {finished} of {len(results)} trials ended.")
+    total = sweep.definition.trial_count()
+    st.markdown(f"**{status.capitalize()}**: {finished} of {total} trials ended.")
+    if sweep.driver:
+        st.caption(f"Trials chosen and scheduled by {plain(sweep.driver)}; each one's seeds train on Ray.")
     if sweep.note and not sweep.done:
         st.caption(f"The next trial waits: {plain(sweep.note)}.")
     if not sweep.done and sweep.is_owner(owner_token()) and st.button("Stop the sweep", icon=":material/stop:"):

@@ -121,21 +121,19 @@ class SweepDefinition:
     def make_trials(self) -> list[Trial]:
         """Every trial's run configurations, each checked as a run from the Train page is; SweepError names the
         first trial that cannot run and why."""
-        trials = []
-        for index, params in enumerate(self.param_sets()):
-            try:
-                base = build_config(
-                    self.env_id,
-                    self.algo,
-                    preset=self.preset,
-                    overrides={**self.fixed, **params},
-                    timesteps=self.timesteps,
-                )
-            except ConfigError as error:
-                shown = ", ".join(f"{k}={format_value(v)}" for k, v in params.items())
-                raise SweepError(f"trial {index + 1} ({shown}) cannot run: {error}", error.field) from None
-            trials.append(Trial(index, params, tuple(seed_configs(base, self.seeds))))
-        return trials
+        return [self.make_trial(index, params) for index, params in enumerate(self.param_sets())]
+
+    def make_trial(self, index: int, params: dict[str, Value]) -> Trial:
+        """Trial ``index`` (from 0) with these values of the spaces: a run configuration per seed, checked as a run
+        from the Train page is; SweepError says why the trial cannot run."""
+        try:
+            base = build_config(
+                self.env_id, self.algo, preset=self.preset, overrides={**self.fixed, **params}, timesteps=self.timesteps
+            )
+        except ConfigError as error:
+            shown = ", ".join(f"{k}={format_value(v)}" for k, v in params.items())
+            raise SweepError(f"trial {index + 1} ({shown}) cannot run: {error}", error.field) from None
+        return Trial(index, params, tuple(seed_configs(base, self.seeds)))
 
     def describe(self) -> str:
         """One line: ``random search, 8 trials x 2 seeds over learning_rate, n_epochs``."""

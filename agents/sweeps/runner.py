@@ -23,6 +23,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from agents.config.run_config import RunConfig
 from agents.config.schema import Value
@@ -75,6 +76,10 @@ class SweepRun:
         self.owner_hash = hash_owner(owner) if owner else ""
         self.note = ""
         """Why the next trial waits (the manager refused it), for the page; "" otherwise."""
+        self.driver = ""
+        """What chooses and schedules the trials when not this class, for the page (``Ray Tune``)."""
+        self.folder: Path | None = None
+        """The sweep's folder (its record; on Ray, Tune's experiment in ``tune/``), None: none kept."""
         self._start = start
         self._runs: list[list[Run | None]] = [[None] * len(trial.configs) for trial in trials]
         self._pending = deque((t, s) for t, trial in enumerate(trials) for s in range(len(trial.configs)))
@@ -159,9 +164,10 @@ class SweepRun:
 
     def results(self) -> list[TrialResult]:
         """One row per trial, in the definition's order."""
-        with self._lock:
+        with self._lock:  # on Ray Tune, trials are added as Tune starts them
+            trials = list(self.trials)
             runs = [list(trial_runs) for trial_runs in self._runs]
-        return [self._result(trial, trial_runs) for trial, trial_runs in zip(self.trials, runs, strict=True)]
+        return [self._result(trial, trial_runs) for trial, trial_runs in zip(trials, runs, strict=True)]
 
     def _result(self, trial: Trial, runs: list[Run | None]) -> TrialResult:
         metrics = tuple(run_metric(run) if run is not None else None for run in runs)
@@ -182,6 +188,26 @@ class SweepRun:
         finished = [row for row in rows if row.complete]
         pool = finished or rows
         return max(pool, key=lambda row: row.metric or -math.inf) if pool else None
+
+
+def new_sweep(
+    definition: SweepDefinition,
+    trials: list[Trial],
+    start: StartRun,
+    parallel: int,
+    *,
+    owner: str = "",
+    on_ray: bool = False,
+    early_stop: bool = False,
+) -> SweepRun:
+    """The sweep for where its runs train: on Ray, driven by Ray Tune (:class:`~agents.sweeps.ray_tune.TuneSweepRun`,
+    which imports Ray: Tune draws its own trials, ``trials`` only served to check the definition); else ``trials``
+    fed here, in order. ``early_stop`` (ASHA) applies on Ray only."""
+    if not on_ray:
+        return SweepRun(definition, trials, start, parallel, owner=owner)
+    from agents.sweeps.ray_tune import TuneSweepRun
+
+    return TuneSweepRun(definition, start, parallel, owner=owner, early_stop=early_stop)
 
 
 def run_metric(run: Run) -> float | None:

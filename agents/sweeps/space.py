@@ -84,6 +84,18 @@ class ParamSpace:
             return self._value(math.exp(rng.uniform(math.log(self.low), math.log(self.high))))
         return self._value(float(rng.uniform(self.low, self.high)))
 
+    def snap(self, drawn: object) -> Value:
+        """A value drawn elsewhere (Ray Tune's sampling) as this space's: a listed value as listed, a number rounded
+        and kept inside the range as :meth:`sample` rounds its own. ValueError for a value the space cannot take."""
+        if self.values:
+            for value in self.values:
+                if value == drawn and isinstance(value, bool) == isinstance(drawn, bool):
+                    return value
+            raise ValueError(f"{self.name}: {drawn!r} is not one of its values")
+        if isinstance(drawn, bool) or not isinstance(drawn, int | float) or not math.isfinite(drawn):
+            raise ValueError(f"{self.name}: {drawn!r} is not a number")
+        return self._value(float(drawn))
+
     def _value(self, x: float) -> Value:
         """A drawn or gridded number as the parameter's value, rounded, kept inside the range."""
         assert self.low is not None and self.high is not None

@@ -16,12 +16,17 @@ import os
 from agents.runs.workers.base import Executor
 
 
+def server_on_ray() -> bool:
+    """Whether the server's runs (and sweeps) go to Ray: ``RAY_ADDRESS`` is set."""
+    return bool(os.environ.get("RAY_ADDRESS"))
+
+
 def server_executor() -> Executor:
     """The server's executor: a Ray actor per run when ``RAY_ADDRESS`` is set, else a worker process per run.
 
     Ray is imported (and the cluster joined) only in the first case.
     """
-    if os.environ.get("RAY_ADDRESS"):
+    if server_on_ray():
         from agents.runs.workers.ray import RayExecutor
 
         return RayExecutor()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.address import AddressLog
 from ui.common import manager, plain, require_entrypoint
 from ui.compare_view import (
     LEARNED_UNITS,
@@ -34,9 +35,11 @@ if not runs:
     st.stop()
 
 by_id = {run.id: run for run in runs}
-if "compare_runs" not in st.session_state:
-    linked = [run_id for run_id in runs_from_link(st.query_params.get("runs", "")) if run_id in by_id]
-    st.session_state.compare_runs = linked or default_selection(runs)
+addresses = AddressLog("compare")
+link = {"runs": st.query_params["runs"]} if st.query_params.get("runs") else {}
+if "compare_runs" not in st.session_state or addresses.is_link(link):  # a first visit, or a link to these runs
+    linked = [run_id for run_id in runs_from_link(link.get("runs", "")) if run_id in by_id]
+    st.session_state.compare_runs = linked or st.session_state.get("compare_runs") or default_selection(runs)
 
 # persist_state: the selection and view survive a visit to another page (Streamlit drops them otherwise)
 labels = run_labels(runs)
@@ -59,6 +62,7 @@ x_axis = cols[1].radio(
     persist_state="session",
 )
 st.query_params["runs"] = ",".join(chosen)
+addresses.wrote({"runs": st.query_params["runs"]})
 
 if not chosen:
     st.info("Pick runs to compare.")

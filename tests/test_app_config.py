@@ -191,12 +191,12 @@ def test_a_share_link_of_a_configuration_this_session_left_long_ago_still_loads(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Only an address replaced moments ago is a late echo; after that it is a link a person followed."""
-    import ui.config_url
+    import ui.address
 
     at = app_at("pages/train.py", env="CartPole-v1", algo="ppo")
     before = _address(at)
     at.number_input(key="hp_learning_rate").set_value(0.0005).run()
-    monkeypatch.setattr(ui.config_url, "STALE_ADDRESS_S", 0.0)
+    monkeypatch.setattr(ui.address, "STALE_ADDRESS_S", 0.0)
     _browser_still_shows(at, before)
     at.run()
     assert at.number_input(key="hp_learning_rate").value != 0.0005

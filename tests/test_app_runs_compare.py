@@ -58,3 +58,31 @@ def test_train_page_queues_several_seeds() -> None:
     next(b for b in at.button if b.label == "Run 3 seeds").click().run()
     runs = [r for r in get_manager().runs() if r.config.total_timesteps == 2000]
     assert sorted(r.config.seed for r in runs[:3]) == [0, 1, 2]
+
+
+def test_a_link_to_compare_runs_shows_those_runs_after_an_earlier_visit_to_compare() -> None:
+    """*Compare these seeds* (Train page, lessons) opens Compare with its runs in the link; a session that had
+    been on Compare before kept its old selection and drew other runs than the button named."""
+    first, *others = _finished_runs((0, 1, 2))
+    at = app_at("pages/compare.py", runs=first)
+    assert at.multiselect[0].value == [first]
+    at.switch_page("pages/runs.py").run()
+    at.query_params.clear()
+    at.query_params["runs"] = ",".join(others)
+    at.switch_page("pages/compare.py").run()
+    assert not at.exception
+    assert at.multiselect[0].value == others
+    at.switch_page("pages/runs.py").run()
+    at.query_params.clear()  # the sidebar's link to Compare: the selection the person left is kept
+    at.switch_page("pages/compare.py").run()
+    assert at.multiselect[0].value == others
+
+
+def test_a_selection_changed_on_compare_is_kept_though_the_address_was_behind() -> None:
+    first, second = _finished_runs((0, 1))
+    at = app_at("pages/compare.py", runs=first)
+    at.multiselect[0].select(second).run()
+    assert at.multiselect[0].value == [first, second]
+    at.query_params["runs"] = first  # the browser asks for a rerun before it showed the new address
+    at.toggle(key="compare_shaped").set_value(True).run()
+    assert at.multiselect[0].value == [first, second]

@@ -8,15 +8,12 @@ link, or another page's link to a run. So a page switch keeps the configuration,
 the watched run's configuration, not the previous one beside it. Each page has its own :class:`ConfigPage`:
 its session keys, how its widgets take a configuration, and whether its links are the feedback lab's.
 
-An address this session wrote and has since replaced is not a link either (:func:`_stale_address`): a rerun
-the browser asked for before it showed the session's latest address carries the one before. A person who
-types a value and clicks Start at once sent exactly that; read as a link, it put the old value back into the
-field and started the run with it.
+An address this session wrote and has since replaced moments ago is not a link either (:class:`AddressLog`): a
+rerun the browser asked for before it showed the latest address carries the one before.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,15 +22,12 @@ import streamlit as st
 from agents.config.run_config import RunConfig
 from agents.config.share import VIEW_KEYS, config_to_query, query_to_config
 from agents.runs.manager import RUN_ID_PATTERN
+from ui.address import AddressLog
 from ui.common import manager
 from ui.config_form import load_config_into_widgets
 
 DROPPED_KEYS = ("ctl", "control")
 """View keys never written back: a control token must not stay in an address a person may copy."""
-STALE_ADDRESS_S = 15.0
-"""How long after this session replaced an address a rerun may still bring it back (the browser had not yet
-shown the new one when it asked for the rerun: on a loaded class server that can take seconds)."""
-KEPT_ADDRESSES = 16
 
 
 @dataclass(frozen=True)
@@ -53,14 +47,9 @@ class ConfigPage:
         return f"{self.prefix}_mirrored"
 
     @property
-    def address(self) -> str:
-        """The configuration and run this session last wrote into the address bar."""
-        return f"{self.prefix}_address"
-
-    @property
-    def replaced(self) -> str:
-        """The addresses this session wrote and replaced since, each with when (``time.monotonic``)."""
-        return f"{self.prefix}_replaced"
+    def addresses(self) -> AddressLog:
+        """The configuration and run this session wrote into the address bar."""
+        return AddressLog(self.prefix)
 
     @property
     def loaded_run(self) -> str:
@@ -87,7 +76,7 @@ def sync_from_url(page: ConfigPage = TRAIN) -> tuple[list[str], str]:
     params = st.query_params.to_dict()
     query = {key: value for key, value in params.items() if key not in VIEW_KEYS}
     run_id = params.get("run", "")
-    if _stale_address(page, _address(query, run_id)):  # not a link: a rerun asked for before our last write showed
+    if page.addresses.late_echo(_address(query, run_id)):  # not a link: a rerun asked for before our last write showed
         query, run_id = state.get(page.mirrored, {}), state.get(page.viewed_run, "")
     warnings: list[str] = []
     if f"{page.prefix}_env" not in state and not query and not page.lab:
@@ -126,30 +115,14 @@ def mirror_into_url(config: RunConfig | None, run_id: str, page: ConfigPage = TR
     if run_id:
         kept["run"] = run_id
     wanted = {**query, **kept}
-    state = st.session_state
-    state[page.mirrored] = query
-    address, before = _address(query, run_id), state.get(page.address)
-    if before is not None and address != before:
-        now = time.monotonic()
-        kept = [(old, when) for old, when in state.get(page.replaced, []) if now - when < STALE_ADDRESS_S]
-        state[page.replaced] = [*kept, (before, now)][-KEPT_ADDRESSES:]
-    state[page.address] = address
+    st.session_state[page.mirrored] = query
+    page.addresses.wrote(_address(query, run_id))
     if wanted != st.query_params.to_dict():
         st.query_params.from_dict(wanted)
 
 
 def _address(query: dict[str, str], run_id: str) -> dict[str, str]:
     return {**query, "run": run_id} if run_id else dict(query)
-
-
-def _stale_address(page: ConfigPage, address: dict[str, str]) -> bool:
-    """Whether ``address`` is one this session wrote and replaced within :data:`STALE_ADDRESS_S`, and not the
-    latest (a person may go back to a configuration they had: then it is the latest again)."""
-    state = st.session_state
-    if not address or address == state.get(page.address):
-        return False
-    now = time.monotonic()
-    return any(old == address and now - when < STALE_ADDRESS_S for old, when in state.get(page.replaced, []))
 
 
 def open_where_it_belongs(page: ConfigPage) -> None:

@@ -32,6 +32,17 @@ from typing import Any
 IN_NAMESPACE = "BENCH_RAY_IN_NAMESPACE"
 
 
+def in_loopback_namespace(module: str) -> None:
+    """Re-run ``python -m module`` (same arguments) in a network namespace with only loopback, and exit with its
+    status; return at once when already in it. Ray's packets then stay on 127.0.0.1 (GUIDE.md section 9)."""
+    if os.environ.get(IN_NAMESPACE):
+        return
+    command = f"ip link set lo up; exec {sys.executable} -m {module} " + " ".join(sys.argv[1:])
+    env = {**os.environ, IN_NAMESPACE: "1"}
+    env.pop("RAY_ADDRESS", None)
+    raise SystemExit(subprocess.call(["unshare", "-n", "sh", "-c", command], env=env))
+
+
 def trials(executor: Any, count: int, steps: int, runs_dir: Path) -> dict[str, Any]:
     """Train ``count`` trials (seeds 0..count-1) two at a time on ``executor``; wall times in seconds."""
     from agents.config.run_config import build_config
@@ -125,11 +136,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
-    if not os.environ.get(IN_NAMESPACE):
-        command = f"ip link set lo up; exec {sys.executable} -m benchmarks.bench_ray " + " ".join(sys.argv[1:])
-        env = {**os.environ, IN_NAMESPACE: "1"}
-        env.pop("RAY_ADDRESS", None)
-        raise SystemExit(subprocess.call(["unshare", "-n", "sh", "-c", command], env=env))
+    in_loopback_namespace("benchmarks.bench_ray")
     result = measure(args.trials, args.steps, args.repeats)
     process, on_ray = result["summary"]["process"], result["summary"]["ray"]
     print(

@@ -12,9 +12,10 @@ train nothing. So:
   ``tune.grid_search`` for a grid, ``tune.choice`` / ``tune.uniform`` / ``tune.loguniform`` / ``tune.randint``
   / ``tune.lograndint`` for random search, drawn by Tune's ``BasicVariantGenerator`` (seeded with the sweep's
   seed; ``num_samples`` the number of trials). ASHA (``early_stop``) stops poor trials at rungs of the step budget.
-* **The server trains.** Tune's ``on_trial_start`` callback (in the server's process) turns the drawn values into
-  the trial's run configurations, checked by the schema as any run's, and queues them in the sweep, which feeds
-  them to the run manager as :class:`~agents.sweeps.runner.SweepRun` does (at most ``parallel`` at once).
+* **The server trains.** As soon as Tune has made a trial (``on_step_begin``: within Tune's concurrency limit,
+  before its trial actor is up), a callback in the server's process turns the drawn values into the trial's run
+  configurations, checked by the schema as any run's, and queues them in the sweep, which feeds them to the run
+  manager as :class:`~agents.sweeps.runner.SweepRun` does (at most ``parallel`` at once).
   ``on_trial_complete`` stops the runs of a trial ASHA ended.
 * **Tune hears.** Each poll the sweep posts every trial's metric (the sweep's: mean true return of the last 20
   episodes, averaged over seeds) and steps to a :class:`~agents.sweeps.tune_trial.TrialDesk` actor; the trial's
@@ -39,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from ray import tune
+from ray.tune.experiment import Trial as TuneTrial
 from ray.tune.schedulers import ASHAScheduler
 from ray.tune.search.basic_variant import BasicVariantGenerator
 from ray.tune.stopper import Stopper
@@ -255,6 +257,14 @@ class _Bridge(tune.Callback):
 
     def __init__(self, sweep: TuneSweepRun) -> None:
         self.sweep_id = sweep.id
+
+    def on_step_begin(self, iteration: int, trials: list, **info: Any) -> None:
+        """Start a trial's runs as soon as Tune has made the trial (within its concurrency limit), not once its
+        relaying actor is up (a new worker process importing Tune: seconds)."""
+        if (sweep := _LIVE.get(self.sweep_id)) is not None:
+            for trial in trials:
+                if trial.status in (TuneTrial.PENDING, TuneTrial.RUNNING):
+                    sweep.trial_started(trial.trial_id, dict(trial.config))
 
     def on_trial_start(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         if (sweep := _LIVE.get(self.sweep_id)) is not None:

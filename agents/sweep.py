@@ -28,6 +28,7 @@ from agents.config.schema import HyperParamError, parse_assignments
 from agents.runs.manager import RunManager
 from agents.storage.store import RunStore, StorageError, default_root, limits_from_env
 from agents.sweeps.definition import METHODS, SweepDefinition, SweepError, make_definition
+from agents.sweeps.records import sweeps_root
 from agents.sweeps.report import format_metric, format_table, train_link, write_sweep_folder, zoo_entry
 from agents.sweeps.runner import METRIC, SweepRun, new_sweep
 from agents.sweeps.space import ParamSpace, parse_space
@@ -75,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--early-stop", action="store_true", help="on Ray: Ray Tune's ASHA scheduler stops trials that trail early"
     )
     parser.add_argument("--runs-dir", help="folder that keeps one folder per run (default: $RUNS_DIR or ./runs)")
-    parser.add_argument("--out", help="the sweep folder (default: sweeps/<sweep id> beside the runs folder)")
+    parser.add_argument("--out", help="the sweep folder (default: sweeps/<sweep id> in the runs folder)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     return parser
 
@@ -125,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sweep = new_sweep(
         definition, trials, manager.start, parallel, on_ray=executor is not None, early_stop=args.early_stop
     )
-    sweep.folder = Path(args.out) if args.out else Path(store.root).parent / "sweeps" / sweep.id
+    sweep.folder = Path(args.out) if args.out else sweeps_root(Path(store.root)) / sweep.id  # the Sweeps page lists it
     where = "on Ray, trials chosen by Ray Tune" if executor is not None else "in worker processes"
     print(f"sweep {sweep.id}: {definition.describe()}, {parallel} at a time {where}", file=sys.stderr)
     try:

@@ -9,6 +9,7 @@ from agents.sweeps.definition import SweepError
 from agents.sweeps.runner import SWEEPS, new_sweep
 from ui.common import manager, owner_token, plain, require_entrypoint
 from ui.sweep_form import load_link, sweep_form
+from ui.sweep_records import find_sweep, keep_record, past_sweeps
 from ui.sweep_view import show_sweep
 
 require_entrypoint()
@@ -40,15 +41,13 @@ if start and form.definition is not None:
     except SweepError as error:
         st.error(f"Not started: {plain(str(error))}.")
     else:
-        started.start_feeding()
+        started.start_feeding(on_poll=keep_record(started))
         st.query_params["sweep"] = started.id
 
-sweep = SWEEPS.get(st.query_params.get("sweep"))
+sweep = find_sweep(st.query_params.get("sweep"))
 if sweep is not None:
     show_sweep(sweep)
 else:
-    if "sweep" in st.query_params:
-        st.warning("That sweep is not on this server any more (sweeps are kept while the server runs).")
     st.title("Sweep hyperparameters")
     st.markdown(
         "Choose hyperparameters in the sidebar and the values to try (each starts from its schema's bounds), "
@@ -56,3 +55,4 @@ else:
         "Every trial is an ordinary run on Runs and Compare; the table and the parallel-coordinates chart fill in "
         "as they train, and the best configuration opens on the Train page or downloads as an RL Zoo entry."
     )
+    past_sweeps()

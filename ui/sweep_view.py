@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import time
 from urllib.parse import urlencode
 
 import plotly.graph_objects as go
@@ -11,6 +12,7 @@ import streamlit as st
 
 from agents.config.schema import Value
 from agents.export.zoo import zoo_filename
+from agents.sweeps.records import StoredSweep
 from agents.sweeps.report import format_metric, sweep_link, table_rows, train_link, zoo_entry
 from agents.sweeps.runner import METRIC, SweepRun, TrialResult
 from agents.sweeps.space import ParamSpace
@@ -24,6 +26,13 @@ def show_sweep(sweep: SweepRun) -> None:
     """The sweep's results, live until it is done."""
     st.subheader(f"Sweep: {sweep.definition.describe()}")
     st.caption(f"{sweep.definition.env_id} · {sweep.definition.algo} · each trial's metric: the {METRIC}.")
+    if isinstance(sweep, StoredSweep):
+        started = time.strftime("%Y-%m-%d %H:%M", time.localtime(sweep.created_at))
+        ended = {"done": "finished", "stopped": "was stopped", "interrupted": "was running when its server stopped"}
+        st.caption(
+            f"From the runs folder: started {started}, {ended[sweep.status]}. Trials whose runs are still on this "
+            "server show them as they are now; the others, as the sweep recorded them."
+        )
     if sweep.done:
         _results(sweep)
     else:

@@ -46,7 +46,7 @@ from ray.tune.search.basic_variant import BasicVariantGenerator
 from ray.tune.stopper import Stopper
 
 from agents.sweeps.definition import SweepDefinition, SweepError
-from agents.sweeps.runner import StartRun, SweepRun
+from agents.sweeps.runner import TUNE, TUNE_ASHA, StartRun, SweepRun
 from agents.sweeps.space import ParamSpace
 from agents.sweeps.tune_trial import METRIC, TIME_ATTR, TrialDesk, TrialState, run_trial
 
@@ -96,7 +96,7 @@ class TuneSweepRun(SweepRun):
         ``folder / "tune"`` (set ``folder`` before starting; default: a temporary folder)."""
         super().__init__(definition, [], start, parallel, owner=owner)
         self.early_stop = early_stop
-        self.driver = "Ray Tune, with ASHA stopping trailing trials early" if early_stop else "Ray Tune"
+        self.driver = TUNE_ASHA if early_stop else TUNE
         self.result_grid: Any = None
         self.tune_error = ""
         """Why Tune ended without finishing (shown as the sweep's note), "" otherwise."""

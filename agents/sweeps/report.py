@@ -1,8 +1,9 @@
 """A sweep's results for people and files: the table, the best configuration's link and Zoo entry, the sweep folder.
 
-A sweep folder holds ``sweep.json`` (the definition as its share-link query, and per trial its values, status,
-metric per seed and run ids: the runs themselves stay in the runs folder), ``trials.csv`` (one row per trial) and,
-when the best configuration can be exported, ``best_zoo.yml`` (its RL Baselines3 Zoo entry).
+A sweep folder holds ``sweep.json`` (the definition as its share-link query, when it started, whether it is done or
+stopped, what chose its trials, and per trial its values, status, metric per seed and run ids: the runs themselves
+stay in the runs folder; :mod:`agents.sweeps.records` reads it back), ``trials.csv`` (one row per trial) and, when
+the best configuration can be exported, ``best_zoo.yml`` (its RL Baselines3 Zoo entry).
 """
 
 from __future__ import annotations
@@ -74,8 +75,12 @@ def format_table(sweep: SweepRun) -> str:
 def summary(sweep: SweepRun) -> dict[str, Any]:
     """What ``sweep.json`` holds."""
     best = sweep.best()
+    done = sweep.done
     return {
         "sweep_id": sweep.id,
+        "started_at": sweep.created_at,
+        "status": ("stopped" if sweep.stopped else "done") if done else "running",
+        "driver": sweep.driver,
         "definition": definition_to_query(sweep.definition),
         "metric": METRIC,
         "trials": [

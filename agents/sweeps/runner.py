@@ -37,6 +37,10 @@ log = logging.getLogger(__name__)
 POLL_S = 0.25
 THREAD_PREFIX = "sweep-"
 METRIC = f"mean true return of the last {SOLVE_WINDOW} episodes, averaged over seeds"
+TUNE = "Ray Tune"
+TUNE_ASHA = "Ray Tune, with ASHA stopping trailing trials early"
+DRIVERS = ("", TUNE, TUNE_ASHA)
+"""What may choose and schedule a sweep's trials (:attr:`SweepRun.driver`): this module (""), or Ray Tune."""
 
 StartRun = Callable[[RunConfig], Run]
 
@@ -116,16 +120,23 @@ class SweepRun:
     def _active_count(self) -> int:
         return sum(1 for runs in self._runs for run in runs if run is not None and run.status.active)
 
-    def start_feeding(self) -> None:
-        """Feed the manager from a daemon thread until the sweep is done (the app: no page needs to stay open)."""
+    def start_feeding(self, on_poll: Callable[[], None] | None = None) -> None:
+        """Feed the manager from a daemon thread until the sweep is done (the app: no page needs to stay open);
+        ``on_poll`` is called every poll and once when done (the app saves the sweep's record with it)."""
         self.advance()
-        self._thread = threading.Thread(target=self._feed, name=f"{THREAD_PREFIX}{self.id}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._feed, args=(on_poll,), name=f"{THREAD_PREFIX}{self.id}", daemon=True
+        )
         self._thread.start()
 
-    def _feed(self) -> None:
+    def _feed(self, on_poll: Callable[[], None] | None) -> None:
         try:
             while not self.advance():
+                if on_poll is not None:
+                    on_poll()
                 time.sleep(POLL_S)
+            if on_poll is not None:
+                on_poll()
         except Exception:  # the page shows the trials as they are; the server keeps going
             log.exception("sweep %s stopped feeding its trials", self.id)
 

@@ -242,9 +242,9 @@ class TuneSweepRun(SweepRun):
     def done(self) -> bool:
         return self._tune_done.is_set() and super().done
 
-    def start_feeding(self) -> None:
+    def start_feeding(self, on_poll: Callable[[], None] | None = None) -> None:
         self.start_tune()
-        super().start_feeding()
+        super().start_feeding(on_poll)
 
     def wait(self, timeout: float | None = None, on_poll: Callable[[], None] | None = None) -> bool:
         self.start_tune()

@@ -23,6 +23,7 @@ from agents.config.run_config import RunConfig, build_config
 from agents.runs.manager import get_manager
 from agents.runs.run import RunStatus
 from agents.runs.workers.ray import RayExecutor
+from agents.sweeps import records
 from agents.sweeps.definition import make_definition
 from agents.sweeps.ray_tune import TuneSweepRun
 from agents.sweeps.runner import SWEEPS, new_sweep
@@ -30,6 +31,7 @@ from agents.sweeps.space import parse_space
 from tests.conftest import wait_until
 from tests.test_app_pages import _no_entrypoint_rerun, app_at, texts  # noqa: F401  (autouse fixture)
 from tests.tiny import TINY
+from ui.sweep_records import keep_record
 
 OWNER = "ray-cases-owner"
 ROOT = Path(__file__).resolve().parents[1]
@@ -180,7 +182,7 @@ def test_a_six_trial_sweep_on_ray_goes_through_ray_tune_and_every_trial_is_a_sto
     sweep = new_sweep(definition, definition.make_trials(), lambda c: manager.start(c, owner=OWNER), 2, on_ray=True)
     assert isinstance(sweep, TuneSweepRun)
     SWEEPS.add(sweep)
-    sweep.start_feeding()
+    sweep.start_feeding(on_poll=keep_record(sweep))  # as the Sweeps page starts it
     at = app_at("pages/sweeps.py", sweep=sweep.id)
     assert "Trials chosen and scheduled by Ray Tune; each one's seeds train on Ray." in texts(at)
     assert wait_until(lambda: sweep.done, 240), sweep.results()
@@ -203,3 +205,6 @@ def test_a_six_trial_sweep_on_ray_goes_through_ray_tune_and_every_trial_is_a_sto
         assert json.loads((store.folder(result.run_ids[0]).path / "status.json").read_text())["status"] == "finished"
     best = grid.get_best_result()
     assert best.metrics["mean_return"] == max(r.metric for r in results)
+    assert sweep.folder is not None and (sweep.folder / "tune").is_dir()  # Tune's experiment, in the sweep's folder
+    stored = records.load(store.root, sweep.id, manager.get)  # and its record, for the page after a restart
+    assert stored.driver == "Ray Tune" and [r.run_ids for r in stored.results()] == [r.run_ids for r in results]

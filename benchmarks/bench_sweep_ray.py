@@ -10,7 +10,8 @@ a warm forkserver), the other a local 2-CPU Ray cluster (:class:`~agents.sweeps.
 draws the grid and schedules the trials, each run in a Ray actor). Sides alternate which goes first. The Ray
 side starts with a warm actor per CPU (as after a server's first runs); making them is timed on its own as the
 cold start, as is the cluster's start. Per side: the sweep's wall time, the time from its start to its first
-run's launch (Tune's start-up on Ray), and per run the time from launch to end.
+run's launch (Tune's start-up on Ray), and per run (medians) the time from launch to end, its training time and
+its worker's CPU time (what a run costs on a core of its own, whatever the machine's load).
 
 Re-runs itself in a network namespace with only loopback (``unshare -n``, root; GUIDE.md section 9). Prints a
 Markdown table and one JSON object (last line). The machine is shared: say the load (printed), run under nice.
@@ -82,6 +83,7 @@ def sweep_side(executor: Any, steps: int, runs_dir: Path, on_ray: bool) -> dict[
         "first_launch_s": min(launched.values()) - began,
         "trial_s": statistics.median(ended[r.id] - launched.get(r.id, began) for r in runs if r is not None),
         "train_s": statistics.median(r.snapshot().elapsed_s for r in runs if r is not None),
+        "cpu_s": statistics.median(r.stats.cpu_s or 0.0 for r in runs if r is not None),
     }
 
 
@@ -161,6 +163,7 @@ def main() -> None:
         ("first_launch_s", "sweep start to first run launched"),
         ("trial_s", "one run, launch to end"),
         ("train_s", "one run's training (run clock)"),
+        ("cpu_s", "one run's CPU time"),
     ):
         print(f"| {label} | {process[key]:.1f} s | {on_ray[key]:.1f} s |")
     ratios = ", ".join(f"{r:.2f}" for r in result["wall_ratios"])

@@ -21,12 +21,21 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CASES_TIMEOUT_S = 400
 
 
-def test_nothing_of_ray_is_imported_or_started_without_ray_address() -> None:
+def test_nothing_of_ray_or_ray_tune_is_imported_or_started_without_ray_address() -> None:
     probe = (
         "import sys\n"
         "import agents.runs.manager, agents.train, agents.runs.warmup, ui.run_view\n"
+        "import agents.sweep, agents.sweeps.records, ui.sweep_form, ui.sweep_view, ui.sweep_records\n"
         "manager = agents.runs.manager.get_manager()\n"
         "assert type(manager.executor).__name__ == 'ProcessExecutor', manager.executor\n"
+        "from agents.sweeps.definition import make_definition\n"
+        "from agents.sweeps.runner import new_sweep\n"
+        "from agents.sweeps.space import auto_space\n"
+        "from agents.algos.registry import get_algo\n"
+        "space = auto_space(get_algo('ppo').schema.get('learning_rate'))\n"
+        "definition = make_definition('CartPole-v1', 'ppo', [space], trials=2, seeds=1)\n"
+        "sweep = new_sweep(definition, definition.make_trials(), manager.start, 1)\n"
+        "assert type(sweep).__name__ == 'SweepRun', sweep\n"
         "loaded = sorted(name for name in sys.modules if name == 'ray' or name.startswith('ray.'))\n"
         "assert not loaded, loaded\n"
     )

@@ -54,6 +54,8 @@ def _results(sweep: SweepRun) -> None:
     st.markdown(f"**{status.capitalize()}**: {finished} of {total} trials ended.")
     if sweep.driver:
         st.caption(f"Trials chosen and scheduled by {plain(sweep.driver)}; each one's seeds train on Ray.")
+    if sweep.error:
+        st.error(plain(sweep.error))
     if sweep.note and not sweep.done:
         st.caption(f"The next trial waits: {plain(sweep.note)}.")
     if not sweep.done and sweep.is_owner(owner_token()) and st.button("Stop the sweep", icon=":material/stop:"):

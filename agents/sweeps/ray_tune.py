@@ -98,8 +98,6 @@ class TuneSweepRun(SweepRun):
         self.early_stop = early_stop
         self.driver = TUNE_ASHA if early_stop else TUNE
         self.result_grid: Any = None
-        self.tune_error = ""
-        """Why Tune ended without finishing (shown as the sweep's note), "" otherwise."""
         self._tune_ids: dict[str, int] = {}
         self._errors: dict[str, str] = {}
         self._tune_done = threading.Event()
@@ -162,8 +160,7 @@ class TuneSweepRun(SweepRun):
             self.result_grid = self.tuner().fit()
         except Exception as error:  # the page shows the trials as they are; the server keeps going
             log.exception("Ray Tune ended sweep %s", self.id)
-            self.tune_error = f"Ray Tune ended the sweep: {error}"
-            self.note = self.tune_error
+            self.error = f"Ray Tune ended the sweep: {error}"
         finally:
             self._tune_done.set()
 

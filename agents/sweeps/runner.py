@@ -80,6 +80,8 @@ class SweepRun:
         self.owner_hash = hash_owner(owner) if owner else ""
         self.note = ""
         """Why the next trial waits (the manager refused it), for the page; "" otherwise."""
+        self.error = ""
+        """Why the sweep ended before its trials did (Ray Tune failed), for the page; "" otherwise."""
         self.driver = ""
         """What chooses and schedules the trials when not this class, for the page (``Ray Tune``)."""
         self.folder: Path | None = None

@@ -208,3 +208,29 @@ def test_a_six_trial_sweep_on_ray_goes_through_ray_tune_and_every_trial_is_a_sto
     assert sweep.folder is not None and (sweep.folder / "tune").is_dir()  # Tune's experiment, in the sweep's folder
     stored = records.load(store.root, sweep.id, manager.get)  # and its record, for the page after a restart
     assert stored.driver == "Ray Tune" and [r.run_ids for r in stored.results()] == [r.run_ids for r in results]
+
+
+def test_with_early_stop_asha_ends_trailing_trials_and_stops_their_runs() -> None:
+    manager = get_manager()
+    space = parse_space(get_algo("ppo").schema.get("learning_rate"), "1e-5:5e-2")
+    budget = 4096
+    definition = make_definition(
+        "CartPole-v1", "ppo", [space], method="random", trials=6, seeds=1, timesteps=budget, fixed=TINY["ppo"]
+    )
+    sweep = new_sweep(definition, definition.make_trials(), manager.start, 2, on_ray=True, early_stop=True)
+    assert sweep.driver == "Ray Tune, with ASHA stopping trailing trials early"
+    sweep.start_feeding()
+    assert wait_until(lambda: sweep.done, 240), sweep.results()
+    grid = sweep.result_grid  # type: ignore[attr-defined]
+    assert grid is not None and len(grid) == 6 and not grid.errors
+    runs = {result.params["learning_rate"]: manager.get(result.run_ids[0]) for result in sweep.results()}
+    stopped = 0
+    for result in grid:
+        run = runs[space.snap(result.config["learning_rate"])]
+        assert run is not None and run.status in (RunStatus.FINISHED, RunStatus.STOPPED), run.status
+        if run.status == RunStatus.STOPPED:  # ASHA ended its trial at a rung, and the sweep stopped its run there
+            stopped += 1
+            assert result.metrics["timesteps"] < budget and run.snapshot().timesteps < budget
+        else:
+            assert run.snapshot().timesteps == budget
+    assert stopped >= 1, [(r.config, r.metrics.get("timesteps")) for r in grid]

@@ -234,3 +234,4 @@ def test_with_early_stop_asha_ends_trailing_trials_and_stops_their_runs() -> Non
         else:
             assert run.snapshot().timesteps == budget
     assert stopped >= 1, [(r.config, r.metrics.get("timesteps")) for r in grid]
+    sweep.stop()  # its feeding thread ends before the cluster does

@@ -205,7 +205,7 @@ class TuneSweepRun(SweepRun):
         """Start waiting runs (as :class:`SweepRun`), and post every trial's state for Tune; True once Tune has
         finished and every run started has ended."""
         super().advance()
-        if self._desk is not None:
+        if self._desk is not None and not self._tune_done.is_set():  # once Tune has finished, no trial reads them
             states = self._states()
             if states:
                 self._desk.update.remote(states)

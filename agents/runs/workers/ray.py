@@ -250,6 +250,8 @@ class ActorPool:
 
 
 def _kill(actor: Any) -> None:
+    if not ray.is_initialized():  # e.g. an idle actor's timer after ray.shutdown(): ray.kill would start a cluster
+        return
     with contextlib.suppress(Exception):  # an actor already gone
         ray.kill(actor)
 

@@ -27,7 +27,7 @@ from agents.lessons.rewards import (
     get_lesson,
     load_lessons,
     measure,
-    train_and_measure,
+    train_and_measure_all,
 )
 from agents.runs.live import RunSnapshot
 from envs.shaping_config import ShapingConfig
@@ -38,11 +38,16 @@ PROMISED = ("mountaincar_shaping", "cartpole_speed_hack", "reward_scale")
 _trained: dict[str, RunOutcome] = {}
 
 
-def _outcome(run: LessonRun) -> RunOutcome:
-    key = json.dumps(run.config().to_dict(), sort_keys=True)
-    if key not in _trained:
-        _trained[key] = train_and_measure(run)
-    return _trained[key]
+def _key(run: LessonRun) -> str:
+    return json.dumps(run.config().to_dict(), sort_keys=True)
+
+
+def _outcomes(runs: tuple[LessonRun, ...]) -> list[RunOutcome]:
+    """The runs' outcomes; those not trained yet in this session train side by side, each in its own process."""
+    new = list({_key(run): run for run in runs if _key(run) not in _trained}.values())
+    for run, outcome in zip(new, train_and_measure_all(new), strict=True):
+        _trained[_key(run)] = outcome
+    return [_trained[_key(run)] for run in runs]
 
 
 def _snapshot(true_returns: list[float], returns: list[float], lengths: list[int], losses: dict) -> RunSnapshot:
@@ -196,9 +201,29 @@ def test_a_lessons_file_that_breaks_the_rules_is_refused_naming_the_problem(
 
 
 @pytest.mark.slow
+def test_runs_trained_side_by_side_measure_as_each_alone_and_come_back_in_order() -> None:
+    """The lesson checks train a lesson's runs at once, each in its own process: what each measures is its own."""
+    runs = [
+        LessonRun(f"seed {seed}", "CartPole-v1", "ppo", None, {"net_arch": "32", "n_steps": 64}, seed, 640, {})
+        for seed in (3, 4, 3)
+    ]
+
+    def learned(outcome: RunOutcome) -> dict[str, float]:  # what it learned, not what it cost (CPU seconds vary)
+        timed = ("cpu_s", "labeller_s_per_label")
+        return {k: v for k, v in outcome.metrics.items() if math.isfinite(v) and k not in timed}
+
+    together = train_and_measure_all(runs, at_once=3)
+    assert [outcome.label for outcome in together] == ["seed 3", "seed 4", "seed 3"]
+    assert "true_return_last20" in learned(together[0])
+    assert learned(together[0]) == learned(together[2]), "one seed, one result, whatever trains beside it"
+    assert learned(together[0]) != learned(together[1])
+    assert learned(train_and_measure_all(runs[:1], at_once=1)[0]) == learned(together[0]), "alone, in a thread"
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("lesson_id", list(LESSONS))
 def test_the_lesson_teaches_what_it_claims_with_its_seed(lesson_id: str) -> None:
     lesson = get_lesson(lesson_id)
-    measured = {run.label: _outcome(run).metrics for run in lesson.runs}
+    measured = {run.label: outcome.metrics for run, outcome in zip(lesson.runs, _outcomes(lesson.runs), strict=True)}
     failures = [result.describe() for result in check_claim(lesson, measured) if not result.holds]
     assert not failures, f"{lesson.id}: the claim no longer holds: {failures}; claim: {lesson.claim}"

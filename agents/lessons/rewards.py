@@ -15,8 +15,9 @@ learn from preferences (``feedback``) belong to the Feedback lab, the others to 
 from __future__ import annotations
 
 import math
+import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -27,6 +28,8 @@ import yaml
 from agents.config.run_config import RunConfig, build_config
 from agents.lessons.metrics import METRICS, Metric, measure
 from agents.runs.run import Run, RunStatus
+from agents.runs.workers.inline import InlineExecutor
+from agents.runs.workers.process import ProcessExecutor
 from envs.registry import ENVS, get_env
 
 __all__ = ["METRICS", "Metric", "measure"]  # the metrics live in agents.lessons.metrics; named here for callers
@@ -155,23 +158,49 @@ class RunOutcome:
 
 
 def train_and_measure(lesson_run: LessonRun) -> RunOutcome:
-    """Train one run to the end of its budget in this thread (blocking) and measure it.
+    """Train one run to the end of its budget (blocking) and measure it; see :func:`train_and_measure_all`."""
+    return train_and_measure_all([lesson_run])[0]
 
-    Uses the app's own run code with ``record_episodes=False`` (nobody watches), so what is checked is what
-    a user gets. Raises :class:`RuntimeError` if the run does not finish.
+
+def train_and_measure_all(lesson_runs: Sequence[LessonRun], at_once: int | None = None) -> list[RunOutcome]:
+    """Train ``lesson_runs`` to the end of their budgets, ``at_once`` at a time (default: the cores), and measure
+    each; blocking. Outcomes come in the given order.
+
+    Each run trains in a worker process of its own, as the app trains it (a run alone, in a thread here), with
+    ``record_episodes=False`` (nobody watches), so what is checked is what a user gets; a run's seed alone decides
+    what it learns, whatever trains beside it (tests/test_reproducibility.py). ``wall_s`` is each run's own, from
+    its start to its end. Raises :class:`RuntimeError` if a run does not finish (the others are stopped first).
     """
-    config = lesson_run.config()
-    started = time.perf_counter()
-    run = Run(config, record_episodes=False)
-    run.start()
-    run.join()
-    wall_s = time.perf_counter() - started
+    limit = max(1, at_once or os.cpu_count() or 1)
+    executor = ProcessExecutor() if limit > 1 else InlineExecutor()
+    waiting = list(enumerate(lesson_runs))
+    training: dict[int, tuple[Run, float]] = {}
+    outcomes: dict[int, RunOutcome] = {}
+    try:
+        while waiting or training:
+            while waiting and len(training) < limit:
+                index, lesson_run = waiting.pop(0)
+                run = Run(lesson_run.config(), record_episodes=False)
+                run.start(executor)
+                training[index] = (run, time.perf_counter())
+            for index, (run, started) in list(training.items()):
+                if run.join(0.1):  # ended, its worker gone and its last events in
+                    del training[index]
+                    outcomes[index] = _measured(lesson_runs[index], run, time.perf_counter() - started)
+    finally:
+        for run, _ in training.values():
+            run.stop()
+            run.join()
+    return [outcomes[index] for index in range(len(lesson_runs))]
+
+
+def _measured(lesson_run: LessonRun, run: Run, wall_s: float) -> RunOutcome:
     if run.status != RunStatus.FINISHED:
         raise RuntimeError(f"{lesson_run.label}: run ended {run.status}: {run.error or run.end_reason}")
     snapshot = run.snapshot()
     return RunOutcome(
         label=lesson_run.label,
-        metrics=measure(snapshot, time_limit(config.env_id), run.labelling.view().state),
+        metrics=measure(snapshot, time_limit(run.config.env_id), run.labelling.view().state),
         episodes=len(snapshot.episode_returns),
         solved_at_step=snapshot.solved_at_step,
         wall_s=wall_s,

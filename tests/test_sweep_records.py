@@ -14,6 +14,7 @@ from agents.runs.manager import RunManager, get_manager
 from agents.storage.store import RunStore, default_root
 from agents.sweeps import records
 from agents.sweeps.runner import SWEEPS
+from tests.conftest import wait_until
 from tests.test_app_sweeps import TINY, _no_entrypoint_rerun, start_button, sweeps_at  # noqa: F401  (autouse fixture)
 
 
@@ -26,7 +27,8 @@ def _start_tiny_sweep() -> str:
     while not sweep.done and time.monotonic() < deadline:
         time.sleep(0.2)
     assert sweep.done
-    sweep.stop()  # joins the feeding thread, which saved the record once more when done
+    record = default_root() / "sweeps" / sweep.id / "sweep.json"  # saved once more by the feeding thread when done
+    assert wait_until(lambda: json.loads(record.read_text())["status"] == "done", 10)
     for run_id in sweep.run_ids():  # their workers gone and folders closed, as when a server stops
         run = get_manager().get(run_id)
         assert run is not None and run.join(30)
@@ -49,12 +51,10 @@ def test_a_sweep_started_in_the_app_is_listed_and_shown_after_a_restart(monkeypa
 
     fresh = _restart(monkeypatch)
     at = sweeps_at()
-    links = [link for link in at.get("page_link") if f"sweep={sweep_id}" in json.dumps(link.proto.query_string)]
-    assert not at.exception and len(links) == 1, [link.proto.label for link in at.get("page_link")]
-    assert "grid search, 2 trials x 1 seed over learning_rate · done" in links[0].proto.label
-
-    at = sweeps_at(sweep=sweep_id)
-    assert not at.exception
+    past = at.button(key=f"past-sweep-{sweep_id}")
+    assert not at.exception and "grid search, 2 trials x 1 seed over learning_rate · done" in past.label
+    at = past.click().run()
+    assert not at.exception and at.query_params["sweep"] == sweep_id
     assert any("From the runs folder" in c.value and "finished" in c.value for c in at.caption)
     table = at.dataframe[0].value
     assert list(table["status"]) == ["finished", "finished"] and list(table["learning_rate"]) == ["0.001", "0.03"]

@@ -46,7 +46,7 @@ def find_sweep(sweep_id: object) -> SweepRun | None:
 
 
 def past_sweeps() -> None:
-    """The stored sweeps, newest first, each a link to its results."""
+    """The stored sweeps, newest first, each a button that opens its results (and puts its id in the address)."""
     root = _runs_root()
     listed = records.stored(root) if root is not None else []
     if not listed:
@@ -54,9 +54,7 @@ def past_sweeps() -> None:
     st.subheader("Past sweeps")
     for item in listed:
         started = time.strftime("%Y-%m-%d %H:%M", time.localtime(item.started))
-        st.page_link(
-            "pages/sweeps.py",
-            label=f"{started} · {item.description} · {item.status}",
-            query_params={"sweep": item.sweep_id},
-            icon=":material/history:",
-        )
+        label = f"{started} · {item.description} · {item.status}"
+        if st.button(label, key=f"past-sweep-{item.sweep_id}", icon=":material/history:", type="tertiary"):
+            st.query_params["sweep"] = item.sweep_id  # the address names it, to reload or share on this server
+            st.rerun()

@@ -1,4 +1,4 @@
-"""Headless sweeps: grid or random search over hyperparameters, times N seeds, on the local worker pool.
+"""Headless sweeps: grid or random search over hyperparameters, times N seeds, on worker processes or on Ray Tune.
 
     python -m agents.sweep --env CartPole-v1 --algo ppo --param learning_rate=1e-4:1e-2 --param n_epochs=auto \\
         --method random --trials 8 --seeds 2
@@ -7,10 +7,12 @@
 ``v1,v2,...`` (values) or ``auto`` (derived from the schema: a choice's options; a decade either side of the
 default for a log-scaled number, else half to one and a half times it). ``--set NAME=VALUE`` fixes one for every
 trial. Each trial's seed is an ordinary run in the runs folder (``--runs-dir``), trained by worker processes,
-``--parallel`` at a time. Prints the table of trials, the best configuration, its Train page link and Zoo entry,
-and writes a sweep folder (``--out``: ``sweep.json``, ``trials.csv``, ``best_zoo.yml``). Bad input, or a sweep
-larger than ``RL_PLAYGROUND_MAX_SWEEP_RUNS``, exits with status 2 and one line on stderr before anything starts;
-status 1 when no trial finished.
+``--parallel`` at a time; with ``--executor ray`` (the default when ``RAY_ADDRESS`` is set) Ray Tune draws and
+schedules the trials and each run trains in a Ray actor (``--early-stop``: Tune's ASHA). Prints the table of trials,
+the best configuration, its Train page link and Zoo entry, and writes a sweep folder (``--out``, default
+``sweeps/<id>`` in the runs folder: ``sweep.json``, ``trials.csv``, ``best_zoo.yml``; on Ray, Tune's ``tune/``).
+Bad input, or a sweep larger than ``RL_PLAYGROUND_MAX_SWEEP_RUNS``, exits with status 2 and one line on stderr
+before anything starts; status 1 when no trial finished.
 """
 
 from __future__ import annotations

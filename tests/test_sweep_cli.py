@@ -49,6 +49,7 @@ def exit_code(argv: list[str]) -> int | str | None:
         ),
         (["--env", "Pendulum-v1", "--algo", "dqn", "--param", "gamma=auto"], "needs a continuous action"),
         ([*CARTPOLE_PPO, "--param", "gamma=auto", "--method", "bayes"], "invalid choice: 'bayes'"),
+        ([*CARTPOLE_PPO, "--param", "gamma=auto", "--executor", "process", "--early-stop"], "needs --executor ray"),
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_starts_nothing(

@@ -11,13 +11,14 @@ import re
 
 from streamlit.testing.v1 import AppTest
 
+from agents.analysis.compare import group_key
 from agents.config.run_config import build_config
 from agents.runs.manager import get_manager
 from agents.runs.run import Run, RunStatus
 from tests.conftest import wait_until
 from tests.test_app_pages import _no_entrypoint_rerun, app_at, shown  # noqa: F401  (autouse fixture)
 from tests.test_app_runs_compare import _finished_runs
-from ui.compare_view import run_label
+from ui.compare_view import group_label, run_label
 
 SMALL = {"net_arch": "32"}
 
@@ -101,3 +102,13 @@ def test_runs_table_shows_dashes_and_rounded_numbers() -> None:
     assert row["solved at step"] == "–", "not solved: a dash, not None"
     assert re.fullmatch(r"-?[\d,]+\.\d", row["best return"]) and re.fullmatch(r"[\d,]+", row["steps"])
     assert "None" not in row.values() and "nan" not in row.values()
+
+
+def test_a_run_changed_while_training_is_a_group_of_its_own_that_says_what_changed() -> None:
+    """Issue 13 item 3: a mid-run change is part of the experiment; on Compare it is named, never averaged in."""
+    plain = build_config("CartPole-v1", "ppo", seed=0, timesteps=20_000)
+    changed = plain.with_change("learning_rate", 8_192, 0.0009)
+    labels = [group_label(Run(config)) for config in (plain, changed)]
+    assert "changed" not in labels[0]
+    assert re.search(r"changed while training: lr \S+ -> 0\.0009 at 8,192", labels[1]), labels[1]
+    assert group_key(plain) != group_key(changed)

@@ -35,13 +35,16 @@ def run_label(run: Run, variant: LessonRun | None = None) -> str:
 
 
 def group_label(run: Run, variant: LessonRun | None = None) -> str:
-    """What a group of seeds has in common, in words: a lesson's variant by its name."""
+    """What a group of seeds has in common, in words: a lesson's variant by its name; settings changed while
+    training, with their steps (a run changed mid-run is an experiment of its own, never a seed of another)."""
     config = run.config
     if variant is not None:
         return f"{variant.label} ({config.env_info.title} · {config.algo_info.title})"
     shaped = " · shaped" if not config.shaping.is_identity() else ""
     learned = f" · learned from {config.feedback.describe()}" if config.feedback is not None else ""
-    return f"{config.env_id} · {config.algo} · {config.preset_label()}{shaped}{learned}"
+    made = [change.label() for change in config.schedule_changes() if change.step > 0]  # step 0: its own start
+    changed = f" · changed while training: {', '.join(made)}" if made else ""
+    return f"{config.env_id} · {config.algo} · {config.preset_label()}{shaped}{learned}{changed}"
 
 
 def runs_from_link(raw: str) -> list[str]:

@@ -58,9 +58,11 @@ def test_runs_on_a_loopback_only_ray_cluster() -> None:
     missing = _namespace_missing()
     if missing is not None:
         pytest.fail(missing) if IN_CI else pytest.skip(missing)
-    command = f"ip link set lo up; exec {sys.executable} -m pytest -q -p no:cacheprovider tests/ray_cases.py"
+    # without the project's --durations table, which would push a failure's traceback out of the tail shown below
+    pytest_command = f"{sys.executable} -m pytest -q -p no:cacheprovider -o 'addopts=-ra --strict-markers'"
+    command = f"ip link set lo up; exec {pytest_command} tests/ray_cases.py"
     result = subprocess.run(
         ["unshare", "-n", "sh", "-c", command], cwd=ROOT, capture_output=True, text=True, timeout=CASES_TIMEOUT_S
     )
-    assert result.returncode == 0, (result.stdout[-4000:], result.stderr[-2000:])
+    assert result.returncode == 0, f"{result.stdout[-12000:]}\n--- stderr ---\n{result.stderr[-3000:]}"
     assert " passed" in result.stdout and "skipped" not in result.stdout, result.stdout[-2000:]

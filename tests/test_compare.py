@@ -14,9 +14,11 @@ from agents.analysis.compare import (
     interquartile_mean,
     moving_average,
 )
+from agents.analysis.seeds import seed_groups
 from agents.analysis.summary import bootstrap_iqm_ci, summary_table
 from agents.config.run_config import build_config
 from agents.runs.live import SOLVE_WINDOW, RunStats
+from ui.compare_view import compare_figure
 
 
 def flat_run(
@@ -203,6 +205,22 @@ def test_summary_table_has_run_rows_then_group_rows() -> None:
     assert group.steps_to_solve == 4000 and group.seconds_to_solve == pytest.approx(4.75)
     assert group.cpu_s == pytest.approx(6.0)
     assert set(group.as_dict()) >= {"steps_to_solve", "seconds_to_solve", "final_return", "cpu_s"}
+
+
+def test_two_seeds_get_a_mean_but_no_confidence_interval_and_the_page_says_why() -> None:
+    """A newcomer read "95% CI [80.8, 115.7]" for 2 seeds as confidence; it was their two final returns."""
+    pair = [flat_run("a0", 80.8, seed=0), flat_run("a1", 115.7, seed=1)]
+    (group,) = [row for row in summary_table(pair, n_boot=500) if row.kind == "group"]
+    assert group.final_return == pytest.approx(98.25)
+    assert group.final_return_ci_low is None and group.final_return_ci_high is None
+    (seeds,) = seed_groups(pair)
+    assert any("no confidence interval is drawn" in note for note in seeds.notes())
+    names = [trace.name or "" for trace in compare_figure(pair, x_axis="steps", shaped=False).data]
+    assert any("mean of 2 seeds" in name for name in names) and not any("CI" in name for name in names), names
+    three = [*pair, flat_run("a2", 90.0, seed=2)]
+    (group,) = [row for row in summary_table(three, n_boot=500) if row.kind == "group"]
+    assert group.final_return_ci_low is not None
+    assert any("bootstrap CI" in (trace.name or "") for trace in compare_figure(three, x_axis="steps", shaped=False).data)
 
 
 def test_final_return_is_the_mean_of_the_last_20_true_returns() -> None:

@@ -151,19 +151,9 @@ def _draw_group(fig: go.Figure, line: GroupCurve, group: SeedGroup, colour: str)
     )
     keep = thin_indices(mean, ci_low, ci_high, iqm, max_points=MAX_POINTS // 2)  # the band draws each x twice
     x, mean, ci_low, ci_high, iqm = (values[keep] for values in (line.x, mean, ci_low, ci_high, iqm))
-    band = ~np.isnan(ci_low)
-    fig.add_trace(
-        go.Scatter(
-            x=np.concatenate([x[band], x[band][::-1]]),
-            y=np.concatenate([ci_high[band], ci_low[band][::-1]]),
-            fill="toself",
-            fillcolor=colour,
-            opacity=0.2,
-            line={"width": 0},
-            hoverinfo="skip",
-            name=f"{label}: 95% bootstrap CI of the mean",
-        )
-    )
+    band = ~np.isnan(ci_low) & group.shows_ci  # 2 seeds: no interval (agents.analysis.seeds.MIN_SEEDS_FOR_CI)
+    if band.any():
+        _draw_band(fig, x[band], ci_low[band], ci_high[band], colour, f"{label}: 95% bootstrap CI of the mean")
     fig.add_trace(
         go.Scatter(
             x=x,
@@ -183,6 +173,21 @@ def _draw_group(fig: go.Figure, line: GroupCurve, group: SeedGroup, colour: str)
                 name=f"{label}: IQM of {group.n_seeds} seeds",
             )
         )
+
+
+def _draw_band(fig: go.Figure, x: np.ndarray, low: np.ndarray, high: np.ndarray, colour: str, name: str) -> None:
+    fig.add_trace(
+        go.Scatter(
+            x=np.concatenate([x, x[::-1]]),
+            y=np.concatenate([high, low[::-1]]),
+            fill="toself",
+            fillcolor=colour,
+            opacity=0.2,
+            line={"width": 0},
+            hoverinfo="skip",
+            name=name,
+        )
+    )
 
 
 SUMMARY_FORMATS = {

@@ -16,6 +16,10 @@ from agents.analysis.compare import RunCurve
 
 MIN_SEEDS_FOR_IQM = 4
 """rliable's IQM drops ``int(n / 4)`` runs from each end: with fewer than 4 seeds it drops none and equals the mean."""
+MIN_SEEDS_FOR_CI = 3
+"""A percentile bootstrap of the mean of 2 values resamples (a, a), (a, b) and (b, b): its "95% interval" is the two
+runs' own range whatever their spread, a claim of confidence two runs cannot hold. From 3 seeds on it is drawn (still
+wide and, below rliable's recommended 5 or more, optimistic: the page says how many seeds it rests on)."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,11 @@ class SeedGroup:
     def shows_iqm(self) -> bool:
         """Whether the IQM can differ from the mean (4 seeds or more)."""
         return self.n_seeds >= MIN_SEEDS_FOR_IQM
+
+    @property
+    def shows_ci(self) -> bool:
+        """Whether a bootstrap confidence interval of the mean says more than the runs' range (3 seeds or more)."""
+        return self.n_seeds >= MIN_SEEDS_FOR_CI
 
     @property
     def lengths_differ(self) -> bool:
@@ -67,6 +76,12 @@ class SeedGroup:
             notes.append(
                 f"The seeds trained for different lengths ({steps[0]:,} to {steps[-1]:,} steps): the mean and band "
                 "are drawn only where every seed has data, and the final returns compare different stages of training."
+            )
+        if 1 < self.n_seeds < MIN_SEEDS_FOR_CI:
+            notes.append(
+                f"With {self.n_seeds} seeds no confidence interval is drawn: a bootstrap of {self.n_seeds} runs only "
+                f"gives back their own range. The thin lines are the seeds themselves; run {MIN_SEEDS_FOR_CI} or more "
+                "to see how sure the mean is."
             )
         if 1 < self.n_seeds < MIN_SEEDS_FOR_IQM:
             notes.append(

@@ -220,7 +220,9 @@ def test_two_seeds_get_a_mean_but_no_confidence_interval_and_the_page_says_why()
     three = [*pair, flat_run("a2", 90.0, seed=2)]
     (group,) = [row for row in summary_table(three, n_boot=500) if row.kind == "group"]
     assert group.final_return_ci_low is not None
-    assert any("bootstrap CI" in (trace.name or "") for trace in compare_figure(three, x_axis="steps", shaped=False).data)
+    assert any(
+        "bootstrap CI" in (trace.name or "") for trace in compare_figure(three, x_axis="steps", shaped=False).data
+    )
 
 
 def test_final_return_is_the_mean_of_the_last_20_true_returns() -> None:

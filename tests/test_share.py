@@ -244,7 +244,10 @@ def test_a_link_holds_exactly_what_differs_from_the_preset() -> None:
         "env": "CartPole-v1", "algo": "ppo", "learning_rate": "0.0005", "seed": "2", "timesteps": "9000"
     }  # fmt: skip
     assert set(changed.preset_changes()) == {"learning_rate", "timesteps"}
-    assert changed.preset_label() == "demo with 2 changes"
+    assert changed.preset_label() == "demo with learning_rate 0.0005, timesteps 9,000"  # what Compare's legend says
+    many = build_config("CartPole-v1", "ppo", overrides={"learning_rate": 0.0005, "gamma": 0.95, "n_epochs": 3,
+                                                         "ent_coef": 0.01}, timesteps=9_000)  # fmt: skip
+    assert many.preset_label().endswith(" and 2 more") and many.preset_label().count(",") == 2
     assert query_to_config(query).config == changed
 
 

@@ -42,6 +42,10 @@ __all__ = [
 ]
 
 
+NAMED_CHANGES = 3
+"""How many changes from the preset a configuration's label names before it counts the rest."""
+
+
 class ConfigError(ValueError):
     """A configuration that cannot run; the message says what to change, ``field`` which setting is at fault."""
 
@@ -129,15 +133,15 @@ class RunConfig:
     def preset_label(self) -> str:
         """The preset's name, and what was changed from it: a preset's name never stands beside other values.
 
-        ``demo``, ``demo with learning_rate 0.0005``, ``zoo with 3 changes``."""
+        ``demo``, ``demo with learning_rate 0.0005``, ``demo with learning_rate 0.0005, timesteps 40,000``; past
+        :data:`NAMED_CHANGES` the rest are counted: ``zoo with gamma 0.98, n_steps 64, seed 3 and 2 more``."""
         changes = self.preset_changes()
         name = self.preset_info.name
         if not changes:
             return name
-        if len(changes) == 1:
-            ((key, (value, _)),) = changes.items()
-            return f"{name} with {key} {format_value(value)}"
-        return f"{name} with {len(changes)} changes"
+        named = [f"{key} {format_value(value)}" for key, (value, _) in list(changes.items())[:NAMED_CHANGES]]
+        more = len(changes) - len(named)
+        return f"{name} with {', '.join(named)}" + (f" and {more} more" if more else "")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data (what a run folder stores)."""

@@ -6,12 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from agents.runs.run import Run
-from ui.common import can_control, format_duration, manager, plain, require_entrypoint
+from ui.common import can_control, format_duration, manager, owns, plain, require_entrypoint
 from ui.cost_view import COST_FORMATS, COST_HELP, cost_columns
 from ui.glossary import TERMS
 from ui.operator import operator_sign_in
 from ui.reward_model_view import show_reward_model
-from ui.run_files import delete_button, download_buttons, resume_button
+from ui.run_files import delete_button, download_buttons, ownership_note, resume_button
 from ui.tables import RETURN, STEPS, show_table
 
 require_entrypoint()
@@ -112,6 +112,8 @@ with cols[1]:
         st.button("Stop", key=f"runs-stop-{run.id}", icon=":material/stop:", on_click=run.stop)
 with cols[2]:
     delete_button(run)
+if not run.status.active and not owns(run):
+    st.caption(ownership_note(run))
 if lab:
     show_reward_model(run.id, run.snapshot().reward_reports)
 download_buttons(run)

@@ -86,3 +86,15 @@ def test_a_selection_changed_on_compare_is_kept_though_the_address_was_behind() 
     at.query_params["runs"] = first  # the browser asks for a rerun before it showed the new address
     at.toggle(key="compare_shaped").set_value(True).run()
     assert at.multiselect[0].value == [first, second]
+
+
+def test_a_run_another_browser_started_says_why_it_has_no_resume_or_delete() -> None:
+    """A newcomer selected someone else's stopped run and found Resume and Delete silently missing."""
+    (theirs,) = _finished_runs((0,), owner="another-browser-token-123")
+    at = app_at("pages/runs.py")
+    position = list(at.dataframe[0].value["run"]).index(theirs)
+    at.session_state["runs_table"] = {"selection": {"rows": [position], "columns": []}}
+    at.run()
+    assert not at.exception
+    assert not any(b.label in ("Resume from checkpoint", "Delete run") for b in at.button)
+    assert any("Only the browser that started this run" in shown(c.value) for c in at.caption)

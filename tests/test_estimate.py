@@ -97,5 +97,5 @@ def test_the_words_say_the_estimate_what_it_rests_on_and_what_slows_it() -> None
     assert "Lower the step budget or turn on *Stop when solved*" not in headline, "2 min is not long"
     basis = estimate_basis(config, est, busy_runs=2, load_per_core=3.0)
     assert "250 steps/s measured for CartPole · PPO with the defaults preset (2 cores, 2026-11-30)" in basis
-    assert "2 other runs" in basis and "machine is busy" in basis
+    assert "training 2 runs now, which share its cores" in basis and "machine is busy" in basis
     assert "busy" not in estimate_basis(config, est)

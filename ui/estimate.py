@@ -39,7 +39,8 @@ def estimate_basis(config: RunConfig, est: Estimate, *, busy_runs: int = 0, load
     if est.may_end_early:
         parts.append("It ends sooner if the agent solves the environment.")
     if busy_runs:
-        parts.append(f"The server is training {busy_runs} other run{'s' if busy_runs > 1 else ''} now.")
+        runs = f"{busy_runs} run{'s' if busy_runs > 1 else ''}"
+        parts.append(f"The server is training {runs} now, which share its cores.")
     if load_per_core > BUSY_LOAD_PER_CORE:
         parts.append("The machine is busy with other work, so expect it to take longer.")
     return " ".join(parts)

@@ -106,6 +106,15 @@ def resume_button(run: Run) -> None:
             st.rerun()
 
 
+def ownership_note(run: Run) -> str:
+    """Why a run another browser started has no Resume or Delete here (ownership is that browser's cookie)."""
+    can = "resume or delete" if run.resumable else "delete"
+    return (
+        f"Only the browser that started this run (or the server's operator) can {can} it; "
+        "you can open it, compare it and download its files."
+    )
+
+
 def delete_button(run: Run) -> None:
     """Delete an ended run and its folder (its owner or the operator may)."""
     if run.status.active or not owns(run):

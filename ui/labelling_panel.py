@@ -17,8 +17,9 @@ from agents.runs.run import Run, RunStatus
 from ui.common import can_control, manager, plain
 
 REFRESH_S = 1.0
-CLIP_WIDTH_PX = 300
-"""Each clip's width on the page: large enough to judge, small enough to keep the run's curve in view. At least
+CLIP_WIDTH_PX = 240
+"""Each clip's width on the page: large enough to judge, small enough that the answer buttons under a pair of
+square clips (Pendulum's) still show on a 1280x720 screen (at 300 px they started at its last 15 px). At least
 the clips' own width (:data:`agents.runs.clip_pairs.CLIP_WIDTH`), so Streamlit serves their bytes unchanged."""
 ANSWER_BUTTONS = (
     ("left", "Left", ":material/arrow_back:", "Left"),

@@ -36,6 +36,13 @@ def test_a_person_labels_pairs_by_clicking_and_training_starts(server: str, page
     page.wait_for_url(re.compile(r"run=\d{8}-\d{6}-[0-9a-f]{6}"))
     page.get_by_text(f"Training waits for your labels: 0 of the first {FIRST_LABELS}").wait_for(timeout=60_000)
     assert metric(page, "Your labels") == "0"
+    # on a 1280x720 screen (a laptop, a projector) the answers show with the clips, without scrolling
+    page.set_viewport_size({"width": 1280, "height": 720})
+    wait_for(lambda: pairs_ready(page) >= 1 and len(clip_sources(page)) == 2, timeout=60)
+    answers = page.locator("[data-testid='stMainBlockContainer'] button").filter(has_text="Can't tell").first
+    box = wait_for(lambda: answers.bounding_box(), timeout=10)
+    assert box["y"] + box["height"] <= 720, f"the answer buttons end at y={box['y'] + box['height']:.0f} of 720"
+    page.set_viewport_size({"width": 1400, "height": 1000})
 
     timings: list[float] = []
     for index in range(FIRST_LABELS + 3):

@@ -4,6 +4,7 @@ its parallel-coordinates chart and its best configuration."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -109,6 +110,9 @@ def test_a_tiny_sweep_shows_its_table_chart_and_best_configuration() -> None:
     assert all(run_id in ids for result in sweep.results() for run_id in result.run_ids)
     chart = at.get("plotly_chart")[0].proto.spec
     assert '"type":"parcoords"' in chart.replace(" ", "")
+    (metric_axis,) = [d for d in json.loads(chart)["data"][0]["dimensions"] if d["label"] == "metric"]
+    assert [f"{v:.1f}" for v in metric_axis["values"]] == list(table["metric"]), "the chart's metric is the table's"
+    assert all(v == round(v, 1) for v in metric_axis["values"]) and metric_axis["tickformat"] == ".1f"
     best = sweep.best()
     assert best is not None and f"trial {best.index + 1}" in "\n".join(m.value for m in at.markdown)
     link = next(b for b in at.get("link_button") if b.proto.label == "Open on Train").proto.url

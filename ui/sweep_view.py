@@ -116,8 +116,8 @@ def parallel_coordinates(spaces: tuple[ParamSpace, ...], results: list[TrialResu
     if not rows:
         return None
     dimensions = [_dimension(space, [r.params[space.name] for r in rows]) for space in spaces]
-    metrics = [float(r.metric or 0.0) for r in rows]
-    dimensions.append({"label": "metric", "values": metrics})
+    metrics = [round(float(r.metric or 0.0), 1) for r in rows]  # as the table shows them (format_metric)
+    dimensions.append({"label": "metric", "values": metrics, "tickformat": ".1f"})
     figure = go.Figure(
         go.Parcoords(
             line={"color": metrics, "colorscale": "Viridis", "showscale": True, "colorbar": {"title": "metric"}},

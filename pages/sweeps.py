@@ -50,7 +50,7 @@ if sweep is not None:
 else:
     st.title("Sweep hyperparameters")
     st.markdown(
-        "Choose hyperparameters in the sidebar and the values to try (each starts from its schema's bounds), "
+        "Choose hyperparameters in the sidebar and the values to try (each starts around its default), "
         "grid or random search, and how many seeds each configuration trains with; then **Start the sweep**. "
         "Every trial is an ordinary run on Runs and Compare; the table and the parallel-coordinates chart fill in "
         "as they train, and the best configuration opens on the Train page or downloads as an RL Zoo entry."

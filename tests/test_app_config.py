@@ -99,7 +99,7 @@ def test_seed_k_of_run_n_seeds_is_the_run_start_trains_with_seed_k() -> None:
     assert single is not None
     before = {run.id for run in get_manager().runs()}
     at.number_input(key="seed_count").set_value(3).run()
-    next(b for b in at.button if b.label == "Run 3 seeds").click().run()
+    next(b for b in at.button if b.label == "Run 3 seeds (0-2)").click().run()
     queued = sorted((run for run in get_manager().runs() if run.id not in before), key=lambda run: run.config.seed)
     assert [run.config.seed for run in queued] == [0, 1, 2]
     assert queued[1].config == single.config

@@ -55,7 +55,7 @@ def test_compare_ignores_malformed_run_ids_in_the_link() -> None:
 def test_train_page_queues_several_seeds() -> None:
     at = app_at("pages/train.py", env="CartPole-v1", algo="ppo", timesteps="2000")
     at.number_input(key="seed_count").set_value(3).run()
-    next(b for b in at.button if b.label == "Run 3 seeds").click().run()
+    next(b for b in at.button if b.label == "Run 3 seeds (0-2)").click().run()
     runs = [r for r in get_manager().runs() if r.config.total_timesteps == 2000]
     assert sorted(r.config.seed for r in runs[:3]) == [0, 1, 2]
 

@@ -116,7 +116,11 @@ def sweep_form() -> SweepForm:
         state[params_key] = [name for name in DEFAULT_PARAMS if name in names]
     state[params_key] = [name for name in state[params_key] if name in names]
     chosen = st.multiselect(
-        "Hyperparameters to search", names, key=params_key, help="Each one's space starts from its schema's bounds."
+        "Hyperparameters to search",
+        names,
+        key=params_key,
+        help="Each one's range starts around its default (a factor of 10 either side on a log scale, else half to "
+        "one and a half times it), within what the Train page accepts; change it below.",
     )
     problems: list[str] = []
     spaces = [space for name in chosen if (space := _space_field(algo.schema.get(name), algo.id, problems))]
@@ -203,7 +207,12 @@ def _settings(problems: list[str]) -> tuple[dict[str, DeltaGenerator], dict[str,
     state.setdefault(_key("method"), "random")
     method = st.radio("Search", METHODS, key=_key("method"), horizontal=True, format_func=lambda m: f"{m} search")
     fields = [SEEDS] + ([TRIALS, SWEEP_SEED] if method == "random" else [GRID_POINTS])
-    labels = {"trials": "Trials", "seeds": "Seeds per trial", "points": "Values per range", "sweep_seed": "Draws' seed"}
+    labels = {
+        "trials": "Trials",
+        "seeds": "Seeds per trial",
+        "points": "Values per range",
+        "sweep_seed": "Random draws' seed",
+    }
     slots: dict[str, DeltaGenerator] = {}
     values: dict[str, object] = {"method": method}
     cols = st.columns(len(fields))

@@ -92,11 +92,11 @@ def seeds_form(config: RunConfig) -> None:
     slot = number_input(SEED_COUNT, "seed_count", label="Number of seeds", where=cols[0], label_visibility="collapsed")
     count = checked(SEED_COUNT, st.session_state.seed_count, slot)
     if cols[1].button(
-        f"Run {count} seeds" if count is not None else "Run N seeds",
+        f"Run {count} seeds (0-{count - 1})" if count is not None else "Run N seeds",  # not the Seed field's
         icon=":material/stacked_line_chart:",
         width="stretch",
         disabled=count is None,
-        help="Queues this configuration with seeds 0, 1, ... and compares them with a confidence band.",
+        help="Queues this configuration with seeds 0, 1, ... (the Seed field is for Start) and compares them.",
     ):
         ids = start_runs(seed_configs(config, int(count or 0)))
         if ids:

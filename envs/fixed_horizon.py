@@ -40,7 +40,6 @@ class AbsorbAfterTermination(gym.Wrapper, gym.utils.RecordConstructorArgs):
 
         Example:
             >>> import gymnasium as gym
-    import numpy as np
             >>> env = AbsorbAfterTermination(gym.make("CartPole-v1"), horizon=50)
             >>> _ = env.reset(seed=0)
             >>> steps = [env.step(0) for _ in range(50)]

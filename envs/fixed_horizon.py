@@ -26,25 +26,25 @@ CARTPOLE_HORIZON = 500
 class AbsorbAfterTermination(gym.Wrapper, gym.utils.RecordConstructorArgs):
     """After the inner env terminates, stay in an absorbing state until ``horizon`` steps have passed.
 
-        Every episode then lasts exactly ``horizon`` steps: ``terminated`` is never set, ``truncated`` is set at the
-        horizon (or when the inner env truncates before terminating). In the absorbing state the observation is the
-        last one the inner env returned and the reward is ``absorb_reward``; ``info["absorbed"]`` is True.
+    Every episode then lasts exactly ``horizon`` steps: ``terminated`` is never set, ``truncated`` is set at the
+    horizon (or when the inner env truncates before terminating). In the absorbing state the observation is the
+    last one the inner env returned and the reward is ``absorb_reward``; ``info["absorbed"]`` is True.
 
-        Args:
-            env: the env to wrap; it may already carry gymnasium's ``TimeLimit``.
-            absorb_reward: reward per step after termination (0.0: nothing more to earn).
-            horizon: episode length in steps; default ``env.spec.max_episode_steps``.
+    Args:
+        env: the env to wrap; it may already carry gymnasium's ``TimeLimit``.
+        absorb_reward: reward per step after termination (0.0: nothing more to earn).
+        horizon: episode length in steps; default ``env.spec.max_episode_steps``.
 
-        Raises:
-            ValueError: no horizon given and the env's spec has none.
+    Raises:
+        ValueError: no horizon given and the env's spec has none.
 
-        Example:
-            >>> import gymnasium as gym
-            >>> env = AbsorbAfterTermination(gym.make("CartPole-v1"), horizon=50)
-            >>> _ = env.reset(seed=0)
-            >>> steps = [env.step(0) for _ in range(50)]
-            >>> any(s[2] for s in steps), steps[-1][3], sum(s[1] for s in steps) < 50
-            (False, True, True)
+    Example:
+        >>> import gymnasium as gym
+        >>> env = AbsorbAfterTermination(gym.make("CartPole-v1"), horizon=50)
+        >>> _ = env.reset(seed=0)
+        >>> steps = [env.step(0) for _ in range(50)]
+        >>> any(s[2] for s in steps), steps[-1][3], sum(s[1] for s in steps) < 50
+        (False, True, True)
     """
 
     def __init__(self, env: gym.Env, absorb_reward: float = 0.0, horizon: int | None = None) -> None:

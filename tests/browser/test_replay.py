@@ -51,7 +51,14 @@ def test_clicking_the_curve_of_a_training_run_replays_that_moment(server: str, p
     hold_the_charts(page)
     wait_for(click_a_dot, timeout=60, interval=1.0)
     hold_the_charts(page, on=False)
-    played = wait_for(lambda: page.get_by_text(PLAYED).count() and PLAYED.search(page.get_by_text(PLAYED).inner_text()))
+    try:  # a replay plays an episode and encodes its clip: on a loaded 2-core machine that can take a while
+        played = wait_for(
+            lambda: page.get_by_text(PLAYED).count() and PLAYED.search(page.get_by_text(PLAYED).inner_text()),
+            timeout=90,
+        )
+    except AssertionError:  # say what the page showed instead (a warning, a spinner), for the next reader of CI
+        main = page.locator("[data-testid='stMainBlockContainer']").inner_text()
+        raise AssertionError(f"no replay within 90 s after the click; the page says: {main[-2000:]}") from None
     clicked = number(CLICKED.search(page.get_by_text(CLICKED).inner_text()).group(1))  # type: ignore[union-attr]
     step, episode_return, length = (
         number(played.group(1)),

@@ -26,10 +26,17 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 IN_NAMESPACE = "BENCH_RAY_IN_NAMESPACE"
+
+
+def medians_by_side(rows: list[dict[str, Any]], sides: Sequence[str]) -> dict[str, dict[str, float]]:
+    """Per side (``row["side"]``), the median of each timing (each key ending in ``_s``) over the repeats."""
+    keys = [key for key in rows[0] if key.endswith("_s")]
+    return {side: {key: statistics.median(r[key] for r in rows if r["side"] == side) for key in keys} for side in sides}
 
 
 def in_loopback_namespace(module: str) -> None:
@@ -110,12 +117,7 @@ def measure(count: int, steps: int, repeats: int) -> dict[str, Any]:
     finally:
         shutil.rmtree(root, ignore_errors=True)
         ray.shutdown()
-    summary = {
-        side: {
-            key: statistics.median(r[key] for r in rows if r["side"] == side) for key in rows[0] if key.endswith("_s")
-        }
-        for side in sides
-    }
+    summary = medians_by_side(rows, sides)
     return {
         "trials": count,
         "steps": steps,

@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.bench_ray import in_loopback_namespace
+from benchmarks.bench_ray import in_loopback_namespace, medians_by_side
 
 PARALLEL = 2
 SEEDS = 3
@@ -119,11 +119,7 @@ def measure(steps: int, repeats: int) -> dict[str, Any]:
         shutil.rmtree(root, ignore_errors=True)
         on_ray.close()
         ray.shutdown()
-    keys = [key for key in rows[0] if key.endswith("_s")]
-    summary = {
-        side: {key: statistics.median(r[key] for r in rows if r["side"] == side) for key in keys}
-        for side in ("process", "ray")
-    }
+    summary = medians_by_side(rows, ("process", "ray"))
     return {
         "runs": 4 * SEEDS,
         "steps": steps,

@@ -98,3 +98,17 @@ def test_a_run_another_browser_started_says_why_it_has_no_resume_or_delete() -> 
     assert not at.exception
     assert not any(b.label in ("Resume from checkpoint", "Delete run") for b in at.button)
     assert any("Only the browser that started this run" in shown(c.value) for c in at.caption)
+
+
+def test_run_n_seeds_opens_compare_on_its_own_runs_after_an_earlier_visit_to_compare() -> None:
+    (earlier,) = _finished_runs((5,))
+    at = app_at("pages/compare.py", runs=earlier)
+    assert at.multiselect[0].value == [earlier]
+    at.query_params.clear()
+    at.switch_page("pages/train.py").run()
+    at.number_input(key="seed_count").set_value(2).run()
+    before = {run.id for run in get_manager().runs()}
+    next(b for b in at.button if b.label == "Run 2 seeds (0-1)").click().run()
+    queued = [run.id for run in get_manager().runs() if run.id not in before]
+    assert len(queued) == 2 and not at.exception
+    assert sorted(at.multiselect[0].value) == sorted(queued), "the seeds just queued, not the earlier selection"

@@ -72,7 +72,6 @@ def lesson_intro(lesson: Lesson, page: str = "pages/train.py") -> None:
     ):
         ids = start_runs([v.config() for v in lesson.runs])
         if ids:
-            st.session_state.pop("compare_runs", None)
             st.switch_page("pages/compare.py", query_params={"runs": ",".join(ids)})
 
 

@@ -100,5 +100,4 @@ def seeds_form(config: RunConfig) -> None:
     ):
         ids = start_runs(seed_configs(config, int(count or 0)))
         if ids:
-            st.session_state.pop("compare_runs", None)
             st.switch_page("pages/compare.py", query_params={"runs": ",".join(ids)})

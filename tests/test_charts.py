@@ -127,19 +127,6 @@ def test_losses_figure_names_a_value_as_its_algorithm_means_it() -> None:
     assert dqn_title == "<b>TD loss</b>" and ppo_title == "<b>total loss</b>"
 
 
-def test_logged_values_converted_as_they_grow_equal_a_fresh_conversion() -> None:
-    from ui.charts import step_value_array
-    from ui.run_figures import LossArrays
-
-    arrays = LossArrays()
-    points = [(i * 8, float(i) ** 0.5) for i in range(100)]
-    assert np.array_equal(arrays.update({"train/loss": points[:40]})["train/loss"], step_value_array(points[:40]))
-    grown = arrays.update({"train/loss": points, "train/new": points[:3]})
-    assert np.array_equal(grown["train/loss"], step_value_array(points)) and grown["train/new"].shape == (3, 2)
-    resumed = [(i * 8, -1.0) for i in range(60)]  # a run resumed from an earlier checkpoint: other points
-    assert np.array_equal(arrays.update({"train/loss": resumed})["train/loss"], step_value_array(resumed))
-
-
 def test_the_small_charts_of_logged_values_keep_each_lines_extremes_within_their_budget() -> None:
     from ui.charts import SMALL_CHART_POINTS
 

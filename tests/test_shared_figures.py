@@ -57,10 +57,10 @@ def test_tabs_whose_reruns_fall_due_together_build_a_runs_figures_once(monkeypat
     release = threading.Event()
     real = figure_cache.losses_figure
 
-    def slow_losses(snap, algo="", arrays=None):  # type: ignore[no-untyped-def]
+    def slow_losses(snap, algo=""):  # type: ignore[no-untyped-def]
         builds.append(snap.timesteps)
         release.wait(5)
-        return real(snap, algo, arrays)
+        return real(snap, algo)
 
     old = snapshot(30)
     release.set()

@@ -2,8 +2,8 @@
 
 Thirty tabs watching one run would otherwise build the same figures thirty times a redraw, taking CPU from the
 training workers (``benchmarks/bench_classroom.py``). One tab rebuilds a run's figures at a time while the others
-draw the ones they had; a figure up to :data:`MAX_FIGURE_AGE_S` old counts as current; a run's logged values are
-converted to arrays as they grow (:class:`LossArrays`). The builders themselves are in :mod:`ui.charts`.
+draw the ones they had; a figure up to :data:`MAX_FIGURE_AGE_S` old counts as current. The builders themselves are
+in :mod:`ui.charts`.
 """
 
 from __future__ import annotations
@@ -13,58 +13,19 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 
-import numpy as np
 import plotly.graph_objects as go
 
 from agents.config.reference_curves import ReferenceCurve
 from agents.config.schedule import Change
 from agents.runs.live import RunSnapshot
-from ui.charts import lengths_figure, losses_figure, mark_changes, returns_figure, step_value_array
-
-
-class LossArrays:
-    """A run's logged values as arrays, converted as they grow: each rebuild of the live chart converts only the
-    points logged since the last one (a run's series only grow; one that shrank, a run resumed from an earlier
-    checkpoint, is converted afresh). Ten series of 17,000 points otherwise cost 60 ms of every rebuild."""
-
-    def __init__(self) -> None:
-        self._arrays: dict[str, np.ndarray] = {}
-
-    def update(self, losses: dict[str, list[tuple[int, float]]]) -> dict[str, np.ndarray]:
-        """``losses`` (a snapshot's) as ``{key: array of shape (n, 2)}``."""
-        arrays: dict[str, np.ndarray] = {}
-        for key, points in losses.items():
-            known = self._arrays.get(key)
-            if (
-                known is not None
-                and len(points) >= len(known)
-                and (not len(known) or tuple(known[-1]) == tuple(map(float, points[len(known) - 1])))
-            ):
-                arrays[key] = np.concatenate([known, step_value_array(points[len(known) :])])
-            else:
-                arrays[key] = step_value_array(points)
-        self._arrays = arrays
-        return arrays
-
+from ui.charts import lengths_figure, losses_figure, mark_changes, returns_figure
 
 _cache: OrderedDict[str, tuple[tuple[object, ...], float, dict[str, go.Figure]]] = OrderedDict()
 _cache_lock = threading.Lock()
-_loss_cache: OrderedDict[str, LossArrays] = OrderedDict()
 _building: set[str] = set()
 """Runs whose figures a viewer is building now (guarded by ``_cache_lock``)."""
 CACHED_RUNS = 32
 MAX_FIGURE_AGE_S = 0.9
-
-
-def _loss_arrays(run_id: str) -> LossArrays:
-    with _cache_lock:
-        arrays = _loss_cache.get(run_id)
-        if arrays is None:
-            arrays = _loss_cache[run_id] = LossArrays()
-        _loss_cache.move_to_end(run_id)
-        while len(_loss_cache) > CACHED_RUNS:
-            _loss_cache.popitem(last=False)
-        return arrays
 
 
 def run_figures(
@@ -106,7 +67,7 @@ def run_figures(
                 snap, threshold=threshold, show_shaped=show_shaped, learned=learned, reference=reference
             ),
             "lengths": lengths_figure(snap),
-            "losses": losses_figure(snap, algo, _loss_arrays(run_id).update(snap.losses)),
+            "losses": losses_figure(snap, algo),
         }
         for figure in figures.values():
             mark_changes(figure, changes)

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from agents.feedback.report import RewardReport
-from agents.runs.downsample import minmax_indices
 from agents.runs.evaluation import MAX_FRAMES
+from agents.runs.series import StepSeries, StepValues
 from agents.runs.value_map import ValueMap
 from agents.storage.cost import Cost
 
@@ -75,7 +75,9 @@ class RunSnapshot:
     episode_true_returns: list[float]
     episode_lengths: list[int]
     episode_wall_s: list[float]
-    losses: dict[str, list[tuple[int, float]]]
+    losses: dict[str, StepValues]
+    """Each ``train/*`` value the algorithm logged, as ``(step, value)`` pairs (a sequence of tuples, or an
+    ``(n, 2)`` array through :meth:`StepValues.array`)."""
     evaluation: EvalResult | None
     solved_at_step: int | None
     solved_at_s: float | None
@@ -122,7 +124,7 @@ class RunStats:
     episode_true_returns: list[float] = field(default_factory=list)
     episode_lengths: list[int] = field(default_factory=list)
     episode_wall_s: list[float] = field(default_factory=list)
-    losses: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    losses: dict[str, StepSeries] = field(default_factory=dict)
     evaluation: EvalResult | None = None
     solved_at_step: int | None = None
     solved_at_s: float | None = None
@@ -164,11 +166,10 @@ class RunStats:
     def add_metrics(self, step: int, values: dict[str, float]) -> None:
         with self.lock:
             for key, value in values.items():
-                series = self.losses.setdefault(key, [])
-                series.append((step, value))
-                if len(series) > MAX_LOSS_POINTS:
-                    keep = minmax_indices(np.array([value for _, value in series]), max_points=MAX_LOSS_POINTS // 2)
-                    series[:] = [series[i] for i in keep]
+                series = self.losses.get(key)
+                if series is None:
+                    series = self.losses[key] = StepSeries(MAX_LOSS_POINTS)
+                series.append(step, value)
 
     def set_cost(self, cost: Cost) -> None:
         with self.lock:
@@ -213,7 +214,7 @@ class RunStats:
                 episode_true_returns=list(self.episode_true_returns),
                 episode_lengths=list(self.episode_lengths),
                 episode_wall_s=list(self.episode_wall_s),
-                losses={k: list(v) for k, v in self.losses.items()},
+                losses={key: series.view() for key, series in self.losses.items()},
                 evaluation=self.evaluation,
                 solved_at_step=self.solved_at_step,
                 solved_at_s=self.solved_at_s,

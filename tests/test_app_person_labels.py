@@ -67,7 +67,7 @@ def test_a_person_labels_by_clicking_and_the_counters_move() -> None:
         after = clips(at)
         assert not after or after != before  # the next pair (when one is ready), never the answered one again
     assert metrics(at)["Your labels"] == "6"  # can't tell is not a label; counted at the click
-    assert metrics(at)["Your labels per second"] != "–"
+    assert metrics(at)["Your labels / s"] != "–"
     view = run.labelling.view()
     assert view.answers == {"left": 3, "right": 2, "same": 1, "cant_tell": 1}
 
@@ -95,7 +95,7 @@ def test_the_oracle_takes_over_at_a_click_and_the_automated_counters_move() -> N
     next(b for b in at.button if b.label == "Let the oracle take over").click().run()
     assert not at.exception
     at = wait_until(at, lambda a: metrics(a).get("Automated labels", "0") not in ("0", ""), timeout=60)
-    assert metrics(at)["Your labels"] == "1" and float(metrics(at)["Automated labels per second"].replace(",", "")) > 1
+    assert metrics(at)["Your labels"] == "1" and float(metrics(at)["Automated labels / s"].replace(",", "")) > 1
     assert any("The oracle has taken your place" in i.value for i in at.info)
     assert not answer_buttons(at)  # no more pairs for the person
 

@@ -180,7 +180,7 @@ def _counters(run: Run, view: LabellingView) -> None:
                 f"Left, right or same, counted as you click ({cant_tell} can't tell, dropped).",
             ),
             (
-                "Your labels per second",
+                "Your labels / s",
                 "–" if rate is None else f"{rate:.2f}",
                 "Your labels over your time on the pairs, each from its first showing to your click.",
             ),
@@ -189,7 +189,7 @@ def _counters(run: Run, view: LabellingView) -> None:
         metrics += [
             ("Automated labels", f"{automated:,}", "Labels from the oracle or a rule the reward model learnt from."),
             (
-                "Automated labels per second",
+                "Automated labels / s",
                 "–" if not automated or automated_s <= 0 else f"{automated / automated_s:,.0f}",
                 "Labels over the seconds the labeller spent answering (playing the clips not counted).",
             ),

@@ -17,6 +17,12 @@ PROGRESS = re.compile(r"([\d,]+) / [\d,]+ steps")
 FIRST_LABELS = 15
 
 
+CUT_LABELS_JS = """() => [...document.querySelectorAll('[data-testid="stMetricLabel"]')]
+  .filter(label => [label, ...label.querySelectorAll('*')].some(el => el.scrollWidth > el.clientWidth + 1))
+  .map(label => label.innerText)"""
+"""The metric labels whose text does not fit their box (the browser cuts them with an ellipsis)."""
+
+
 def metric(page, label: str) -> str:  # type: ignore[no-untyped-def]
     """The value of the metric called ``label``."""
     box = page.get_by_test_id("stMetric").filter(has=page.get_by_text(label, exact=True))
@@ -42,6 +48,8 @@ def test_a_person_labels_pairs_by_clicking_and_training_starts(server: str, page
     answers = page.locator("[data-testid='stMainBlockContainer'] button").filter(has_text="Can't tell").first
     box = wait_for(lambda: answers.bounding_box(), timeout=10)
     assert box["y"] + box["height"] <= 720, f"the answer buttons end at y={box['y'] + box['height']:.0f} of 720"
+    cut = page.evaluate(CUT_LABELS_JS)
+    assert not cut, f"metric labels cut off at 1280x720: {cut}"
     page.set_viewport_size({"width": 1400, "height": 1000})
 
     timings: list[float] = []
@@ -57,7 +65,7 @@ def test_a_person_labels_pairs_by_clicking_and_training_starts(server: str, page
     wait_for(lambda: steps(page) > 0, timeout=120)  # the first labels are in: training started
     page.get_by_text("Training waits for your labels").wait_for(state="detached", timeout=30_000)
     wait_for(lambda: metric(page, "Agree with the oracle") not in ("", "–"), timeout=60)
-    assert float(metric(page, "Your labels per second")) > 0
+    assert float(metric(page, "Your labels / s")) > 0
     assert len(clip_sources(page)) == 2  # more pairs keep coming while it trains
 
     stop_button(page).click()

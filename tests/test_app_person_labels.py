@@ -89,11 +89,16 @@ def test_a_viewer_sees_the_counters_but_no_clips_to_label() -> None:
 
 
 def test_the_oracle_takes_over_at_a_click_and_the_automated_counters_move() -> None:
-    at, _ = start_person_run(labels=20)
+    at, run = start_person_run(labels=20)
+    assert "20 labels by a person · seed" in run.name
     at = wait_until(at, lambda a: "Left" in answer_buttons(a), timeout=60)
     answer_buttons(at)["Left"].click().run()
     next(b for b in at.button if b.label == "Let the oracle take over").click().run()
     assert not at.exception
+    # the run's name says what happened, here and in its stored status (the Runs page, after a restart)
+    assert "20 labels by a person, then the oracle · seed" in run.name
+    at = wait_until(at, lambda a: any("then the oracle" in m.value for m in a.markdown), timeout=30)
+    assert run.folder is not None and run.folder.read_status().name == run.name
     at = wait_until(at, lambda a: metrics(a).get("Automated labels", "0") not in ("0", ""), timeout=60)
     assert metrics(at)["Your labels"] == "1" and float(metrics(at)["Automated labels / s"].replace(",", "")) > 1
     assert any("The oracle has taken your place" in i.value for i in at.info)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from agents.config.run_config import build_config
 from agents.runs.manager import RunManager
-from agents.runs.names import fallback_name, next_run_name
+from agents.runs.names import fallback_name, handed_over_name, next_run_name
 from agents.runs.run import Run, RunStatus
 from agents.storage.store import RunStore
 from agents.train import new_stored_run, summarise
@@ -23,6 +23,19 @@ def test_names_say_what_ran_and_number_its_repeats() -> None:
     assert next_run_name(build_config("CartPole-v1", "ppo", seed=1), taken) == "CartPole · PPO · seed 1 · #8"
     odd = build_config("MountainCarContinuous-v0", "sac", seed=2)  # a title with brackets is no pattern
     assert next_run_name(odd, ["MountainCar (continuous) · SAC · seed 2 · #2"]).endswith("seed 2 · #3")
+
+
+def test_a_run_a_person_handed_to_the_oracle_says_so_once_and_other_runs_keep_their_names() -> None:
+    person = build_config("Pendulum-v1", "ppo", seed=0, feedback={"feedback": "human", "labels": 100})
+    name = next_run_name(person, [])
+    assert name == "Pendulum · PPO · 100 labels by a person · seed 0 · #1"
+    handed = handed_over_name(name, person)
+    assert handed == "Pendulum · PPO · 100 labels by a person, then the oracle · seed 0 · #1"
+    assert handed_over_name(handed, person) == handed  # a second click changes nothing
+    oracle = build_config("Pendulum-v1", "ppo", seed=0, feedback={"feedback": "oracle", "labels": 100})
+    plain = build_config("CartPole-v1", "ppo", seed=0)
+    for config in (oracle, plain):
+        assert handed_over_name(next_run_name(config, []), config) == next_run_name(config, [])
 
 
 def test_a_run_without_a_stored_name_gets_one_from_its_config_and_id() -> None:

@@ -22,6 +22,20 @@ def name_stem(config: RunConfig) -> str:
     return SEPARATOR.join((config.env_info.title, config.algo_info.title, *learned, f"seed {config.seed}"))
 
 
+HANDED_OVER = ", then the oracle"
+
+
+def handed_over_name(name: str, config: RunConfig) -> str:
+    """The name of a run whose person handed the labelling to the oracle mid-run: "Pendulum · PPO · 100 labels by a
+    person, then the oracle · seed 0 · #1" (unchanged if it says so already or never named a person's labels)."""
+    if config.feedback is None or config.feedback.feedback != "human":
+        return name
+    said = config.feedback.describe()
+    if said not in name or said + HANDED_OVER in name:
+        return name
+    return name.replace(said, said + HANDED_OVER, 1)
+
+
 def next_run_name(config: RunConfig, taken: Iterable[str]) -> str:
     """The stem with the next number after every run already named with it: unique among ``taken``."""
     stem = name_stem(config)

@@ -41,7 +41,7 @@ from agents.runs.events import (
 )
 from agents.runs.labelling import PairQueue
 from agents.runs.live import EvalSchedule, RunSnapshot, RunStats
-from agents.runs.names import fallback_name
+from agents.runs.names import fallback_name, handed_over_name
 from agents.runs.persistence import RunPersistence
 from agents.runs.stats import reduce_event
 from agents.runs.status import RunStatus
@@ -271,6 +271,8 @@ class Run:
             if self.status.active and self._worker is not None:
                 self.labelling.hand_over()
                 self._worker.send(Command.ORACLE_TAKES_OVER)
+                self.name = handed_over_name(self.name, self.config)
+        self._persist()  # the name says who labelled, on every page and after a restart
 
     def change_setting(self, name: str, raw: object) -> float:
         """Change a setting while the run trains (:mod:`agents.config.schedule`): checked against its bounds here,

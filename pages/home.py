@@ -28,6 +28,8 @@ if st.button("Train CartPole now", type="primary", icon=":material/play_arrow:")
 
 st.divider()
 st.subheader("Where to start")
+# A lesson's title is a link; Streamlit cuts a long link at the column's edge ("... (MountainCar"): let it wrap.
+st.html("<style>[data-testid='stMain'] [data-testid='stPageLink'] p { white-space: normal; }</style>")
 left, right = st.columns(2)
 with left:
     st.markdown(

@@ -1,6 +1,6 @@
-"""A 1280x720 projector in a real Chromium: every page without a sideways scroll, present or not; in projector
-mode (``present=1``) chart text of at least 18 px, the sidebar folded away, the run's curve, evaluation
-episode and metrics on one screen, and the mode kept across page switches."""
+"""A 1280x720 projector in a real Chromium: every page without a sideways scroll or text cut short, present or
+not; in projector mode (``present=1``) chart text of at least 18 px, the sidebar folded away, the run's curve,
+evaluation episode and metrics on one screen, and the mode kept across page switches."""
 
 from __future__ import annotations
 
@@ -38,6 +38,11 @@ CHART_FONTS_JS = """() => [...document.querySelectorAll('[data-testid="stPlotlyC
   if (layout.showlegend !== false && layout.legend) sizes.push(layout.legend.font.size);
   return sizes;
 })"""
+CUT_TEXT_JS = """() => [...document.querySelectorAll('[data-testid="stMain"] *')].filter(el => {
+  // Text the browser cuts with an ellipsis: a metric's label, a link's title ("... (MountainCar")
+  const style = getComputedStyle(el);
+  return style.textOverflow === 'ellipsis' && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1;
+}).map(el => el.innerText.slice(0, 80))"""
 BOX_JS = """(selector) => [...document.querySelectorAll(selector)].map(el => {
   const box = el.getBoundingClientRect();
   return [Math.round(box.top), Math.round(box.bottom)];
@@ -85,6 +90,8 @@ def _pages(server: str, run_id: str) -> dict[str, tuple[str, str]]:
         "Runs": (f"{server}/runs", "[data-testid='stDataFrame'] canvas"),
         "Compare": (f"{server}/compare?runs={run_id}", "[data-testid='stDataFrame'] canvas"),
         "GridWorld": (f"{server}/gridworld", "[data-testid='stPlotlyChart'] .js-plotly-plot"),
+        "Sweeps": (f"{server}/sweeps", "[data-testid='stButton']"),
+        "Feedback lab": (f"{server}/feedback", "[data-testid='stButton']"),
     }
 
 
@@ -97,6 +104,8 @@ def test_every_page_fits_a_1280x720_screen_without_sideways_scrolling(
         page.wait_for_selector(drawn)
         sideways = _sideways(page)
         assert sideways == [], f"{name} scrolls sideways at 1280x720: {sideways}"
+        cut = page.evaluate(CUT_TEXT_JS)
+        assert cut == [], f"{name} cuts text short at 1280x720: {cut}"
         if name == "GridWorld":
             ((top, bottom),) = page.evaluate(BOX_JS, "[data-testid='stPlotlyChart'] .js-plotly-plot")
             assert bottom <= PROJECTOR["height"], f"the grid's bottom row is cut off ({top}-{bottom} px)"

@@ -144,3 +144,28 @@ def test_a_sweep_id_in_the_address_that_names_a_bad_record_shows_a_warning_not_a
     assert not at.exception
     assert any("That sweep is not on this server: its definition is not a link's query" in w.value for w in at.warning)
     assert get_manager() is not None
+
+
+def test_sweep_records_past_the_limit_are_pruned_oldest_first_by_a_new_sweep(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A class server's sweeps folder stays bounded: a new sweep's first save removes the oldest past MAX_KEPT."""
+    monkeypatch.setattr(records, "MAX_KEPT", 3)
+    root = tmp_path / "sweeps"
+    ids = [f"20261201-0{hour}0000-abcdef" for hour in range(1, 6)]  # ids sort by start time
+    for sweep_id in ids[:4]:
+        (root / sweep_id).mkdir(parents=True)
+        (root / sweep_id / "sweep.json").write_text("{}")
+    (root / "notes").mkdir()  # not a sweep's folder: never touched
+    (root / ids[4]).mkdir()  # named like one but no record (a run's folder, if --out pointed here): never touched
+    sweep_id = _start_tiny_sweep()  # saves its record in the default runs folder, whose own sweeps are counted there
+    assert records.prune(root, keep=2) == [ids[1], ids[0]]
+    assert sorted(p.name for p in root.iterdir()) == [ids[2], ids[3], ids[4], "notes"]
+    kept = records.sweeps_root(default_root())
+    assert (kept / sweep_id / "sweep.json").is_file()  # the new sweep's own record stays
+    for extra in ids:  # more old records than the limit, then one more sweep's first save
+        (kept / extra.replace("20261201", "20201201")).mkdir()
+        (kept / extra.replace("20261201", "20201201") / "sweep.json").write_text("{}")
+    second = _start_tiny_sweep()
+    names = sorted(p.name for p in kept.iterdir())
+    assert len(names) == 3 and second in names and sweep_id in names

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +38,9 @@ SWEEPS_FOLDER = "sweeps"
 MAX_RECORD_BYTES = 1_000_000
 MAX_LISTED = 50
 """Most stored sweeps the page lists (the newest)."""
+MAX_KEPT = 200
+"""Most sweep records kept on disk: a new sweep's first save removes the oldest past it (as the run store prunes
+runs past ``DEFAULT_MAX_RUNS``, whose runs a sweep that old would no longer find)."""
 SAVE_EVERY_S = 2.0
 STATUSES = ("waiting", "training", "finished", "failed", "stopped")
 
@@ -52,11 +56,35 @@ def sweeps_root(runs_root: Path) -> Path:
 
 
 def save(sweep: SweepRun, folder: Path) -> None:
-    """Write ``folder/sweep.json`` whole (never a half-written file, even if the server dies meanwhile)."""
+    """Write ``folder/sweep.json`` whole (never a half-written file, even if the server dies meanwhile); a new
+    sweep's first save also prunes the oldest records past :data:`MAX_KEPT` (:func:`prune`)."""
+    if not folder.exists() and folder.parent.name == SWEEPS_FOLDER:  # not a folder the CLI's --out named
+        prune(folder.parent, keep=MAX_KEPT - 1)
     folder.mkdir(parents=True, exist_ok=True)
     temporary = folder / f".{RECORD_FILE}.tmp"
     temporary.write_text(json.dumps(summary(sweep), indent=2) + "\n")
     os.replace(temporary, folder / RECORD_FILE)
+
+
+def prune(root: Path, keep: int = MAX_KEPT) -> list[str]:
+    """Remove the oldest sweep folders in ``root`` past the newest ``keep`` (ids sort by their start time);
+    returns the ids removed. Only a folder named like a sweep id that holds a sweep's record is touched (a run's
+    folder is named alike but holds none), never a symlink."""
+    if not root.is_dir():
+        return []
+    names = sorted(
+        (
+            entry.name
+            for entry in os.scandir(root)
+            if RUN_ID_PATTERN.match(entry.name)
+            and entry.is_dir(follow_symlinks=False)
+            and (Path(entry.path) / RECORD_FILE).is_file()
+        ),
+        reverse=True,
+    )
+    for name in names[max(keep, 0) :]:
+        shutil.rmtree(root / name, ignore_errors=True)
+    return names[max(keep, 0) :]
 
 
 class RecordWriter:

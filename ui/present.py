@@ -9,11 +9,13 @@ projector mode too; ``present=0`` (or the switch) turns it off.
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 from collections import OrderedDict
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
@@ -151,12 +153,32 @@ def serialised(fig: go.Figure, *, projector: bool, height: int | None) -> Serial
         if hit is not None:
             return hit
         shown = projector_copy(fig, height=height) if projector else fig
-        prepared = SerialisedFigure(json.loads(pio.to_json(shown, validate=False)))
+        prepared = SerialisedFigure(integral_arrays_as_int32(json.loads(pio.to_json(shown, validate=False))))
         with _serialised_lock:
             _serialised[key] = (fig, prepared)
             while len(_serialised) > SERIALISED_FIGURES:
                 _serialised.popitem(last=False)
     return prepared
+
+
+INT32_MAX = 2**31 - 1
+
+
+def integral_arrays_as_int32(spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` (plotly's JSON form) with each float64 array of whole numbers (training steps, episode lengths, a
+    CartPole return) sent as int32: the same values in half the bytes. Plotly.js reads both typed arrays alike
+    (plotly.py itself sends an int32 numpy array so). The charts every tab receives carry mostly steps on their x
+    axes: a long run's 200 kB a redraw became 165 kB (``tests/test_shared_figures.py``). Changes ``spec`` in place
+    and returns it."""
+    for trace in spec.get("data", ()):
+        for key, value in trace.items():
+            if isinstance(value, dict) and value.get("dtype") == "f8" and isinstance(value.get("bdata"), str):
+                numbers = np.frombuffer(base64.b64decode(value["bdata"]), dtype="<f8")
+                whole = numbers.size and np.all(np.isfinite(numbers)) and np.all(numbers == np.round(numbers))
+                if whole and np.abs(numbers).max() <= INT32_MAX:
+                    packed = numbers.astype("<i4").tobytes()  # keeps any other key (a heatmap's "shape")
+                    trace[key] = {**value, "dtype": "i4", "bdata": base64.b64encode(packed).decode("ascii")}
+    return spec
 
 
 def _lookup(key: tuple[int, bool, int | None], fig: go.Figure) -> SerialisedFigure | None:

@@ -21,7 +21,8 @@ from agents.config.reference_curves import (
 )
 from agents.config.run_config import RunConfig, build_config
 from agents.runs.live import RunStats
-from benchmarks.bench_reference_curves import band, checkpoint_steps, curve_at
+from benchmarks.bench_reference_curves import MEASURED_PRESETS, band, checkpoint_steps, curve_at
+from benchmarks.steps_per_s import selected
 from tests.test_app_learner import finished_run
 from tests.test_app_pages import _no_entrypoint_rerun, app_at  # noqa: F401  (autouse fixture)
 from ui.charts import returns_figure
@@ -67,6 +68,13 @@ def test_the_stored_file_loads_and_every_band_still_matches_its_preset_as_define
         # a preset edited after its band was measured loses its band: measure it again
         assert reference_for(config) == curve, f"{curve.env_id}/{curve.algo}/{curve.preset} differs from its preset"
         assert len(curve.seeds) >= 3 and curve.measured_on and curve.commit and "cores" in curve.machine
+
+
+def test_every_demo_and_rl_zoo_preset_has_its_band() -> None:
+    """Issue 13: a learner sees for every demo and RL Zoo preset whether a run is on track."""
+    presets = [(env, algo, name) for env, algo, name in selected([], []) if name in MEASURED_PRESETS]
+    missing = [case for case in presets if reference_for(build_config(case[0], case[1], preset=case[2])) is None]
+    assert len(presets) >= 26 and missing == [], f"no band for {missing}: python -m benchmarks.bench_reference_curves"
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from streamlit.proto.Element_pb2 import Element
 
-from benchmarks.bench_classroom import REPO, run_status, run_steps, serve, start_run
+from benchmarks.bench_classroom import REPO, run_status, run_steps, serve, start_run, summarise
 from benchmarks.streamlit_viewer import Viewer, widget_state
 
 QUERY = "env=CartPole-v1&algo=ppo&timesteps=100000&seed={seed}"
@@ -66,3 +66,33 @@ def test_sessions_start_a_run_and_watch_its_live_page(tmp_path: Path) -> None:
         assert any("/ 100,000 steps" in text for text in tab.texts), "the run's progress line"
         assert any(":green-badge[training]" in text for text in tab.texts), "the run's title and status badge"
     assert run_id
+
+
+def _phase(steps_per_s: float, ended: list[str] | None = None) -> dict:
+    return {"seconds": 60.0, "total_steps_per_s": steps_per_s, "private_mb_per_min": 1.0, "ended": ended or []}
+
+
+def test_an_unwatched_phase_in_which_a_run_ended_is_left_out_of_the_ratio_not_averaged_in() -> None:
+    """On a quiet machine two runs can finish their 5M steps before the last phase ends (2026-12-01: nobody
+    watching averaged to 11,802 steps/s with one phase at 8,500, and the ratio read 1.17)."""
+    watched = {
+        **_phase(13_787.0),
+        "tabs": [],
+        "memory": {"samples": [[0.0, dict.fromkeys(("private", "pss", "rss"), 1.0)]]},
+    }
+    phases = {
+        "unwatched_before": _phase(15_105.0),
+        "watched": watched,
+        "unwatched_after": _phase(8_500.0, ["finished"]),
+    }
+    result = summarise(phases, log="")
+    assert result["ratio"] == round(13_787 / 15_105, 3) and result["unwatched_phases"] == ["unwatched_before"]
+    assert result["errors"] == 0
+    watched_end = {**watched, "tabs": [], "ended": ["finished"]}
+    both = {
+        "unwatched_before": _phase(15_000.0),
+        "watched": watched_end,
+        "unwatched_after": _phase(9_000.0, ["failed"]),
+    }
+    result = summarise(both, log="")
+    assert result["errors"] == 1 and result["ratio"] is None  # the watched phase is not measured: an error

@@ -66,22 +66,20 @@ def save(sweep: SweepRun, folder: Path) -> None:
     os.replace(temporary, folder / RECORD_FILE)
 
 
+def _newest_first(root: Path) -> list[str]:
+    """The names in ``root`` shaped like a sweep id, newest first (an id starts with its start time)."""
+    return sorted((entry.name for entry in os.scandir(root) if RUN_ID_PATTERN.match(entry.name)), reverse=True)
+
+
 def prune(root: Path, keep: int = MAX_KEPT) -> list[str]:
     """Remove the oldest sweep folders in ``root`` past the newest ``keep`` (ids sort by their start time);
     returns the ids removed. Only a folder named like a sweep id that holds a sweep's record is touched (a run's
     folder is named alike but holds none), never a symlink."""
     if not root.is_dir():
         return []
-    names = sorted(
-        (
-            entry.name
-            for entry in os.scandir(root)
-            if RUN_ID_PATTERN.match(entry.name)
-            and entry.is_dir(follow_symlinks=False)
-            and (Path(entry.path) / RECORD_FILE).is_file()
-        ),
-        reverse=True,
-    )
+    names = [
+        name for name in _newest_first(root) if not (root / name).is_symlink() and (root / name / RECORD_FILE).is_file()
+    ]
     for name in names[max(keep, 0) :]:
         shutil.rmtree(root / name, ignore_errors=True)
     return names[max(keep, 0) :]
@@ -159,8 +157,7 @@ def stored(runs_root: Path) -> list[Listed]:
     if not root.is_dir():
         return []
     listed: list[Listed] = []
-    names = sorted((e.name for e in os.scandir(root) if RUN_ID_PATTERN.match(e.name)), reverse=True)
-    for name in names[:MAX_LISTED]:
+    for name in _newest_first(root)[:MAX_LISTED]:
         try:
             record = _read(root / name)
             definition = _definition(record)

@@ -33,6 +33,14 @@ CHROMIUM_ARGS = [
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+CUT_TEXT_JS = """() => [...document.querySelectorAll('[data-testid="stMain"] *')].filter(el => {
+  // Text the browser cuts with an ellipsis: a metric's label, a link's title ("... (MountainCar")
+  const style = getComputedStyle(el);
+  return style.textOverflow === 'ellipsis' && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1;
+}).map(el => el.innerText.slice(0, 80))"""
+"""Text a page cuts short with an ellipsis (a metric's label, a link's title): what a person cannot read."""
+
+
 def _missing(what: str) -> None:
     if IN_CI:
         pytest.fail(f"{what} (CI must run the browser tests: install it in .ci/run)")

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import open_app
+from tests.browser.conftest import CUT_TEXT_JS, open_app
 from tests.browser.labelling import answer_and_time, clip_sources, pairs_ready
 from tests.browser.test_train_flow import stop_button, wait_for
 
@@ -15,12 +15,6 @@ pytestmark = pytest.mark.browser
 
 PROGRESS = re.compile(r"([\d,]+) / [\d,]+ steps")
 FIRST_LABELS = 15
-
-
-CUT_LABELS_JS = """() => [...document.querySelectorAll('[data-testid="stMetricLabel"]')]
-  .filter(label => [label, ...label.querySelectorAll('*')].some(el => el.scrollWidth > el.clientWidth + 1))
-  .map(label => label.innerText)"""
-"""The metric labels whose text does not fit their box (the browser cuts them with an ellipsis)."""
 
 
 def metric(page, label: str) -> str:  # type: ignore[no-untyped-def]
@@ -48,8 +42,8 @@ def test_a_person_labels_pairs_by_clicking_and_training_starts(server: str, page
     answers = page.locator("[data-testid='stMainBlockContainer'] button").filter(has_text="Can't tell").first
     box = wait_for(lambda: answers.bounding_box(), timeout=10)
     assert box["y"] + box["height"] <= 720, f"the answer buttons end at y={box['y'] + box['height']:.0f} of 720"
-    cut = page.evaluate(CUT_LABELS_JS)
-    assert not cut, f"metric labels cut off at 1280x720: {cut}"
+    cut = page.evaluate(CUT_TEXT_JS)
+    assert not cut, f"text cut off at 1280x720 while labelling: {cut}"
     page.set_viewport_size({"width": 1400, "height": 1000})
 
     timings: list[float] = []

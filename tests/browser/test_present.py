@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.browser.conftest import open_app
+from tests.browser.conftest import CUT_TEXT_JS, open_app
 from tests.browser.test_train_flow import POINTS_JS, stop_button, wait_for
 
 pytestmark = pytest.mark.browser
@@ -38,11 +38,6 @@ CHART_FONTS_JS = """() => [...document.querySelectorAll('[data-testid="stPlotlyC
   if (layout.showlegend !== false && layout.legend) sizes.push(layout.legend.font.size);
   return sizes;
 })"""
-CUT_TEXT_JS = """() => [...document.querySelectorAll('[data-testid="stMain"] *')].filter(el => {
-  // Text the browser cuts with an ellipsis: a metric's label, a link's title ("... (MountainCar")
-  const style = getComputedStyle(el);
-  return style.textOverflow === 'ellipsis' && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1;
-}).map(el => el.innerText.slice(0, 80))"""
 BOX_JS = """(selector) => [...document.querySelectorAll(selector)].map(el => {
   const box = el.getBoundingClientRect();
   return [Math.round(box.top), Math.round(box.bottom)];

@@ -80,7 +80,7 @@ def map_cost(env_id: str, algo: str, repeats: int) -> dict[str, Any]:
             maps.append(time.thread_time() - started)
         assert value_map is not None
         started = time.thread_time()
-        figures = map_figures(f"bench-{env_id}-{algo}-{index}", value_map, config.env_info, state_slice)
+        _, figures = map_figures(f"bench-{env_id}-{algo}-{index}", value_map, config.env_info, state_slice)
         built = time.thread_time()
         size = sum(len(figure.to_json()) for figure in figures.values())
         if index:

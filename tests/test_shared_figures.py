@@ -92,24 +92,27 @@ def test_tabs_whose_reruns_fall_due_together_build_a_runs_figures_once(monkeypat
     first = figure_cache.run_figures("herd-test", old, threshold=None, show_shaped=False)
     release.clear()
     monkeypatch.setattr(figure_cache, "losses_figure", slow_losses)
-    monkeypatch.setattr(figure_cache, "MAX_FIGURE_AGE_S", 0.0)
     newer = snapshot(40)
     seen: list[dict] = []
     builder = threading.Thread(
-        target=lambda: seen.append(figure_cache.run_figures("herd-test", newer, threshold=None, show_shaped=False))
+        target=lambda: seen.append(
+            figure_cache.run_figures("herd-test", newer, threshold=None, show_shaped=False, max_age_s=0.0)
+        )
     )
     builder.start()
     deadline = time.monotonic() + 10
     while not builds and time.monotonic() < deadline:
         time.sleep(0.01)
-    others = [figure_cache.run_figures("herd-test", newer, threshold=None, show_shaped=False) for _ in range(5)]
+    others = [
+        figure_cache.run_figures("herd-test", newer, threshold=None, show_shaped=False, max_age_s=0.0) for _ in range(5)
+    ]
     release.set()
     builder.join(5)
     assert builds == [newer.timesteps]  # built once, by the first tab
     assert all(figures is first for figures in others)  # the others drew the figures they had
     assert (
         seen[0] is not first
-        and figure_cache.run_figures("herd-test", newer, threshold=None, show_shaped=False) is seen[0]
+        and figure_cache.run_figures("herd-test", newer, threshold=None, show_shaped=False, max_age_s=0.0) is seen[0]
     )
 
 

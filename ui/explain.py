@@ -35,16 +35,18 @@ def logged_values_help(names: Iterable[str], algo: str) -> None:
     if not values:
         return
     st.caption(TERMS["logged values"])
+    sections = []
+    for group in GROUPS:
+        members = [value for value in values if value.group == group.id]
+        if not members:
+            continue
+        lines = [f"**{group.title}**: {group.question}"]
+        for value in members:
+            meaning = value.text or "no explanation yet; see the algorithm's documentation."
+            lines.append(f"- **{value.label}** (`{value.name}`): {meaning}")
+        sections.append("\n".join(lines))
     with st.expander("What these values mean", icon=":material/help:"):
-        for group in GROUPS:
-            members = [value for value in values if value.group == group.id]
-            if not members:
-                continue
-            lines = [f"**{group.title}**: {group.question}"]
-            for value in members:
-                meaning = value.text or "no explanation yet; see the algorithm's documentation."
-                lines.append(f"- **{value.label}** (`{value.name}`): {meaning}")
-            st.markdown("\n".join(lines))
+        st.markdown("\n\n".join(sections))  # one element: a live run's view redraws it for every watching tab
 
 
 def metric_help(term: str, threshold: float | None = None) -> str:

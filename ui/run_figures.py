@@ -2,7 +2,8 @@
 
 Thirty tabs watching one run would otherwise build the same figures thirty times a redraw, taking CPU from the
 training workers (``benchmarks/bench_classroom.py``). One tab rebuilds a run's figures at a time while the others
-draw the ones they had; a figure up to :data:`MAX_FIGURE_AGE_S` old counts as current. The builders themselves are
+draw the ones they had; a figure up to ``max_age_s`` old counts as current (:func:`ui.viewers.figure_age_s`: 0.9 s
+for the tab that controls the run, half its interval for a watching one). The builders themselves are
 in :mod:`ui.charts`.
 """
 
@@ -19,13 +20,13 @@ from agents.config.reference_curves import ReferenceCurve
 from agents.config.schedule import Change
 from agents.runs.live import RunSnapshot
 from ui.charts import lengths_figure, losses_figure, mark_changes, returns_figure
+from ui.viewers import FIGURE_AGE_S
 
 _cache: OrderedDict[str, tuple[tuple[object, ...], float, dict[str, go.Figure]]] = OrderedDict()
 _cache_lock = threading.Lock()
 _building: set[str] = set()
 """Runs whose figures a viewer is building now (guarded by ``_cache_lock``)."""
 CACHED_RUNS = 32
-MAX_FIGURE_AGE_S = 0.9
 
 
 def run_figures(
@@ -38,9 +39,11 @@ def run_figures(
     learned: bool = False,
     changes: Sequence[Change] = (),
     reference: ReferenceCurve | None = None,
+    max_age_s: float = FIGURE_AGE_S,
 ) -> dict[str, go.Figure]:
     """The run's figures, built once per new snapshot and shared by every viewer; each marks the ``changes``
-    of settings made while training (:func:`mark_changes`).
+    of settings made while training (:func:`mark_changes`). Figures built up to ``max_age_s`` seconds ago from an
+    older snapshot are returned as they are.
 
     Thirty students watching one run would otherwise build the same figures thirty times a second,
     taking CPU time from the training thread.
@@ -52,8 +55,8 @@ def run_figures(
         hit = _cache.get(run_id)
         usable = hit is not None and hit[0][-2:] == version[-2:]  # the same changes marked, the same traces
         # A training run changes between any two viewers' reruns, so "same data" alone would rebuild for
-        # every viewer; a figure up to MAX_FIGURE_AGE_S old is as live as a once-a-second page can show.
-        if usable and (hit[0] == version or now - hit[1] < MAX_FIGURE_AGE_S):
+        # every viewer; a figure up to max_age_s old is as live as the asking tab's redraws can show.
+        if usable and (hit[0] == version or now - hit[1] < max_age_s):
             return hit[2]
         if usable and run_id in _building:
             # Another viewer is rebuilding them: these are at most one rebuild older. Thirty tabs whose reruns

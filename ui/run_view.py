@@ -27,7 +27,7 @@ from ui.run_figures import run_figures
 from ui.run_files import download_buttons, resume_button
 from ui.schedule_panel import change_panel, run_changes, show_changes
 from ui.value_map import show_value_map
-from ui.viewers import interval_for, viewers
+from ui.viewers import FIGURE_AGE_S, figure_age_s, interval_for, viewers
 
 REFRESH_S = 1.0
 """Seconds between redraws for the browser that controls the run."""
@@ -80,14 +80,17 @@ def _live(run_id: str, interval_s: float | None = None) -> None:
             viewers.forget(session_id())
         if wanted != interval_s:  # the class grew or shrank by a step, or this tab took control: a new timer
             st.rerun()
-    _draw(run)
+    _draw(run, FIGURE_AGE_S if interval_s is None else figure_age_s(interval_s))
     if not run.status.active:
         st.rerun()  # the whole page: draw the ended run once more without a timer, and refresh the controls
 
 
-def _draw(run: Run) -> None:
+def _draw(run: Run, figure_age: float = FIGURE_AGE_S) -> None:
+    """The run's view; ``figure_age``: seconds old its shared figures may be (:func:`ui.viewers.figure_age_s`)."""
     snap = run.snapshot()
     config = run.config
+    if not run.status.active:
+        figure_age = 0.0  # an ended run's last draw shows its last figures
     st.markdown(f"### {plain(run.name)} {status_badge(run)}")
     _controls(run)
     change_panel(run, snap)
@@ -108,6 +111,7 @@ def _draw(run: Run) -> None:
         learned=learned,
         changes=made,
         reference=None if made else reference_for(config),
+        max_age_s=figure_age,
     )
     if run.status.active:
         figures = hold_charts(run.id, figures, snap.timesteps)
@@ -133,7 +137,7 @@ def _draw(run: Run) -> None:
         show_replay(run, snap)
     with right:
         _evaluation(snap)
-    show_value_map(run.id, snap.value_map, config.env_info, config.algo_info, run.status.active)
+    show_value_map(run.id, snap.value_map, config.env_info, config.algo_info, run.status.active, figure_age)
     if learned:
         show_reward_model(run.id, snap.reward_reports)
     left, right = st.columns(2)

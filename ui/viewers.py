@@ -10,6 +10,10 @@ redrawn within :data:`SEEN_WITHIN_S`) and spaces their redraws so that all of th
 controls a run always redraws every second (``ui.run_view.REFRESH_S``). Server setting:
 ``RL_PLAYGROUND_VIEWER_REDRAWS_PER_S``.
 
+A watching tab also takes the run's shared figures (:mod:`ui.run_figures`, :mod:`ui.value_map`) up to half its
+interval old (:func:`figure_age_s`): thirty tabs redrawing every 5 s then rebuild a run's figures every 2.5 s, not
+every second, while what each tab draws is at most half an interval older than its redraw.
+
 The interval comes in steps (:data:`INTERVALS_S`), so a class that grows by one tab does not make every tab
 redraw its whole page to pick up a new timer: a tab reloads its timer only when the step changes.
 """
@@ -30,6 +34,8 @@ INTERVALS_S = (VIEWER_REFRESH_S, 3.0, 5.0, 8.0, 13.0, 20.0)
 MAX_VIEWER_REDRAWS_PER_S = 6.0
 """Redraws a second of all watching tabs together (the default budget)."""
 REDRAWS_ENV = "RL_PLAYGROUND_VIEWER_REDRAWS_PER_S"
+FIGURE_AGE_S = 0.9
+"""How old a run's shared figures may be for the tab that controls it (it redraws every second)."""
 SEEN_WITHIN_S = 30.0
 """A tab counts as watching while it has redrawn within this many seconds (longer than the longest interval)."""
 
@@ -57,6 +63,12 @@ def interval_for(viewers: int, budget: float | None = None) -> float:
         if viewers / interval <= budget:
             return interval
     return INTERVALS_S[-1]
+
+
+def figure_age_s(interval_s: float) -> float:
+    """Seconds a run's shared figures may have been built before a redraw of a tab that redraws every ``interval_s``
+    seconds: half its interval, and never less than :data:`FIGURE_AGE_S`."""
+    return max(FIGURE_AGE_S, interval_s / 2)
 
 
 class ViewerRegistry:

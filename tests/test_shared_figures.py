@@ -12,10 +12,13 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import plotly.tools
 
+from agents.runs.value_map import ValueMap
+from envs.registry import ENVS
 from tests.test_charts import snapshot
 from ui import run_figures as figure_cache
 from ui.charts import step_value_array
 from ui.present import CHART_FONT_PX, serialised
+from ui.value_map import map_figures
 
 
 def _figure() -> go.Figure:
@@ -120,3 +123,30 @@ def test_losses_become_a_step_value_array_whatever_their_length() -> None:
     assert step_value_array([]).shape == (0, 2)
     assert step_value_array([(1, 0.5), (2, float("nan"))]).tolist()[0] == [1.0, 0.5]
     assert np.isnan(step_value_array([(1, 0.5), (2, float("nan"))])[1, 1])
+
+
+def test_a_tab_that_accepts_older_figures_gets_the_shared_ones_and_a_fresh_tab_gets_new_ones() -> None:
+    old, newer = snapshot(30), snapshot(40)
+    first = figure_cache.run_figures("age-test", old, threshold=None, show_shaped=False, max_age_s=0.0)
+    assert figure_cache.run_figures("age-test", newer, threshold=None, show_shaped=False, max_age_s=60) is first
+    rebuilt = figure_cache.run_figures("age-test", newer, threshold=None, show_shaped=False, max_age_s=0.0)
+    assert rebuilt is not first and len(rebuilt["lengths"].data[0].x) == 40
+
+
+def _value_map(step: int, index: int) -> ValueMap:
+    grid = np.linspace(-1.0, 1.0, 5)
+    return ValueMap(
+        step=step, index=index, xs=grid, ys=grid, values=np.zeros((5, 5), np.float32),
+        actions=np.zeros((5, 5), np.int16), discrete=True, value_name="V(s)", path=np.zeros((3, 2), np.float32),
+    )  # fmt: skip
+
+
+def test_a_maps_figures_are_shared_up_to_the_age_a_tab_accepts_and_come_with_the_map_they_show() -> None:
+    env = ENVS["CartPole-v1"]
+    first, newer = _value_map(1_000, 1), _value_map(2_000, 2)
+    shown, figures = map_figures("map-age-test", first, env, env.state_slice)
+    assert shown is first and "step 1,000" in figures["values"].layout.title.text
+    shown, again = map_figures("map-age-test", newer, env, env.state_slice, max_age_s=60)
+    assert shown is first and again is figures  # the page then says step 1,000, as its figures do
+    shown, fresh = map_figures("map-age-test", newer, env, env.state_slice)
+    assert shown is newer and "step 2,000" in fresh["actions"].layout.title.text

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import streamlit
 
 from ui import run_view
+from ui.run_view import REFRESH_S
 from ui.viewers import (
+    FIGURE_AGE_S,
     INTERVALS_S,
     MAX_VIEWER_REDRAWS_PER_S,
     REDRAWS_ENV,
     SEEN_WITHIN_S,
     VIEWER_REFRESH_S,
     ViewerRegistry,
+    figure_age_s,
     interval_for,
     max_viewer_redraws_per_s,
 )
@@ -86,3 +91,22 @@ def test_a_watching_tab_takes_a_slower_timer_when_the_class_grows(monkeypatch: p
     finally:
         run.stop()
     assert not at.exception
+
+
+def test_a_watching_tab_takes_shared_figures_up_to_half_its_interval_old_and_the_controller_under_a_second() -> None:
+    assert figure_age_s(REFRESH_S) == FIGURE_AGE_S == 0.9
+    assert figure_age_s(VIEWER_REFRESH_S) == 1.0 and figure_age_s(interval_for(30, 6.0)) == 2.5
+
+
+def test_tabs_that_ask_for_a_recent_snapshot_share_one_and_a_fresh_one_is_taken_after_it_ages() -> None:
+    """Thirty watching tabs share one copy of a live run's history; the default is a fresh copy."""
+    from agents.config.run_config import build_config
+    from agents.runs.run import Run
+
+    run = Run(build_config("CartPole-v1", "ppo"))
+    shared = run.snapshot(max_age_s=60)
+    run.stats.timesteps = 1_234
+    assert run.snapshot(max_age_s=60) is shared and shared.timesteps == 0
+    assert run.snapshot().timesteps == 1_234  # the controlling page and the CLI see the run as it is
+    time.sleep(0.02)
+    assert run.snapshot(max_age_s=0.01).timesteps == 1_234

@@ -87,10 +87,10 @@ def _live(run_id: str, interval_s: float | None = None) -> None:
 
 def _draw(run: Run, figure_age: float = FIGURE_AGE_S) -> None:
     """The run's view; ``figure_age``: seconds old its shared figures may be (:func:`ui.viewers.figure_age_s`)."""
-    snap = run.snapshot()
-    config = run.config
     if not run.status.active:
-        figure_age = 0.0  # an ended run's last draw shows its last figures
+        figure_age = 0.0  # an ended run's last draw shows what it ended with
+    snap = run.snapshot(max_age_s=figure_age)  # the numbers and the charts of one moment, shared by watching tabs
+    config = run.config
     st.markdown(f"### {plain(run.name)} {status_badge(run)}")
     _controls(run)
     change_panel(run, snap)

@@ -129,6 +129,8 @@ class Run:
         """Guards every status change and the worker."""
         self._stats_lock = threading.Lock()
         self._stats: RunStats | None = None if folder else self._new_stats()
+        self._shared_snapshot: tuple[float, RunSnapshot] | None = None
+        """The last snapshot taken with a ``max_age_s``, and when (``time.monotonic``)."""
         self._worker: Worker | None = None
         self._stop_requested = False
         self._stop_reason = USER_STOP
@@ -160,7 +162,21 @@ class Run:
         stats.schedule = dict(self.config.schedule)
         return stats
 
-    def snapshot(self) -> RunSnapshot:
+    def snapshot(self, max_age_s: float = 0.0) -> RunSnapshot:
+        """What the run has done, as a copy the worker's later events do not change.
+
+        ``max_age_s``: a snapshot taken with a ``max_age_s`` up to that many seconds ago is returned instead of a
+        new one. The tabs watching a live run share one snapshot so (:func:`ui.viewers.figure_age_s`): copying a
+        long run's episode lists for each of thirty tabs' redraws was CPU taken from training, and the shared figures
+        then match the numbers beside them."""
+        if max_age_s > 0:
+            now = time.monotonic()
+            shared = self._shared_snapshot  # one read: another thread may replace it
+            if shared is not None and now - shared[0] < max_age_s:
+                return shared[1]
+            snap = self.stats.snapshot()
+            self._shared_snapshot = (now, snap)
+            return snap
         return self.stats.snapshot()
 
     # --- life cycle ---------------------------------------------------------------------------------------

@@ -12,8 +12,11 @@ For each side (this tree; with ``--baseline`` also the thread design: by default
 1. starts two CartPole PPO demo runs (5,000,000-step budgets, seeds 1 and 2) as a person does: a session
    opens the Train page with the configuration in its link and presses **Start training**;
 2. measures the two runs' summed training steps per second (from each run folder's ``progress.csv``) with
-   nobody watching, then while ``--sessions`` sessions watch the first run on ``/train?run=ID``, then with
-   nobody watching again. Watched over unwatched is the watched rate over the mean of the two unwatched ones;
+   nobody watching, then while ``--sessions`` sessions watch the first run on ``/train?run=ID`` in two halves,
+   with a phase between them in which the tabs stay open and ask for no redraw, then with nobody watching again.
+   Watched over unwatched is the watched rate over the mean of the unwatched phases both runs trained through
+   (the runs get faster as their episodes lengthen, and on a quiet machine they reach their 5M steps, the most a
+   run may have, before the last phase: the middle one keeps the comparison fair);
 3. records, for the watchers, the time to a rendered page (page load, websocket, the script run to its
    ``script_finished``) and each timed fragment rerun's round trip (the page's ``st.fragment(run_every=1)``,
    whose timer the browser drives), every exception drawn on a page, failed script run and disconnect,
@@ -24,7 +27,8 @@ For each side (this tree; with ``--baseline`` also the thread design: by default
 The sessions are :class:`benchmarks.streamlit_viewer.Viewer` s: Streamlit's websocket protocol spoken as its
 frontend speaks it (checked against a real Chromium on the same page: the same rerun messages, widget
 states and timer). They run in this process, which shares the machine with the server: their CPU time is
-printed beside the server's. Prints per-phase lines, a Markdown table and one JSON object (last line).
+printed beside the server's, and beside the runs' workers' (cores they got, and steps per CPU second they made).
+Prints per-phase lines, a Markdown table and one JSON object (last line).
 """
 
 from __future__ import annotations
@@ -58,6 +62,9 @@ TRAINING = ("running", "starting")
 RUN_WALL_S = 900.0
 """A run's default wall-clock cap in both designs: the phases must end before the runs do."""
 SAMPLE_S = 5.0
+PAUSE_SETTLE_S = 5.0
+"""Seconds from pausing the tabs to measuring the middle phase: the redraws already asked for are drawn."""
+UNWATCHED = ("unwatched_before", "unwatched_middle", "unwatched_after")
 MEMORY = ("private", "pss", "rss")
 
 
@@ -174,8 +181,26 @@ def cpu_s(pid: int) -> float:
     return 0.0
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (the server's forkserver and the run workers it forked), from ``/proc``."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        below = children.get(todo.pop(), [])
+        found += below
+        todo += below
+    return found
+
+
 class Phase:
-    """Steps of the runs, CPU of the server and of this process, and the load, from start to end of a phase."""
+    """Steps of the runs, CPU of the server, of the runs' workers and of this process, and the load, from start to end
+    of a phase. The workers' CPU says whether the runs lost cores (to the server, the tool or other work on the
+    machine) or ran slower on the cores they had (steps per worker CPU second)."""
 
     def __init__(self, server: Server, runs: list[str]) -> None:
         self.server, self.runs = server, runs
@@ -185,25 +210,34 @@ class Phase:
         self._steps = [run_steps(self.server, r) for r in self.runs]
         self._clock, self._own_cpu = time.monotonic(), time.process_time()
         self._server_cpu = cpu_s(self.server.process.pid)
+        self._workers = {pid: cpu_s(pid) for pid in descendants(self.server.process.pid)}
         self._private_mb = memory_mb(self.server.process.pid)["private"]
 
     def end(self) -> dict[str, Any]:
         seconds, pid = time.monotonic() - self._clock, self.server.process.pid
         steps = [run_steps(self.server, r) - s for r, s in zip(self.runs, self._steps, strict=True)]
+        workers_cpu = sum(cpu_s(pid) - at for pid, at in self._workers.items()) / seconds
         return {
             "seconds": round(seconds, 1),
             "steps_per_s": [round(s / seconds, 1) for s in steps],
             "total_steps_per_s": round(sum(steps) / seconds, 1),
             "server_cpu": round((cpu_s(pid) - self._server_cpu) / seconds, 3),
             "client_cpu": round((time.process_time() - self._own_cpu) / seconds, 3),
+            "workers_cpu": round(workers_cpu, 3),
+            "steps_per_worker_cpu_s": round(sum(steps) / seconds / workers_cpu) if workers_cpu > 0 else None,
             "load": round(os.getloadavg()[0], 2),
             "private_mb_per_min": round((memory_mb(pid)["private"] - self._private_mb) / seconds * 60, 2),
         }
 
 
-async def watch(server: Server, run_id: str, sessions: int, seconds: float, ramp_s: float, runs: list[str]) -> dict:
+async def watch(
+    server: Server, run_id: str, sessions: int, seconds: float, ramp_s: float, runs: list[str], pause_s: float
+) -> tuple[dict, dict]:
     """``sessions`` tabs open ``/train?run=run_id`` over ``ramp_s`` seconds and watch for ``seconds`` after the
-    last has its page; the phase's figures, memory samples and the tabs."""
+    last has its page, in two halves with ``pause_s`` between them in which every tab stays open but asks for no
+    redraw (nobody watching, in the middle of the runs' lives: they get faster as their episodes grow longer, so
+    the phases with nobody watching are taken before, in the middle and after). Returns the watched phase's
+    figures (the two halves together; memory sampled from the first page to the end) and the middle phase's."""
     tabs = [Viewer(server.base, "train", f"run={run_id}") for _ in range(sessions)]
     pid = server.process.pid
     before = memory_mb(pid)
@@ -217,19 +251,54 @@ async def watch(server: Server, run_id: str, sessions: int, seconds: float, ramp
 
     rng = random.Random(0)
     await asyncio.gather(*(arrive(tab, rng.uniform(0, ramp_s)) for tab in tabs))
-    phase = Phase(server, runs)
     samples = [(0.0, memory_mb(pid))]
     began = time.monotonic()
-    while (elapsed := time.monotonic() - began) < seconds:
-        await asyncio.sleep(min(SAMPLE_S, seconds - elapsed))
-        samples.append((round(time.monotonic() - began, 1), memory_mb(pid)))
-    figures = phase.end()
+
+    async def sample_for(span: float) -> None:
+        end = time.monotonic() + span
+        while (left := end - time.monotonic()) > 0:
+            await asyncio.sleep(min(SAMPLE_S, left))
+            samples.append((round(time.monotonic() - began, 1), memory_mb(pid)))
+
+    halves = []
+    for half in range(2):
+        phase = Phase(server, runs)
+        await sample_for(seconds / 2)
+        halves.append(phase.end())
+        if half == 0:
+            for tab in tabs:
+                tab.paused = True
+            await sample_for(PAUSE_SETTLE_S)  # the redraws already asked for are drawn
+            middle = Phase(server, runs)
+            await sample_for(pause_s)
+            middle_figures = middle.end()
+            for tab in tabs:
+                tab.paused = False
+    figures = merged(*halves)
     for tab in tabs:
         await tab.close()
     await asyncio.sleep(2)
     figures["memory"] = {"before_mb": before, "samples": samples, "after_close_mb": memory_mb(pid)}
     figures["tabs"] = tabs
-    return figures
+    return figures, middle_figures
+
+
+def merged(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
+    """Two phases' figures as one: rates weighted by their seconds, the later load."""
+    total = first["seconds"] + second["seconds"]
+
+    def mean(a: float | None, b: float | None) -> float | None:
+        return None if a is None or b is None else (a * first["seconds"] + b * second["seconds"]) / total
+
+    result: dict[str, Any] = {"seconds": round(total, 1), "load": second["load"]}
+    for key in ("total_steps_per_s", "server_cpu", "client_cpu", "workers_cpu", "private_mb_per_min"):
+        result[key] = round(mean(first[key], second[key]), 3)
+    per_run = zip(first["steps_per_s"], second["steps_per_s"], strict=True)
+    result["steps_per_s"] = [round(mean(a, b), 1) for a, b in per_run]
+    result["steps_per_worker_cpu_s"] = (
+        round(result["total_steps_per_s"] / result["workers_cpu"]) if result["workers_cpu"] else None
+    )
+    return result
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -250,7 +319,9 @@ async def measure_side(tree: Path, label: str, args: argparse.Namespace, folder:
         phases: dict[str, Any] = {}
         for name in ("unwatched_before", "watched", "unwatched_after"):
             if name == "watched":
-                phases[name] = await watch(server, runs[0], args.sessions, args.watched_s, args.ramp, runs)
+                watched = watch(server, runs[0], args.sessions, args.watched_s, args.ramp, runs, args.unwatched_s)
+                phases[name], phases["unwatched_middle"] = await watched
+                phases["unwatched_middle"]["ended"] = []  # a run that ended by then ended in the watched phase
             else:
                 phase = Phase(server, runs)
                 await asyncio.sleep(args.unwatched_s)
@@ -258,8 +329,9 @@ async def measure_side(tree: Path, label: str, args: argparse.Namespace, folder:
             # A run that ended (its 5M-step budget, the most a run may have, lasts about 11 minutes on a quiet
             # 2-core machine) makes the phase's steps/s meaningless: the phase says so and is left out.
             phases[name]["ended"] = [s for s in (run_status(server, r) for r in runs) if s not in TRAINING]
-            shown = {k: v for k, v in phases[name].items() if k not in ("tabs", "memory")}
-            print(f"{label:9} {name:16} {shown}", flush=True)
+            for shown_name in ("unwatched_middle", name) if name == "watched" else (name,):
+                shown = {k: v for k, v in phases[shown_name].items() if k not in ("tabs", "memory")}
+                print(f"{label:9} {shown_name:16} {shown}", flush=True)
     log = server.log.read_text()
     return summarise(phases, log)
 
@@ -269,7 +341,7 @@ def summarise(phases: dict[str, Any], log: str) -> dict[str, Any]:
     through; a run that ended during the watched phase (or before every unwatched one) is an error."""
     watched = phases["watched"]
     tabs: list[Viewer] = watched.pop("tabs")
-    alone = [name for name in ("unwatched_before", "unwatched_after") if not phases[name].get("ended")]
+    alone = [name for name in UNWATCHED if name in phases and not phases[name].get("ended")]
     unwatched = sum(phases[name]["total_steps_per_s"] for name in alone) / len(alone) if alone else 0.0
     page = [s for tab in tabs for s in tab.stats.page_s]
     fragment = [s for tab in tabs for s in tab.stats.fragment_s]
@@ -318,6 +390,8 @@ TABLE = (
     ("unwatched_mb_per_min", "the same with nobody watching (runs' history growing), per minute", "{:+.1f} MB", ""),
     ("server_cpu", "server CPU while watched (cores)", "{:.2f}", ""),
     ("client_cpu", "this tool's CPU while watched (cores)", "{:.2f}", ""),
+    ("workers_cpu", "the runs' workers' CPU while watched (cores)", "{:.2f}", ""),
+    ("steps_per_worker_cpu_s", "steps per worker CPU second while watched", "{:,}", ""),
     ("load", "load average (watched phase end)", "{:.1f}", ""),
 )
 
@@ -327,7 +401,8 @@ def cell(result: dict[str, Any], key: str, fmt: str) -> str:
     if key == "growth":
         growth = result["growth_mb"]
         return f"{growth['private']:+.1f} MB ({growth['pss']:+.1f}, {growth['rss']:+.1f})"
-    value = watched[key] if key in ("server_cpu", "client_cpu", "load") else result[key]
+    phase_keys = ("server_cpu", "client_cpu", "workers_cpu", "steps_per_worker_cpu_s", "load")
+    value = watched.get(key) if key in phase_keys else result[key]
     if value is None:
         return "–"
     text = fmt.format(value)
@@ -345,7 +420,7 @@ def main() -> None:
     args = parser.parse_args()
     args.watched_s = 30.0 if args.quick else args.minutes * 60
     args.unwatched_s, args.ramp, args.settle = (15.0, 5.0, 3.0) if args.quick else (60.0, 10.0, 10.0)
-    if args.watched_s + 2 * args.unwatched_s > RUN_WALL_S - 120:
+    if args.watched_s + 3 * args.unwatched_s + PAUSE_SETTLE_S > RUN_WALL_S - 60:
         parser.error(f"the runs stop after {RUN_WALL_S / 60:g} min of training (a run's default wall-clock cap)")
 
     sides = [("processes", REPO)]

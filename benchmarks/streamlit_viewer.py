@@ -151,6 +151,8 @@ class Viewer:
     def __init__(self, base: str, page: str, query: str = "") -> None:
         self.base, self.page, self.query = base.rstrip("/"), page, query
         self.stats = ViewerStats()
+        self.paused = False
+        """While True the tab's timer asks for no reruns (a tab left open that nobody looks at)."""
         self.texts: deque[str] = deque(maxlen=500)
         """The latest texts drawn (markdown, headings, alerts, progress lines), since the last full run began."""
         self.buttons: dict[str, str] = {}
@@ -238,6 +240,9 @@ class Viewer:
     async def _tick(self, fragment: str, interval: float) -> None:
         while True:
             await asyncio.sleep(interval)
+            if self.paused:  # the tab stays open and asks for nothing
+                self._waiting_fragment = None  # a rerun asked for before the pause is not timed across it
+                continue
             if self._waiting_fragment is None:
                 self._waiting_fragment = time.perf_counter()
             with contextlib.suppress(websockets.ConnectionClosed):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from streamlit.proto.Element_pb2 import Element
 
-from benchmarks.bench_classroom import REPO, run_status, run_steps, serve, start_run, summarise
+from benchmarks.bench_classroom import MEMORY, REPO, merged, run_status, run_steps, serve, start_run, summarise
 from benchmarks.streamlit_viewer import Viewer, widget_state
 
 QUERY = "env=CartPole-v1&algo=ppo&timesteps=100000&seed={seed}"
@@ -96,3 +96,29 @@ def test_an_unwatched_phase_in_which_a_run_ended_is_left_out_of_the_ratio_not_av
     }
     result = summarise(both, log="")
     assert result["errors"] == 1 and result["ratio"] is None  # the watched phase is not measured: an error
+
+
+def test_the_phase_with_nobody_watching_in_the_middle_of_the_runs_lives_counts_in_the_ratio() -> None:
+    """The runs speed up as their episodes lengthen: a baseline taken only before the tabs came would flatter them."""
+    watched = {**_phase(14_000.0), "tabs": [], "memory": {"samples": [[0.0, dict.fromkeys(MEMORY, 1.0)]]}}
+    phases = {
+        "unwatched_before": _phase(15_000.0),
+        "watched": watched,
+        "unwatched_middle": _phase(16_000.0),
+        "unwatched_after": _phase(9_000.0, ["finished"]),
+    }
+    result = summarise(phases, log="")
+    assert result["unwatched_phases"] == ["unwatched_before", "unwatched_middle"]
+    assert result["ratio"] == round(14_000 / 15_500, 3)
+
+
+def test_two_halves_of_the_watched_phase_merge_weighted_by_their_seconds() -> None:
+    first = {**_phase(14_000.0), "seconds": 100.0, "steps_per_s": [7_000.0, 7_000.0], "load": 2.0}
+    second = {**_phase(16_000.0), "seconds": 300.0, "steps_per_s": [8_000.0, 8_000.0], "load": 3.0}
+    for half, cores in ((first, 1.8), (second, 2.0)):
+        half.update(server_cpu=0.1, client_cpu=0.01, workers_cpu=cores)
+    both = merged(first, second)
+    assert both["seconds"] == 400.0 and both["total_steps_per_s"] == 15_500.0 and both["steps_per_s"] == [7_750.0] * 2
+    assert (
+        both["workers_cpu"] == 1.95 and both["steps_per_worker_cpu_s"] == round(15_500 / 1.95) and both["load"] == 3.0
+    )

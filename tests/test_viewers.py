@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
 import streamlit
 
 from ui import run_view
+from ui import viewers as viewers_module
 from ui.run_view import REFRESH_S
 from ui.viewers import (
     FIGURE_AGE_S,
     INTERVALS_S,
-    MAX_VIEWER_REDRAWS_PER_S,
     REDRAWS_ENV,
+    REDRAWS_PER_S_PER_CORE,
     SEEN_WITHIN_S,
     VIEWER_REFRESH_S,
     ViewerRegistry,
+    default_redraws_per_s,
     figure_age_s,
     interval_for,
     max_viewer_redraws_per_s,
@@ -31,9 +34,22 @@ def test_the_interval_keeps_all_watching_tabs_within_the_budget(viewers: int, in
     assert interval == INTERVALS_S[-1] or viewers / interval <= 6.0
 
 
-def test_a_class_of_thirty_redraws_every_five_seconds_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("machine_cores", "small_class", "class_of_thirty"), [(2, 6, 10.0), (4, 12, 5.0), (8, 24, 3.0)]
+)
+def test_the_default_budget_grows_with_the_cores_that_train(
+    monkeypatch: pytest.MonkeyPatch, machine_cores: int, small_class: int, class_of_thirty: float
+) -> None:
+    """Every core trains a run and a redraw costs the same CPU anywhere: watching keeps one share of the machine."""
     monkeypatch.delenv(REDRAWS_ENV, raising=False)
-    assert interval_for(30) == 5.0 and interval_for(1) == VIEWER_REFRESH_S
+    monkeypatch.setattr(viewers_module, "cores", lambda: machine_cores)
+    assert max_viewer_redraws_per_s() == REDRAWS_PER_S_PER_CORE * machine_cores
+    assert interval_for(1) == interval_for(small_class) == VIEWER_REFRESH_S < interval_for(small_class + 1)
+    assert interval_for(30) == class_of_thirty
+
+
+def test_the_cores_are_those_this_server_may_run_on() -> None:
+    assert 1 <= viewers_module.cores() <= (os.cpu_count() or 1)
 
 
 @pytest.mark.parametrize("raw", ["fast", "0", "-4", "nan", "1e9"])
@@ -41,7 +57,7 @@ def test_a_budget_that_is_not_a_number_from_1_to_1000_falls_back_to_the_default(
     monkeypatch: pytest.MonkeyPatch, raw: str
 ) -> None:
     monkeypatch.setenv(REDRAWS_ENV, raw)
-    assert max_viewer_redraws_per_s() == MAX_VIEWER_REDRAWS_PER_S
+    assert max_viewer_redraws_per_s() == default_redraws_per_s()
 
 
 def test_the_server_setting_raises_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -87,7 +103,7 @@ def test_a_watching_tab_takes_a_slower_timer_when_the_class_grows(monkeypatch: p
         for tab in range(29):
             registry.seen(f"other-{tab}")
         at.run()
-        assert timers[-1] == 5.0 and registry.count() == 30
+        assert timers[-1] == interval_for(30) > VIEWER_REFRESH_S and registry.count() == 30
     finally:
         run.stop()
     assert not at.exception

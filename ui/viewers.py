@@ -1,14 +1,16 @@
 """How often a tab that watches a run redraws: every 2 s, and slower as more tabs watch, so that watching stays
-within a fixed budget of the server's CPU and the runs keep their cores.
+within a fixed share of the machine's CPU and the runs keep their cores.
 
 Each redraw of a watching tab costs the server some 10-20 ms of CPU (measured with
 ``benchmarks/bench_classroom.py``: 30 real Streamlit sessions, 2 CartPole runs training on 2 cores), and on a class
 server every core trains, so the cost of thirty tabs redrawing every 2 s came straight out of the runs (they trained
 at 0.77x their unwatched speed). Here the server counts the tabs watching any run (a tab counts while it has
 redrawn within :data:`SEEN_WITHIN_S`) and spaces their redraws so that all of them together make at most
-:data:`MAX_VIEWER_REDRAWS_PER_S` a second: one to twelve tabs redraw every 2 s, thirty every 5 s. The tab that
-controls a run always redraws every second (``ui.run_view.REFRESH_S``). Server setting:
-``RL_PLAYGROUND_VIEWER_REDRAWS_PER_S``.
+:data:`REDRAWS_PER_S_PER_CORE` a second per core of the machine (:func:`max_viewer_redraws_per_s`): every core
+trains a run, and a redraw costs the same CPU on any machine (about 18 ms), so watching takes at most about 3% of the
+machine's CPU. On 2 cores (3 a second) one to six tabs redraw every 2 s and a class of thirty every 10 s; on 4 cores
+thirty redraw every 5 s, on 8 every 3 s. The tab that controls a run always redraws every second
+(``ui.run_view.REFRESH_S``). Server setting: ``RL_PLAYGROUND_VIEWER_REDRAWS_PER_S`` (redraws a second in all).
 
 A watching tab also takes the run's shared figures (:mod:`ui.run_figures`, :mod:`ui.value_map`) up to half its
 interval old (:func:`figure_age_s`): thirty tabs redrawing every 5 s then rebuild a run's figures every 2.5 s, not
@@ -29,10 +31,12 @@ log = logging.getLogger(__name__)
 
 VIEWER_REFRESH_S = 2.0
 """Seconds between redraws of a watching tab while few tabs watch."""
-INTERVALS_S = (VIEWER_REFRESH_S, 3.0, 5.0, 8.0, 13.0, 20.0)
+INTERVALS_S = (VIEWER_REFRESH_S, 3.0, 5.0, 8.0, 10.0, 13.0, 20.0)
 """The steps a watching tab's interval takes as the class grows."""
-MAX_VIEWER_REDRAWS_PER_S = 6.0
-"""Redraws a second of all watching tabs together (the default budget)."""
+REDRAWS_PER_S_PER_CORE = 1.5
+"""Redraws a second of all watching tabs together, per core (the default budget). Measured with
+``benchmarks/bench_classroom.py`` on 2 cores: 6 a second (thirty tabs every 5 s) cost the server 0.12 of a core and
+left the two runs 0.90x their unwatched speed; 3 a second is what keeps them at 0.95x."""
 REDRAWS_ENV = "RL_PLAYGROUND_VIEWER_REDRAWS_PER_S"
 FIGURE_AGE_S = 0.9
 """How old a run's shared figures may be for the tab that controls it (it redraws every second)."""
@@ -40,18 +44,33 @@ SEEN_WITHIN_S = 30.0
 """A tab counts as watching while it has redrawn within this many seconds (longer than the longest interval)."""
 
 
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity, which a container may limit), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def default_redraws_per_s() -> float:
+    """:data:`REDRAWS_PER_S_PER_CORE` times the machine's :func:`cores`."""
+    return REDRAWS_PER_S_PER_CORE * cores()
+
+
 def max_viewer_redraws_per_s() -> float:
-    """The server's budget: redraws a second of all watching tabs together (a number from 1 to 1,000)."""
+    """The server's budget: redraws a second of all watching tabs together (``RL_PLAYGROUND_VIEWER_REDRAWS_PER_S``,
+    a number from 1 to 1,000; else :func:`default_redraws_per_s`)."""
     raw = os.environ.get(REDRAWS_ENV, "").strip()
     if not raw:
-        return MAX_VIEWER_REDRAWS_PER_S
+        return default_redraws_per_s()
     try:
         value = float(raw)
     except ValueError:
         value = float("nan")
     if not 1.0 <= value <= 1000.0:  # NaN fails this too
-        log.warning("%s=%r is not a number from 1 to 1000; using %g", REDRAWS_ENV, raw, MAX_VIEWER_REDRAWS_PER_S)
-        return MAX_VIEWER_REDRAWS_PER_S
+        default = default_redraws_per_s()
+        log.warning("%s=%r is not a number from 1 to 1000; using %g", REDRAWS_ENV, raw, default)
+        return default
     return value
 
 

@@ -2,8 +2,9 @@
 
 While a run is active, a fragment re-draws it from a snapshot (the training thread never touches Streamlit):
 every second for a browser that controls the run; every two seconds for one that only watches it, slower as more
-tabs watch (:mod:`ui.viewers`: a classroom's thirty tabs redraw every 5 s, so the training workers beside the server
-keep their cores). Once the run ends, the page draws it one last time without a timer.
+tabs watch (:mod:`ui.viewers`: on 2 cores a classroom's thirty tabs redraw every 10 s, on 4 every 5 s, so the
+training workers beside the server keep their cores). Watching tabs share one snapshot and one set of figures up to
+half their interval old. Once the run ends, the page draws it one last time without a timer.
 """
 
 from __future__ import annotations

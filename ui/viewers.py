@@ -13,8 +13,9 @@ thirty redraw every 5 s, on 8 every 3 s. The tab that controls a run always redr
 (``ui.run_view.REFRESH_S``). Server setting: ``RL_PLAYGROUND_VIEWER_REDRAWS_PER_S`` (redraws a second in all).
 
 A watching tab also takes the run's shared figures (:mod:`ui.run_figures`, :mod:`ui.value_map`) up to half its
-interval old (:func:`figure_age_s`): thirty tabs redrawing every 5 s then rebuild a run's figures every 2.5 s, not
-every second, while what each tab draws is at most half an interval older than its redraw.
+interval old (:func:`figure_age_s`), and one snapshot of its history (``Run.snapshot(max_age_s=...)``): thirty tabs
+redrawing every 10 s then rebuild a run's figures every 5 s, not every second, while what each tab draws is at most
+half an interval older than its redraw.
 
 The interval comes in steps (:data:`INTERVALS_S`), so a class that grows by one tab does not make every tab
 redraw its whole page to pick up a new timer: a tab reloads its timer only when the step changes.

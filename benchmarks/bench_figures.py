@@ -115,7 +115,7 @@ def main() -> None:
     for name, build in builders.items():
         figure = build()
         before = replaced_design(figure)
-        same = pio.to_json(before(), validate=False) == pio.to_json(figure, validate=False)
+        same = json.loads(pio.to_json(before(), validate=False)) == json.loads(pio.to_json(figure, validate=False))
 
         def serialise(figure: go.Figure = figure) -> object:
             _serialised.clear()

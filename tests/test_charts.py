@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from agents.runs.live import SOLVE_WINDOW, RunSnapshot
-from ui.charts import MAX_POINTS, lengths_figure, losses_figure, moving_average, returns_figure, thin_indices
+from ui.charts import MAX_POINTS, as_shown, lengths_figure, losses_figure, moving_average, returns_figure, thin_indices
 
 
 def snapshot(n_episodes: int, *, shaped_offset: float = 0.0, losses: dict | None = None) -> RunSnapshot:
@@ -135,3 +135,14 @@ def test_the_small_charts_of_logged_values_keep_each_lines_extremes_within_their
     snap = snapshot(5, losses={"train/value_loss": [(i, float(v)) for i, v in enumerate(values)]})
     (trace,) = losses_figure(snap, "ppo").data
     assert len(trace.y) <= SMALL_CHART_POINTS and max(trace.y) == 99.0 and 12_345 in list(trace.x)
+
+
+def test_a_small_charts_values_go_as_float32_only_where_it_holds_them_to_seven_digits() -> None:
+    values = np.array([3e-4, -0.0123456789, 1234.5678, 0.0, np.nan, np.inf])
+    shown = as_shown(values)
+    assert shown.dtype == np.float32
+    assert np.allclose(shown[:4], values[:4], rtol=1e-7, atol=0) and np.isnan(shown[4]) and np.isinf(shown[5])
+    for extreme in (1e-40, 1e39):  # float32 would flush it to 0 or make it infinite: kept as float64
+        assert as_shown(np.array([1.0, extreme])).dtype == np.float64
+    fig = losses_figure(snapshot(5, losses={"train/value_loss": [(i, 1.5 * i) for i in range(50)]}), "ppo")
+    assert np.asarray(fig.data[0].y).dtype == np.float32 and list(fig.data[0].y[:3]) == [0.0, 1.5, 3.0]

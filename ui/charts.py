@@ -40,6 +40,22 @@ def thin_indices(*series: np.ndarray, max_points: int = MAX_POINTS) -> np.ndarra
     return minmax_indices(*series, max_points=max_points)
 
 
+FLOAT32_SAFE = (1e-30, 1e30)
+"""Magnitudes float32 holds to 7 significant digits (its normal range is about 1.2e-38 to 3.4e38)."""
+
+
+def as_shown(values: np.ndarray) -> np.ndarray:
+    """A small chart's values as float32 when float32 holds each to 7 significant digits (every finite nonzero
+    magnitude within :data:`FLOAT32_SAFE`; NaN and infinities stay what they are), else as they are. Its hover shows 4
+    digits (``%{y:.4g}``) and its line is 170 px tall, so nothing shown changes, and a redraw of a long run carries
+    10 x 600 values in half the bytes (``benchmarks/bench_figures.py``)."""
+    finite = np.abs(values[np.isfinite(values)])
+    nonzero = finite[finite > 0]
+    if nonzero.size and (nonzero.min() < FLOAT32_SAFE[0] or nonzero.max() > FLOAT32_SAFE[1]):
+        return values
+    return values.astype(np.float32)
+
+
 def step_value_array(points: Sequence[tuple[int, float]]) -> np.ndarray:
     """``[(step, value), ...]`` as a float array of shape (n, 2). A run's logged values are already that array
     (:class:`~agents.runs.series.StepValues`, no copy); for other sequences ``np.fromiter`` over the flattened
@@ -237,7 +253,7 @@ def losses_figure(snap: RunSnapshot, algo: str = "") -> go.Figure:
             {
                 "type": "scatter",
                 "x": data[keep, 0],
-                "y": data[keep, 1],
+                "y": as_shown(data[keep, 1]),
                 "mode": "lines",
                 "name": value.name,
                 "line": {"width": 2, "color": group.colour},

@@ -81,16 +81,19 @@ def _live(run_id: str, interval_s: float | None = None) -> None:
             viewers.forget(session_id())
         if wanted != interval_s:  # the class grew or shrank by a step, or this tab took control: a new timer
             st.rerun()
-    _draw(run, FIGURE_AGE_S if interval_s is None else figure_age_s(interval_s))
+    watching = interval_s is not None and interval_s > REFRESH_S
+    _draw(run, figure_age_s(interval_s) if watching else FIGURE_AGE_S, watching=watching)
     if not run.status.active:
         st.rerun()  # the whole page: draw the ended run once more without a timer, and refresh the controls
 
 
-def _draw(run: Run, figure_age: float = FIGURE_AGE_S) -> None:
-    """The run's view; ``figure_age``: seconds old its shared figures may be (:func:`ui.viewers.figure_age_s`)."""
+def _draw(run: Run, figure_age: float = FIGURE_AGE_S, *, watching: bool = False) -> None:
+    """The run's view; ``figure_age``: seconds old its shared figures may be (:func:`ui.viewers.figure_age_s`).
+    ``watching``: a tab that only watches, which shares the run's snapshot with the others (the numbers and the charts
+    of one moment); the tab that controls the run takes a fresh one at every redraw."""
     if not run.status.active:
-        figure_age = 0.0  # an ended run's last draw shows what it ended with
-    snap = run.snapshot(max_age_s=figure_age)  # the numbers and the charts of one moment, shared by watching tabs
+        figure_age, watching = 0.0, False  # an ended run's last draw shows what it ended with
+    snap = run.snapshot(max_age_s=figure_age if watching else 0.0)
     config = run.config
     st.markdown(f"### {plain(run.name)} {status_badge(run)}")
     _controls(run)

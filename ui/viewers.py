@@ -36,8 +36,9 @@ INTERVALS_S = (VIEWER_REFRESH_S, 3.0, 5.0, 8.0, 10.0, 13.0, 20.0)
 """The steps a watching tab's interval takes as the class grows."""
 REDRAWS_PER_S_PER_CORE = 1.5
 """Redraws a second of all watching tabs together, per core (the default budget). Measured with
-``benchmarks/bench_classroom.py`` on 2 cores: 6 a second (thirty tabs every 5 s) cost the server 0.12 of a core and
-left the two runs 0.90x their unwatched speed; 3 a second is what keeps them at 0.95x."""
+``benchmarks/bench_classroom.py`` on 2 cores, one sitting: 6 a second (thirty tabs every 5 s) cost the server 0.11 of
+a core and left the two runs at 0.93x their unwatched speed; 3 a second (every 10 s) cost 0.06 and left them at
+0.96x."""
 REDRAWS_ENV = "RL_PLAYGROUND_VIEWER_REDRAWS_PER_S"
 FIGURE_AGE_S = 0.9
 """How old a run's shared figures may be for the tab that controls it (it redraws every second)."""

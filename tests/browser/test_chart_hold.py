@@ -47,8 +47,11 @@ def hold_the_charts(page, on: bool = True) -> None:  # type: ignore[no-untyped-d
     for _ in range(3):
         try:
             toggle.wait_for(timeout=20_000)
-        except PlaywrightTimeout:  # CI twice found the run's chart but no toggle in 30 s (not reproduced): reload
-            shown = page.locator("[data-testid='stMain']").inner_text()[-800:]
+        except PlaywrightTimeout:  # CI thrice found the run's chart but no toggle in 20 s (not reproduced): reload
+            try:  # what the page says, for the log; once (2026-12-01) it had no main area at all for 30 s
+                shown = page.locator("[data-testid='stMain']").inner_text(timeout=5_000)[-800:]
+            except PlaywrightTimeout:
+                shown = "(no main area)"
             print("Hold the charts is not on the page; the page says:", shown)
             page.reload()
             continue

@@ -190,7 +190,8 @@ def _path(value_map: ValueMap) -> list[go.Scatter]:
 
 
 def _layout(what: str, state_slice: StateSlice, step: int) -> dict[str, object]:
-    """A map's layout, given to ``go.Figure`` with its traces (a fifth of the CPU of ``update_layout`` after)."""
+    """A map's layout, given to ``go.Figure`` with its traces (3.9 ms a map against 6.0 ms with ``update_layout``
+    after, ``benchmarks/bench_figures.py``)."""
     return {
         "title": {"text": f"{what}, step {step:,}", "font": {"size": 16}},
         "xaxis": {"title": {"text": state_slice.x.title}, "range": [state_slice.x.low, state_slice.x.high]},

@@ -112,10 +112,15 @@ def stop_server(process: subprocess.Popen[bytes], timeout: float = 30.0) -> int 
         return None
 
 
+_SERVER_LOG: list[Path] = []
+"""The session server's log, for the report of a failed test (:func:`page`)."""
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Start the app once for the browser tests; yield its base URL."""
     process, base, log_path = start_server(tmp_path_factory.mktemp("server"))
+    _SERVER_LOG.append(log_path)
     try:
         yield base
     finally:
@@ -138,12 +143,38 @@ def browser() -> Iterator[object]:
         instance.close()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Keep each phase's report on the test item, so :func:`page` knows whether the test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def page_text(page: object, chars: int = 1500) -> str:
+    """The first ``chars`` characters the page's main area says (its title, status and messages come first), or why
+    there are none: for a failure's report."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        return page.locator("[data-testid='stMain']").inner_text(timeout=5_000)[:chars]  # type: ignore[attr-defined]
+    except PlaywrightError as error:
+        return f"(no main area: {str(error).splitlines()[0]})"
+
+
 @pytest.fixture
-def page(browser: object) -> Iterator[object]:
+def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
+    """A fresh browser context's tab. When the test fails, its report says where the tab was, what the page said and
+    the end of the server's log: a CI failure can be read without reproducing it."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
     tab = context.new_page()
     tab.set_default_timeout(30_000)
     yield tab
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        print(f"--- the tab was at {tab.url}; its main area said:\n{page_text(tab)}")
+        if _SERVER_LOG and _SERVER_LOG[-1].exists():
+            print("--- the server's log ends:\n" + "\n".join(_SERVER_LOG[-1].read_text().splitlines()[-40:]))
     context.close()
 
 

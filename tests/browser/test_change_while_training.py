@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import open_app
 from tests.browser.test_train_flow import POINTS_JS, stop_button, wait_for
@@ -49,7 +50,8 @@ def test_change_the_learning_rate_of_a_running_run_and_see_it_marked(server: str
     field.fill("5")
     field.press("Enter")
     panel.get_by_text("learning_rate must be between").wait_for()  # refused under its field
-    assert panel.get_by_role("button", name="Apply").is_disabled()
+    # The refusal is drawn before the button below it: the button's state may come a moment after the words
+    expect(panel.get_by_role("button", name="Apply")).to_be_disabled(timeout=10_000)
 
     field.fill("0.0009")
     field.press("Enter")

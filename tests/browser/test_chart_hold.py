@@ -9,7 +9,7 @@ import time
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.browser.conftest import open_app
+from tests.browser.conftest import open_app, page_text
 from tests.browser.test_train_flow import stop_button, wait_for
 
 pytestmark = pytest.mark.browser
@@ -40,28 +40,32 @@ HELD = re.compile(r"Charts held at step [\d,]+; the run is at step")
 
 
 def hold_the_charts(page, on: bool = True) -> None:  # type: ignore[no-untyped-def]
-    """Turn *Hold the charts* on (or off) and wait until the page says so. A click the page never acted on is
-    made again: CI lost one once, the toggle sitting in a view that redraws every second or two."""
+    """Turn *Hold the charts* on (or off) and wait until the page says so.
+
+    The live view redraws every second, and a browser that has no core to itself can take many seconds to act on a
+    click (CI's took over 15 s once, its renderer busy mounting each second's charts). A second click would turn the
+    toggle back, so the helper clicks only while the switch itself shows the other state: at the start, and after a
+    reload. The browser sends the switch's state with every rerun, so a click the server missed applies at the
+    next redraw. A page that never shows the switch is reloaded, as a person would."""
     toggle = page.locator("[data-testid='stCheckbox']", has_text="Hold the charts")
+    switch = toggle.get_by_role("switch", name="Hold the charts")
     caption = page.get_by_text(HELD)
-    for _ in range(3):
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
         try:
-            toggle.wait_for(timeout=20_000)
-        except PlaywrightTimeout:  # CI thrice found the run's chart but no toggle in 20 s (not reproduced): reload
-            try:  # what the page says, for the log; once (2026-12-01) it had no main area at all for 30 s
-                shown = page.locator("[data-testid='stMain']").inner_text(timeout=5_000)[-800:]
-            except PlaywrightTimeout:
-                shown = "(no main area)"
-            print("Hold the charts is not on the page; the page says:", shown)
+            switch.wait_for(state="attached", timeout=20_000)
+        except PlaywrightTimeout:
+            print("Hold the charts is not on the page; it says:", page_text(page))
             page.reload()
             continue
-        toggle.click()
+        if switch.is_checked() != on:
+            toggle.click()
         try:
             caption.wait_for(state="visible" if on else "detached", timeout=15_000)
             return
         except PlaywrightTimeout:
             continue
-    raise AssertionError(f"three clicks on Hold the charts and the charts are still {'live' if on else 'held'}")
+    raise AssertionError(f"in 120 s the page never said the charts were {'held' if on else 'live'}: {page_text(page)}")
 
 
 def _zoom(page) -> None:  # type: ignore[no-untyped-def]
@@ -75,7 +79,7 @@ def _zoom(page) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_held_charts_keep_a_zoom_while_the_run_trains_on(server: str, page) -> None:  # type: ignore[no-untyped-def]
-    open_app(page, f"{server}/train?env=CartPole-v1&algo=ppo&timesteps=300000")
+    open_app(page, f"{server}/train?env=CartPole-v1&algo=ppo&timesteps=2000000")  # never reached: ends by Stop
     page.get_by_role("button", name="Start training").click()
     page.wait_for_url(re.compile(r"run="))
     wait_for(lambda: page.evaluate(X_RANGE_JS))

@@ -6,7 +6,16 @@ import numpy as np
 import pytest
 
 from agents.runs.live import SOLVE_WINDOW, RunSnapshot
-from ui.charts import MAX_POINTS, as_shown, lengths_figure, losses_figure, moving_average, returns_figure, thin_indices
+from ui.charts import (
+    MARKER_POINTS,
+    MAX_POINTS,
+    as_shown,
+    lengths_figure,
+    losses_figure,
+    moving_average,
+    returns_figure,
+    thin_indices,
+)
 
 
 def snapshot(n_episodes: int, *, shaped_offset: float = 0.0, losses: dict | None = None) -> RunSnapshot:
@@ -58,7 +67,8 @@ def test_returns_figure_is_thinned_after_smoothing_on_the_full_data() -> None:
     assert len(fig.data) == 3
     markers, mean_line, solved = fig.data
     assert markers.mode == "markers" and mean_line.mode == "lines"
-    assert len(markers.x) <= MAX_POINTS and len(mean_line.y) <= MAX_POINTS
+    assert len(markers.x) <= MARKER_POINTS and len(mean_line.y) <= MAX_POINTS
+    assert len(markers.x) >= 0.9 * MARKER_POINTS, "the markers' budget is used, not wasted"
     assert markers.x[0] == snap.episode_steps[0] and markers.x[-1] == snap.episode_steps[-1]
     full_mean_last = float(np.mean(snap.episode_true_returns[-SOLVE_WINDOW:]))
     assert mean_line.y[-1] == pytest.approx(full_mean_last), "the mean line is the mean of the real last 20 episodes"

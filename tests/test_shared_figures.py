@@ -6,11 +6,13 @@ import base64
 import json
 import threading
 import time
+from types import SimpleNamespace
 
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import plotly.tools
+import pytest
 
 from agents.runs.value_map import ValueMap
 from envs.registry import ENVS
@@ -131,6 +133,27 @@ def test_a_tab_that_accepts_older_figures_gets_the_shared_ones_and_a_fresh_tab_g
     assert figure_cache.run_figures("age-test", newer, threshold=None, show_shaped=False, max_age_s=60) is first
     rebuilt = figure_cache.run_figures("age-test", newer, threshold=None, show_shaped=False, max_age_s=0.0)
     assert rebuilt is not first and len(rebuilt["lengths"].data[0].x) == 40
+
+
+def test_a_live_runs_return_chart_follows_each_redraw_and_its_other_charts_every_third_second(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The browser mounts a redrawn chart afresh: the episode lengths and the logged values are rebuilt (and so
+    mounted) every third second of a controlling tab's redraws, the return chart every second, an ended run's last
+    draw all three from its last snapshot."""
+    clock = [100.0]
+    monkeypatch.setattr(figure_cache, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    drawn = []
+    for second in range(4):
+        clock[0] = 100.0 + second
+        drawn.append(figure_cache.run_figures("cadence-test", snapshot(30 + second), threshold=None, show_shaped=False))
+    assert [len(figures["returns"].data[0].x) for figures in drawn] == [30, 31, 32, 33]
+    assert drawn[1]["lengths"] is drawn[2]["lengths"] is drawn[0]["lengths"]
+    assert drawn[1]["losses"] is drawn[2]["losses"] is drawn[0]["losses"]
+    assert len(drawn[3]["lengths"].data[0].x) == 33 and drawn[3]["losses"] is not drawn[0]["losses"]
+    clock[0] += 0.5
+    ended = figure_cache.run_figures("cadence-test", snapshot(34), threshold=None, show_shaped=False, max_age_s=0.0)
+    assert len(ended["lengths"].data[0].x) == 34 and ended["losses"] is not drawn[3]["losses"]
 
 
 def _value_map(step: int, index: int) -> ValueMap:

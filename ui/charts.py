@@ -24,6 +24,11 @@ from ui.glossary import GROUP_BY_ID, ordered, solved_text
 
 MAX_POINTS = 1500
 """Points per line sent to the browser."""
+MARKER_POINTS = 600
+"""Markers of the return chart's episodes sent to the browser. Plotly draws each marker as an SVG element, and a
+live chart is mounted afresh at every redraw (:mod:`ui.chart_hold`): 1,500 markers took 58 ms of Chromium's main
+thread a mount, 600 take 34 ms, a line of 1,500 points 1 ms (``benchmarks/bench_browser.py``). Each bucket's lowest and
+highest episode stay: 300 buckets across a chart about 800 px wide, under 3 px each for a 4 px marker."""
 SMALL_CHART_POINTS = 600
 """Points per line of the small charts of logged values (each about 300 px wide: two points per pixel column still
 keep every column's extremes; their JSON was 350 kB of the 480 kB every watching tab received per redraw)."""
@@ -147,11 +152,11 @@ def returns_figure(
     for name, values, colour, axis in series:
         raw = np.asarray(values, dtype=float)
         average = moving_average(raw)
-        keep = thin_indices(raw, average)
+        keep, dots = thin_indices(raw, average), thin_indices(raw, max_points=MARKER_POINTS)
         traces.append(
             go.Scatter(
-                x=steps[keep],
-                y=raw[keep],
+                x=steps[dots],
+                y=raw[dots],
                 mode="markers",
                 name=f"{name}, per episode",
                 marker={"size": 4, "color": colour, "opacity": 0.35},

@@ -3,8 +3,10 @@
 Thirty tabs watching one run would otherwise build the same figures thirty times a redraw, taking CPU from the
 training workers (``benchmarks/bench_classroom.py``). One tab rebuilds a run's figures at a time while the others
 draw the ones they had; a figure up to ``max_age_s`` old counts as current (:func:`ui.viewers.figure_age_s`: 0.9 s
-for the tab that controls the run, half its interval for a watching one). The builders themselves are
-in :mod:`ui.charts`.
+for the tab that controls the run, half its interval for a watching one). The return chart, which a person watches,
+is rebuilt then; the episode lengths and the logged values at most every
+:data:`~ui.viewers.SECONDARY_FIGURE_AGE_S`, so the browser mounts them afresh a third as often. The builders themselves
+are in :mod:`ui.charts`.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from agents.config.reference_curves import ReferenceCurve
 from agents.config.schedule import Change
 from agents.runs.live import RunSnapshot
 from ui.charts import lengths_figure, losses_figure, mark_changes, returns_figure
-from ui.viewers import FIGURE_AGE_S
+from ui.viewers import FIGURE_AGE_S, SECONDARY_FIGURE_AGE_S
 
-_cache: OrderedDict[str, tuple[tuple[object, ...], float, dict[str, go.Figure]]] = OrderedDict()
+_cache: OrderedDict[str, tuple[tuple[object, ...], dict[str, float], dict[str, go.Figure]]] = OrderedDict()
+"""Per run: the snapshot's version, when each figure was built (``time.monotonic()``), the figures."""
 _cache_lock = threading.Lock()
 _building: set[str] = set()
 """Runs whose figures a viewer is building now (guarded by ``_cache_lock``)."""
@@ -41,9 +44,11 @@ def run_figures(
     reference: ReferenceCurve | None = None,
     max_age_s: float = FIGURE_AGE_S,
 ) -> dict[str, go.Figure]:
-    """The run's figures, built once per new snapshot and shared by every viewer; each marks the ``changes``
-    of settings made while training (:func:`mark_changes`). Figures built up to ``max_age_s`` seconds ago from an
-    older snapshot are returned as they are.
+    """The run's figures (``"returns"``, ``"lengths"``, ``"losses"``), built once per new snapshot and shared by
+    every viewer; each marks the ``changes`` of settings made while training (:func:`mark_changes`). Figures built up
+    to ``max_age_s`` seconds ago from an older snapshot are returned as they are; when the return chart is rebuilt,
+    the other two are kept if built within ``max(SECONDARY_FIGURE_AGE_S, max_age_s)`` seconds. ``max_age_s=0``
+    (an ended run's last draw) rebuilds all three from ``snap``.
 
     Thirty students watching one run would otherwise build the same figures thirty times a second,
     taking CPU time from the training thread.
@@ -56,7 +61,7 @@ def run_figures(
         usable = hit is not None and hit[0][-2:] == version[-2:]  # the same changes marked, the same traces
         # A training run changes between any two viewers' reruns, so "same data" alone would rebuild for
         # every viewer; a figure up to max_age_s old is as live as the asking tab's redraws can show.
-        if usable and (hit[0] == version or now - hit[1] < max_age_s):
+        if usable and (hit[0] == version or now - hit[1]["returns"] < max_age_s):
             return hit[2]
         if usable and run_id in _building:
             # Another viewer is rebuilding them: these are at most one rebuild older. Thirty tabs whose reruns
@@ -64,18 +69,25 @@ def run_figures(
             # 60% of the server's CPU went to run_figures).
             return hit[2]
         _building.add(run_id)
+    secondary_age_s = max(SECONDARY_FIGURE_AGE_S, max_age_s) if max_age_s > 0 else 0.0
+    builders = {
+        "returns": lambda: returns_figure(
+            snap, threshold=threshold, show_shaped=show_shaped, learned=learned, reference=reference
+        ),
+        "lengths": lambda: lengths_figure(snap),
+        "losses": lambda: losses_figure(snap, algo),
+    }
     try:
-        figures = {
-            "returns": returns_figure(
-                snap, threshold=threshold, show_shaped=show_shaped, learned=learned, reference=reference
-            ),
-            "lengths": lengths_figure(snap),
-            "losses": losses_figure(snap, algo),
-        }
-        for figure in figures.values():
-            mark_changes(figure, changes)
+        figures: dict[str, go.Figure] = {}
+        built: dict[str, float] = {}
+        for name, build in builders.items():
+            if name != "returns" and usable and now - hit[1][name] < secondary_age_s:
+                figures[name], built[name] = hit[2][name], hit[1][name]  # type: ignore[index]
+                continue
+            figures[name], built[name] = build(), now
+            mark_changes(figures[name], changes)
         with _cache_lock:
-            _cache[run_id] = (version, now, figures)
+            _cache[run_id] = (version, built, figures)
             _cache.move_to_end(run_id)
             while len(_cache) > CACHED_RUNS:
                 _cache.popitem(last=False)

@@ -42,6 +42,11 @@ a core and left the two runs at 0.93x their unwatched speed; 3 a second (every 1
 REDRAWS_ENV = "RL_PLAYGROUND_VIEWER_REDRAWS_PER_S"
 FIGURE_AGE_S = 0.9
 """How old a run's shared figures may be for the tab that controls it (it redraws every second)."""
+SECONDARY_FIGURE_AGE_S = 2.9
+"""How old a live run's episode-length chart and its logged values may be, for any tab (at least its
+:func:`figure_age_s`): they redraw every third second while the return chart redraws every second. A live chart is
+mounted afresh in the browser at each redraw (:mod:`ui.chart_hold`), and these two took 40% of the time Chromium spent
+mounting a run's charts: the tab that controls a run kept half a core busy (``benchmarks/bench_browser.py``)."""
 SEEN_WITHIN_S = 30.0
 """A tab counts as watching while it has redrawn within this many seconds (longer than the longest interval)."""
 
